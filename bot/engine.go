@@ -1,0 +1,226 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Inbound is one message a phone sent to the service.
+type Inbound struct {
+	SID       string // provider message id, for de-duplication
+	From      Phone
+	To        string
+	Body      string
+	NumMedia  int
+	Simulated bool // from the console simulator: replies are captured, never sent
+}
+
+// Reply is the inline answer to an inbound message; empty Text means none.
+type Reply struct {
+	Text string
+}
+
+// Brain is the conversation logic: it runs one turn inside a transaction.
+type Brain interface {
+	Turn(t *Turn) error
+}
+
+// Handler takes inbound messages; the Engine is one.
+type Handler interface {
+	Handle(ctx context.Context, in Inbound) (Reply, error)
+}
+
+var _ Handler = (*Engine)(nil)
+
+// Engine runs one turn per inbound message: turns for the same phone are
+// serialized, and the new state, the log and the reply are committed together
+// before Handle returns.
+type Engine struct {
+	Store  Store
+	Brain  Brain
+	Clock  Clock
+	T      Translator
+	Notify func() // called after a commit that queued outbound messages
+	Log    *slog.Logger
+	// DefaultLocale is the language of phones the service never heard from.
+	DefaultLocale string
+
+	locks [256]sync.Mutex
+}
+
+// brainError marks a failure of the conversation logic (rolled back and
+// answered with "something went wrong") as opposed to a storage failure
+// (answered with an error so the provider retries).
+type brainError struct{ err error }
+
+func (e brainError) Error() string { return e.err.Error() }
+func (e brainError) Unwrap() error { return e.err }
+
+// Handle runs one turn for in and returns the reply to send inline.
+func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
+	mu := &e.locks[stripe(in.From)]
+	mu.Lock()
+	defer mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return Reply{}, err
+	}
+	var reply string
+	var queued int
+	err := e.Store.Batch(func(tx Tx) error {
+		t, err := e.turn(tx, in)
+		if err != nil {
+			return err
+		}
+		reply, queued = t.replyText(), t.queued
+		return nil
+	})
+	var be brainError
+	if errors.As(err, &be) {
+		e.logger().Error("turn failed", "from", in.From, "sid", in.SID, "err", be.err)
+		return Reply{Text: e.T.T(e.DefaultLocale, "Oops", nil)}, nil
+	}
+	if err != nil {
+		return Reply{}, fmt.Errorf("commit turn: %w", err)
+	}
+	if queued > 0 && e.Notify != nil {
+		e.Notify()
+	}
+	return Reply{Text: reply}, nil
+}
+
+func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
+	now := e.Clock.Now()
+	t := &Turn{Tx: tx, Now: now, In: in, T: e.T}
+	if in.SID != "" {
+		prev, seen, err := tx.InboundReply(in.SID)
+		if err != nil {
+			return nil, fmt.Errorf("dedupe lookup: %w", err)
+		}
+		if seen {
+			t.Replies = []string{prev}
+			return t, nil
+		}
+	}
+	conv, err := tx.Conversation(in.From)
+	if err != nil {
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	if conv.FirstSeen.IsZero() {
+		conv.FirstSeen = now
+		conv.Locale = e.DefaultLocale
+	}
+	conv.LastSeen = now
+	conv.Simulated = in.Simulated
+	t.Conv = conv
+	if err := tx.AppendLog(LogEntry{Phone: in.From, At: now, Dir: DirIn, Body: in.Body}); err != nil {
+		return nil, fmt.Errorf("log inbound: %w", err)
+	}
+	if err := e.Brain.Turn(t); err != nil {
+		return nil, brainError{err}
+	}
+	if err := tx.PutConversation(conv); err != nil {
+		return nil, fmt.Errorf("save conversation: %w", err)
+	}
+	text := t.replyText()
+	if text != "" {
+		if err := tx.AppendLog(LogEntry{Phone: in.From, At: now, Dir: DirOut, Body: text}); err != nil {
+			return nil, fmt.Errorf("log reply: %w", err)
+		}
+	}
+	if in.SID != "" {
+		if err := tx.PutInboundReply(in.SID, text, now); err != nil {
+			return nil, fmt.Errorf("remember inbound: %w", err)
+		}
+	}
+	return t, nil
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.Default()
+}
+
+func stripe(p Phone) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(p))
+	return h.Sum32() % 256
+}
+
+// Turn is one inbound message being handled inside a transaction.
+type Turn struct {
+	Tx      Tx
+	Now     time.Time
+	In      Inbound
+	Conv    *Conversation // the sender's conversation, saved after the turn
+	T       Translator
+	Replies []string
+	queued  int
+}
+
+// Lang is the sender's language.
+func (t *Turn) Lang() string {
+	if t.Conv.Locale == "" {
+		return English
+	}
+	return t.Conv.Locale
+}
+
+// Say adds a localized line to the inline reply.
+func (t *Turn) Say(id string, data map[string]any) {
+	t.Replies = append(t.Replies, t.T.T(t.Lang(), id, data))
+}
+
+// Queued is how many outbound messages the turn put in the outbox.
+func (t *Turn) Queued() int { return t.queued }
+
+// Send puts a message to another phone (or to the sender, later than the
+// inline reply) in the outbox. Nothing is queued for an opted-out phone.
+func (t *Turn) Send(to Phone, body, kind string, prio Priority) error {
+	var conv *Conversation
+	if to == t.Conv.Phone {
+		conv = t.Conv
+	} else {
+		c, err := t.Tx.Conversation(to)
+		if err != nil {
+			return fmt.Errorf("load recipient: %w", err)
+		}
+		conv = c
+	}
+	if conv.OptedOut {
+		return nil
+	}
+	if err := Enqueue(t.Tx, t.Now, conv, body, kind, prio, 0); err != nil {
+		return err
+	}
+	t.queued++
+	return nil
+}
+
+func (t *Turn) replyText() string {
+	return strings.Join(t.Replies, "\n")
+}
+
+// Enqueue writes one outbound message to conv's phone in the outbox and logs
+// it. The caller has checked that the phone is not opted out.
+func Enqueue(tx Tx, now time.Time, conv *Conversation, body, kind string, prio Priority, announcement uint64) error {
+	m := &OutMessage{
+		To: conv.Phone, Body: body, Kind: kind, Priority: prio,
+		AnnouncementID: announcement, Simulated: conv.Simulated,
+		CreatedAt: now, UpdatedAt: now, NextAt: now,
+	}
+	if err := tx.Enqueue(m); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	if err := tx.AppendLog(LogEntry{Phone: conv.Phone, At: now, Dir: DirOut, Body: body}); err != nil {
+		return fmt.Errorf("log outbound: %w", err)
+	}
+	return nil
+}

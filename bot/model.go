@@ -1,0 +1,206 @@
+// Package bot is the domain of Nudges: phones, conversations, clients, plans,
+// subscriptions, announcements and outbound messages, the Engine that runs one
+// inbound turn, the outbox Dispatcher, and the small interfaces they need.
+// It imports none of the adapters (store, flows, webhooks, admin).
+package bot
+
+import "time"
+
+// Conversation is everything the service keeps about one phone: its language,
+// compliance state, the step it is in, its announcement draft and loop guard.
+type Conversation struct {
+	Phone        Phone             `json:"phone"`
+	Locale       string            `json:"locale,omitempty"`
+	LocaleChosen bool              `json:"locale_chosen,omitempty"`
+	Flow         string            `json:"flow,omitempty"`  // flow in progress, "" when none
+	State        string            `json:"state,omitempty"` // fsm state inside Flow
+	Vars         map[string]string `json:"vars,omitempty"`  // answers collected by the flow
+	Strikes      int               `json:"strikes,omitempty"`
+	StepAt       time.Time         `json:"step_at,omitzero"` // last message inside the flow
+	OptedOut     bool              `json:"opted_out,omitempty"`
+	OptedOutAt   time.Time         `json:"opted_out_at,omitzero"`
+	OptOutLists  []string          `json:"opt_out_lists,omitempty"` // lists the opt-out ended
+	Draft        *Draft            `json:"draft,omitempty"`
+	Misses       []time.Time       `json:"misses,omitempty"` // recent "didn't understand" replies
+	Simulated    bool              `json:"simulated,omitempty"`
+	FirstSeen    time.Time         `json:"first_seen,omitzero"`
+	LastSeen     time.Time         `json:"last_seen,omitzero"`
+}
+
+// ClearStep leaves any flow in progress.
+func (c *Conversation) ClearStep() {
+	c.Flow, c.State, c.Vars, c.Strikes, c.StepAt = "", "", nil, 0, time.Time{}
+}
+
+// Var returns a flow variable.
+func (c *Conversation) Var(k string) string { return c.Vars[k] }
+
+// SetVar stores a flow variable.
+func (c *Conversation) SetVar(k, v string) {
+	if c.Vars == nil {
+		c.Vars = map[string]string{}
+	}
+	c.Vars[k] = v
+}
+
+// Draft is a client's announcement waiting for CONFIRM.
+type Draft struct {
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// ClientStatus is where a client stands with billing.
+type ClientStatus string
+
+// Client statuses.
+const (
+	ClientPending   ClientStatus = "pending"
+	ClientActive    ClientStatus = "active"
+	ClientPastDue   ClientStatus = "past_due"
+	ClientCanceled  ClientStatus = "canceled"
+	ClientSuspended ClientStatus = "suspended"
+)
+
+// Client is a business or creator that broadcasts to its list.
+type Client struct {
+	Phone          Phone        `json:"phone"`
+	Name           string       `json:"name"`
+	Keyword        string       `json:"keyword"` // upper case, unique
+	Status         ClientStatus `json:"status"`
+	PlanID         uint64       `json:"plan_id"`
+	PeriodStart    time.Time    `json:"period_start,omitzero"`
+	PeriodEnd      time.Time    `json:"period_end,omitzero"`
+	Used           int          `json:"used"` // announcements confirmed this period
+	Subscribers    int          `json:"subscribers"`
+	CustomerID     string       `json:"customer_id,omitempty"`
+	SubscriptionID string       `json:"subscription_id,omitempty"`
+	CheckoutID     string       `json:"checkout_id,omitempty"` // pending checkout session
+	PayToken       string       `json:"pay_token,omitempty"`   // secret in the SMS payment link
+	LastEventAt    int64        `json:"last_event_at,omitempty"`
+	Locale         string       `json:"locale,omitempty"`
+	CreatedAt      time.Time    `json:"created_at"`
+	LiveAt         time.Time    `json:"live_at,omitzero"`
+}
+
+// CanBroadcast reports whether the client's billing lets it send.
+func (c *Client) CanBroadcast() bool { return c.Status == ClientActive }
+
+// Interval is a plan's billing period.
+type Interval string
+
+// Billing intervals.
+const (
+	Week  Interval = "week"
+	Month Interval = "month"
+	Year  Interval = "year"
+)
+
+// Plan is what a client pays for.
+type Plan struct {
+	ID              uint64    `json:"id"`
+	Name            string    `json:"name"`
+	Description     string    `json:"description,omitempty"`
+	PriceMinor      int64     `json:"price_minor"` // cents
+	Currency        string    `json:"currency"`    // lower case ISO 4217
+	Interval        Interval  `json:"interval"`
+	Quota           int       `json:"quota"` // announcements per period
+	Active          bool      `json:"active"`
+	StripeProductID string    `json:"stripe_product_id,omitempty"`
+	StripePriceID   string    `json:"stripe_price_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// Subscription is one phone on one client's list.
+type Subscription struct {
+	Keyword  string    `json:"keyword"`
+	Phone    Phone     `json:"phone"`
+	JoinedAt time.Time `json:"joined_at"`
+	// NoticeAt is when the phone last got the opt-out line; zero means the
+	// next announcement carries it.
+	NoticeAt time.Time `json:"notice_at,omitzero"`
+}
+
+// Priority orders the outbox: replies and codes before bulk.
+type Priority uint8
+
+// Outbox priorities, most urgent first.
+const (
+	PriorityHigh Priority = 0
+	PriorityBulk Priority = 1
+)
+
+// MessageStatus is where an outbound message stands.
+type MessageStatus string
+
+// Outbound message statuses.
+const (
+	StatusQueued      MessageStatus = "queued"
+	StatusSending     MessageStatus = "sending"
+	StatusSent        MessageStatus = "sent"
+	StatusDelivered   MessageStatus = "delivered"
+	StatusUndelivered MessageStatus = "undelivered"
+	StatusFailed      MessageStatus = "failed"
+	StatusUnknown     MessageStatus = "unknown" // in flight when the process died; never resent
+	StatusSkipped     MessageStatus = "skipped" // recipient opted out before it went
+)
+
+// Settled reports whether a message will not be sent (again).
+func (s MessageStatus) Settled() bool {
+	return s != StatusQueued && s != StatusSending
+}
+
+// OutMessage is one outbound SMS in the durable outbox.
+type OutMessage struct {
+	ID             uint64        `json:"id"`
+	To             Phone         `json:"to"`
+	Body           string        `json:"body"`
+	Kind           string        `json:"kind"` // reply, otp, billing, report, announcement
+	Priority       Priority      `json:"priority"`
+	Status         MessageStatus `json:"status"`
+	Tries          int           `json:"tries,omitempty"`
+	NextAt         time.Time     `json:"next_at,omitzero"`
+	SID            string        `json:"sid,omitempty"`
+	ErrorCode      int           `json:"error_code,omitempty"`
+	Error          string        `json:"error,omitempty"`
+	AnnouncementID uint64        `json:"announcement_id,omitempty"`
+	Simulated      bool          `json:"simulated,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+}
+
+// Message kinds.
+const (
+	KindReply        = "reply"
+	KindOTP          = "otp"
+	KindBilling      = "billing"
+	KindReport       = "report"
+	KindAnnouncement = "announcement"
+)
+
+// Announcement is one confirmed broadcast and its delivery counts.
+type Announcement struct {
+	ID        uint64                `json:"id"`
+	Client    Phone                 `json:"client"`
+	Keyword   string                `json:"keyword"`
+	Text      string                `json:"text"`
+	Total     int                   `json:"total"`
+	Counts    map[MessageStatus]int `json:"counts"`
+	Settled   int                   `json:"settled"`
+	Reported  bool                  `json:"reported"`
+	CreatedAt time.Time             `json:"created_at"`
+	DoneAt    time.Time             `json:"done_at,omitzero"`
+}
+
+// Direction of a conversation-log entry.
+const (
+	DirIn  = "in"
+	DirOut = "out"
+)
+
+// LogEntry is one line of a phone's conversation log.
+type LogEntry struct {
+	Phone Phone     `json:"phone"`
+	At    time.Time `json:"at"`
+	Dir   string    `json:"dir"`
+	Body  string    `json:"body"`
+}

@@ -1,0 +1,88 @@
+package bot
+
+import "time"
+
+// Store runs functions inside database transactions. Update commits only if fn
+// returns nil. Batch is Update that may be grouped with concurrent callers:
+// fn may run more than once, so it must have no effect outside tx.
+type Store interface {
+	View(fn func(tx Tx) error) error
+	Update(fn func(tx Tx) error) error
+	Batch(fn func(tx Tx) error) error
+}
+
+// Tx is the repository view of one transaction. Lookups of something missing
+// return nil and no error. Values returned are copies, safe after the
+// transaction ends.
+type Tx interface {
+	Conversations
+	Clients
+	Subscriptions
+	Plans
+	Outbox
+	Inbounds
+	Log
+}
+
+// Conversations keeps per-phone state.
+type Conversations interface {
+	// Conversation returns the phone's conversation, or a new one (Phone set,
+	// FirstSeen zero) if the service never heard from it.
+	Conversation(p Phone) (*Conversation, error)
+	PutConversation(c *Conversation) error
+}
+
+// Clients keeps clients and their keyword index.
+type Clients interface {
+	Client(p Phone) (*Client, error)
+	ClientByKeyword(keyword string) (*Client, error)
+	ClientByPayToken(token string) (*Client, error)
+	ClientBySubscription(stripeSubscriptionID string) (*Client, error)
+	// PutClient saves c and keeps the keyword and token indexes in step.
+	PutClient(c *Client) error
+	EachClient(fn func(*Client) error) error
+}
+
+// Subscriptions keeps list membership, indexed both by list and by phone.
+type Subscriptions interface {
+	// Subscribe adds p to the list; false if it was already on it. It keeps
+	// the client's subscriber count in step.
+	Subscribe(keyword string, p Phone, at time.Time) (bool, error)
+	// Unsubscribe removes p from the list; false if it was not on it.
+	Unsubscribe(keyword string, p Phone) (bool, error)
+	// SubscriptionsOf returns p's lists, oldest first.
+	SubscriptionsOf(p Phone) ([]Subscription, error)
+	// EachSubscriber calls fn for every phone on the list, in phone order.
+	EachSubscriber(keyword string, fn func(Subscription) error) error
+	PutSubscription(s Subscription) error
+}
+
+// Plans keeps the plans clients can buy.
+type Plans interface {
+	Plan(id uint64) (*Plan, error)
+	// Plans returns every plan, oldest first.
+	Plans() ([]Plan, error)
+	// PutPlan saves p, assigning an ID when p.ID is zero.
+	PutPlan(p *Plan) error
+}
+
+// Outbox is the durable queue of outbound messages.
+type Outbox interface {
+	// Enqueue assigns m an ID, marks it queued and makes it due.
+	Enqueue(m *OutMessage) error
+	OutMessage(id uint64) (*OutMessage, error)
+	PutAnnouncement(a *Announcement) error
+	Announcement(id uint64) (*Announcement, error)
+}
+
+// Inbounds remembers inbound messages by their provider id so that a retried
+// webhook gets the same answer and runs nothing again.
+type Inbounds interface {
+	InboundReply(sid string) (reply string, seen bool, err error)
+	PutInboundReply(sid, reply string, at time.Time) error
+}
+
+// Log keeps each phone's conversation log.
+type Log interface {
+	AppendLog(e LogEntry) error
+}

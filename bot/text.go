@@ -1,0 +1,79 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf16"
+)
+
+// Normalize prepares a message for matching: surrounding spaces, emoji and
+// trailing punctuation removed, inner runs of space folded to one, upper case.
+func Normalize(s string) string {
+	s = strings.TrimRightFunc(s, func(r rune) bool {
+		return unicode.IsPunct(r) || decoration(r)
+	})
+	s = strings.TrimLeftFunc(s, func(r rune) bool {
+		return decoration(r) || r == '¡' || r == '¿'
+	})
+	return strings.ToUpper(strings.Join(strings.Fields(s), " "))
+}
+
+// decoration is what surrounds a command without being part of it: spaces,
+// emoji and their joiners and variation selectors.
+func decoration(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsSymbol(r) || unicode.Is(unicode.Mn, r) ||
+		unicode.Is(unicode.Cf, r) || (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0x1F000 && r <= 0x1FAFF)
+}
+
+// gsmBasic is the GSM 03.38 default alphabet; gsmExt costs two septets.
+const (
+	gsmBasic = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+		"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+	gsmExt = "^{}\\[~]|€\f"
+)
+
+var gsmCost = func() map[rune]int {
+	m := map[rune]int{}
+	for _, r := range gsmBasic {
+		m[r] = 1
+	}
+	for _, r := range gsmExt {
+		m[r] = 2
+	}
+	return m
+}()
+
+// Encoding is how an SMS body travels.
+type Encoding string
+
+// SMS encodings.
+const (
+	GSM7 Encoding = "GSM-7"
+	UCS2 Encoding = "UCS-2"
+)
+
+// Segments counts the SMS parts body needs: GSM-7 fits 160 characters in one
+// part and 153 per part when split; anything outside GSM-7 makes the whole
+// body UCS-2, 70 UTF-16 units in one part and 67 when split.
+func Segments(body string) (n int, enc Encoding) {
+	if body == "" {
+		return 0, GSM7
+	}
+	septets := 0
+	for _, r := range body {
+		c, ok := gsmCost[r]
+		if !ok {
+			units := len(utf16.Encode([]rune(body)))
+			return parts(units, 70, 67), UCS2
+		}
+		septets += c
+	}
+	return parts(septets, 160, 153), GSM7
+}
+
+func parts(units, single, multi int) int {
+	if units <= single {
+		return 1
+	}
+	return (units + multi - 1) / multi
+}

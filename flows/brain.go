@@ -1,0 +1,208 @@
+// Package flows holds the conversations: one file per flow (subscription,
+// signup, announcement, otp), each a looplab/fsm definition plus the code
+// around it, and the Brain that routes one inbound turn among them.
+package flows
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"nudges/bot"
+)
+
+// Step and guard limits of SPEC §4.
+const (
+	StepIdle    = 30 * time.Minute // silence that ends a step in progress
+	MissWindow  = 10 * time.Minute // loop guard window
+	MissLimit   = 10               // "didn't understand" replies allowed per window
+	MaxStrikes  = 3                // invalid answers in a row that end a step
+	DraftMaxAge = 15 * time.Minute
+)
+
+// Brain routes a turn: compliance words, then the step in progress, then
+// commands, then a client's announcement draft, then "didn't understand".
+type Brain struct {
+	// ServiceNumber is the number clients share with their subscribers.
+	ServiceNumber string
+	// PublicURL is the base of links sent by SMS (payment, billing).
+	PublicURL string
+	// Support is the contact HELP gives.
+	Support string
+	// Payments makes checkout and billing links; nil until billing is wired.
+	Payments Payments
+}
+
+var _ bot.Brain = (*Brain)(nil)
+
+// turnCtx is what one turn knows about the sender.
+type turnCtx struct {
+	*bot.Turn
+	m      Msg
+	client *bot.Client // nil when the sender is not a client
+}
+
+// Turn implements bot.Brain.
+func (b *Brain) Turn(t *bot.Turn) error {
+	client, err := t.Tx.Client(t.In.From)
+	if err != nil {
+		return fmt.Errorf("load client: %w", err)
+	}
+	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
+	noteLanguage(t.Conv, tc.m)
+	if handled, err := b.compliance(tc); handled || err != nil {
+		return err
+	}
+	if t.Conv.OptedOut {
+		return nil // nothing but replies to START and HELP
+	}
+	if tc.m.Raw == "" {
+		return b.miss(tc, emptyMessage(t.In))
+	}
+	if handled, err := b.resume(tc); handled || err != nil {
+		return err
+	}
+	if handled, err := b.command(tc); handled || err != nil {
+		if err == nil {
+			t.Conv.Misses = nil
+		}
+		return err
+	}
+	if client != nil {
+		t.Conv.Misses = nil
+		return b.draft(tc) // the draft says so when the client cannot send
+	}
+	if keywordShape.MatchString(tc.m.Norm) {
+		return b.miss(tc, "UnknownKeyword")
+	}
+	return b.miss(tc, "NotUnderstood")
+}
+
+// keywordShape is what a keyword looks like: 3–20 letters or digits.
+var keywordShape = regexp.MustCompile(`^[\p{L}\p{N}]{3,20}$`)
+
+func emptyMessage(in bot.Inbound) string {
+	if in.NumMedia > 0 {
+		return "MediaOnly"
+	}
+	return "EmptyMessage"
+}
+
+// noteLanguage switches the phone to the language of the command word it
+// used: Spanish words always, English words unless it chose a language.
+func noteLanguage(conv *bot.Conversation, m Msg) {
+	switch {
+	case m.Cmd == CmdEnglish || m.Cmd == CmdSpanish:
+		return // handled by the command itself
+	case m.Lang == bot.Spanish:
+		conv.Locale = bot.Spanish
+	case m.Lang == bot.English && !conv.LocaleChosen:
+		conv.Locale = bot.English
+	}
+}
+
+// resume hands the message to the step in progress, if any. A step silent
+// for StepIdle has ended: say so and read the message afresh.
+func (b *Brain) resume(tc *turnCtx) (bool, error) {
+	conv := tc.Conv
+	if conv.Flow == "" {
+		return false, nil
+	}
+	if tc.Now.Sub(conv.StepAt) > StepIdle {
+		conv.ClearStep()
+		tc.Say("StepExpired", nil)
+		return false, nil
+	}
+	if tc.m.Cmd == CmdExit || (tc.m.Word == "SALIR" && tc.m.Arg == "") {
+		conv.ClearStep()
+		tc.Say("StepExited", nil)
+		return true, nil
+	}
+	var handled bool
+	var err error
+	switch conv.Flow {
+	case leaveFlow.name:
+		handled, err = b.leaveStep(tc)
+	case signupFlow.name:
+		handled, err = b.signupStep(tc)
+	default:
+		conv.ClearStep() // a flow this version does not know
+	}
+	if conv.Flow != "" {
+		conv.StepAt = tc.Now
+	}
+	return handled, err
+}
+
+// command runs a command word, or joins a list named by a bare keyword.
+func (b *Brain) command(tc *turnCtx) (bool, error) {
+	switch tc.m.Cmd {
+	case CmdJoin:
+		if tc.m.Arg == "" {
+			tc.Say("JoinWhich", nil)
+			return true, nil
+		}
+		return true, b.join(tc, tc.m.Arg)
+	case CmdList:
+		return true, b.list(tc)
+	case CmdLeave:
+		return true, b.leave(tc, tc.m.Arg)
+	case CmdEnglish, CmdSpanish:
+		return true, b.language(tc)
+	case CmdSignup:
+		return true, b.signup(tc)
+	case CmdExit:
+		tc.Say("NothingToExit", nil)
+		return true, nil
+	case CmdPlan:
+		return true, b.plan(tc)
+	case CmdStats:
+		return true, b.stats(tc)
+	case CmdConfirm:
+		return true, b.confirm(tc)
+	case CmdDiscard:
+		return true, b.discard(tc)
+	}
+	if tc.client != nil {
+		return false, nil // a client's free text is a draft, even a keyword
+	}
+	if c, err := tc.Tx.ClientByKeyword(tc.m.Norm); err != nil || c != nil {
+		if err != nil {
+			return true, err
+		}
+		return true, b.join(tc, tc.m.Norm)
+	}
+	return false, nil
+}
+
+// miss answers a message the service did not understand, unless the phone
+// has drawn MissLimit such answers within MissWindow (an auto-responder,
+// usually): then it stays silent until a real command.
+func (b *Brain) miss(tc *turnCtx, id string) error {
+	data := map[string]any{"Keyword": tc.m.Norm}
+	conv := tc.Conv
+	kept := conv.Misses[:0]
+	for _, at := range conv.Misses {
+		if tc.Now.Sub(at) < MissWindow {
+			kept = append(kept, at)
+		}
+	}
+	conv.Misses = kept
+	if len(conv.Misses) >= MissLimit {
+		return nil
+	}
+	conv.Misses = append(conv.Misses, tc.Now)
+	tc.Say(id, data)
+	return nil
+}
+
+func (b *Brain) language(tc *turnCtx) error {
+	conv := tc.Conv
+	conv.LocaleChosen = true
+	conv.Locale = bot.English
+	if tc.m.Cmd == CmdSpanish {
+		conv.Locale = bot.Spanish
+	}
+	tc.Say("LanguageSet", nil)
+	return nil
+}

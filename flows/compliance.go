@@ -1,0 +1,116 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// compliance handles the words of SPEC §4.1 in any state: opt-out, opt back
+// in, help. Natural-language opt-outs count too, except from an active
+// client, whose texts are announcements.
+func (b *Brain) compliance(tc *turnCtx) (bool, error) {
+	switch tc.m.Cmd {
+	case CmdStop:
+		return true, b.optOut(tc)
+	case CmdStart:
+		return true, b.optIn(tc)
+	case CmdYes:
+		if tc.Conv.OptedOut {
+			return true, b.optIn(tc)
+		}
+	case CmdHelp:
+		return true, b.help(tc)
+	}
+	if tc.client != nil && tc.client.CanBroadcast() {
+		return false, nil
+	}
+	if ok, lang := OptOutPhrase(tc.m.Raw); ok {
+		if !tc.Conv.LocaleChosen {
+			tc.Conv.Locale = lang
+		}
+		return true, b.optOut(tc)
+	}
+	return false, nil
+}
+
+// optOut takes the phone off every list, drops any step or draft, and
+// confirms once. Repeated opt-outs get no further text.
+func (b *Brain) optOut(tc *turnCtx) error {
+	conv := tc.Conv
+	subs, err := tc.Tx.SubscriptionsOf(conv.Phone)
+	if err != nil {
+		return fmt.Errorf("opt-out lists: %w", err)
+	}
+	for _, s := range subs {
+		if _, err := tc.Tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
+			return fmt.Errorf("opt-out %s: %w", s.Keyword, err)
+		}
+		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
+	}
+	conv.ClearStep()
+	conv.Draft = nil
+	conv.Misses = nil
+	if conv.OptedOut {
+		return nil
+	}
+	conv.OptedOut = true
+	conv.OptedOutAt = tc.Now
+	tc.Say("OptedOut", nil)
+	return nil
+}
+
+// optIn lifts an opt-out and restores the lists it ended (those whose client
+// still takes members).
+func (b *Brain) optIn(tc *turnCtx) error {
+	conv := tc.Conv
+	if !conv.OptedOut {
+		tc.Say("AlreadyOptedIn", nil)
+		return nil
+	}
+	var names []string
+	for _, kw := range conv.OptOutLists {
+		c, err := tc.Tx.ClientByKeyword(kw)
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", kw, err)
+		}
+		if c == nil || !joinable(c) {
+			continue
+		}
+		added, err := tc.Tx.Subscribe(kw, conv.Phone, tc.Now)
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", kw, err)
+		}
+		if added {
+			names = append(names, c.Name)
+		}
+	}
+	conv.OptedOut, conv.OptedOutAt, conv.OptOutLists = false, time.Time{}, nil
+	if len(names) == 0 {
+		tc.Say("OptedInNoLists", nil)
+		return nil
+	}
+	tc.Say("OptedIn", map[string]any{"Lists": strings.Join(names, ", ")})
+	return nil
+}
+
+// help explains the commands that fit the phone's role.
+func (b *Brain) help(tc *turnCtx) error {
+	id := "HelpNew"
+	switch {
+	case tc.Conv.OptedOut:
+		id = "HelpOptedOut"
+	case tc.client != nil:
+		id = "HelpClient"
+	default:
+		subs, err := tc.Tx.SubscriptionsOf(tc.Conv.Phone)
+		if err != nil {
+			return fmt.Errorf("help: %w", err)
+		}
+		if len(subs) > 0 {
+			id = "HelpSubscriber"
+		}
+	}
+	tc.Say(id, map[string]any{"Support": b.Support})
+	return nil
+}

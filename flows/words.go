@@ -1,0 +1,144 @@
+package flows
+
+import (
+	"regexp"
+	"strings"
+
+	"nudges/bot"
+)
+
+// Cmd is a command word's meaning, whatever language it was said in.
+type Cmd string
+
+// Commands of SPEC §4.
+const (
+	CmdNone    Cmd = ""
+	CmdStop    Cmd = "stop"
+	CmdStart   Cmd = "start"
+	CmdYes     Cmd = "yes"
+	CmdHelp    Cmd = "help"
+	CmdJoin    Cmd = "join"
+	CmdList    Cmd = "list"
+	CmdLeave   Cmd = "leave"
+	CmdEnglish Cmd = "english"
+	CmdSpanish Cmd = "spanish"
+	CmdSignup  Cmd = "signup"
+	CmdExit    Cmd = "exit"
+	CmdPlan    Cmd = "plan"
+	CmdStats   Cmd = "stats"
+	CmdConfirm Cmd = "confirm"
+	CmdDiscard Cmd = "discard"
+)
+
+type word struct {
+	cmd  Cmd
+	lang string // "" when the word is the same in both languages
+	args bool   // takes an argument after the word
+}
+
+// words maps each command word (upper case, as Normalize leaves it) to its
+// meaning. Spanish words switch the phone to Spanish.
+var words = map[string]word{
+	"STOP": {CmdStop, bot.English, false}, "STOPALL": {CmdStop, bot.English, false},
+	"UNSUBSCRIBE": {CmdStop, bot.English, false}, "CANCEL": {CmdStop, bot.English, false},
+	"END": {CmdStop, bot.English, false}, "QUIT": {CmdStop, bot.English, false},
+	"REVOKE": {CmdStop, bot.English, false}, "OPTOUT": {CmdStop, bot.English, false},
+	"PARAR": {CmdStop, bot.Spanish, false}, "BAJA": {CmdStop, bot.Spanish, false},
+	"CANCELAR": {CmdStop, bot.Spanish, false},
+	"START":    {CmdStart, bot.English, false}, "UNSTOP": {CmdStart, bot.English, false},
+	"ALTA": {CmdStart, bot.Spanish, false}, "YES": {CmdYes, bot.English, false},
+	"HELP": {CmdHelp, bot.English, false}, "INFO": {CmdHelp, "", false},
+	"AYUDA": {CmdHelp, bot.Spanish, false},
+	"JOIN":  {CmdJoin, bot.English, true}, "UNIRME": {CmdJoin, bot.Spanish, true},
+	"LIST": {CmdList, bot.English, false}, "LISTA": {CmdList, bot.Spanish, false},
+	"LEAVE": {CmdLeave, bot.English, true}, "SALIR": {CmdLeave, bot.Spanish, true},
+	"ENGLISH": {CmdEnglish, bot.English, false}, "INGLES": {CmdEnglish, bot.English, false},
+	"INGLÉS":  {CmdEnglish, bot.English, false},
+	"ESPAÑOL": {CmdSpanish, bot.Spanish, false}, "ESPANOL": {CmdSpanish, bot.Spanish, false},
+	"SPANISH": {CmdSpanish, bot.Spanish, false},
+	"SIGNUP":  {CmdSignup, bot.English, false}, "REGISTRO": {CmdSignup, bot.Spanish, false},
+	"EXIT": {CmdExit, bot.English, false},
+	"PLAN": {CmdPlan, "", false}, "BILLING": {CmdPlan, bot.English, false},
+	"STATS": {CmdStats, bot.English, false}, "ESTADO": {CmdStats, bot.Spanish, false},
+	"CONFIRM": {CmdConfirm, bot.English, false}, "SEND": {CmdConfirm, bot.English, false},
+	"CONFIRMAR": {CmdConfirm, bot.Spanish, false}, "ENVIAR": {CmdConfirm, bot.Spanish, false},
+	"NO": {CmdDiscard, "", false}, "DISCARD": {CmdDiscard, bot.English, false},
+	"DESCARTAR": {CmdDiscard, bot.Spanish, false},
+}
+
+// Reserved reports whether w (upper case) is a command word or otherwise
+// unfit as a client keyword.
+func Reserved(w string) bool {
+	if _, ok := words[w]; ok {
+		return true
+	}
+	switch w {
+	case "ALL", "TODO", "TODAS", "TODOS", "SIGN", "UP", "ME", "SI", "SÍ":
+		return true
+	}
+	return false
+}
+
+// Msg is an inbound text as the flows read it.
+type Msg struct {
+	Raw  string // as sent, trimmed
+	Norm string // bot.Normalize(Raw)
+	Cmd  Cmd    // CmdNone when the text is not a command
+	Arg  string // for JOIN and LEAVE: the rest, normalized
+	Lang string // language of the command word, "" if neutral or none
+	Word string // the command word as written (normalized)
+}
+
+// Parse reads a message: the whole text must be a command (a few take one
+// argument), else Cmd is CmdNone.
+func Parse(body string) Msg {
+	m := Msg{Raw: strings.TrimSpace(body), Norm: bot.Normalize(body)}
+	first, rest, _ := strings.Cut(m.Norm, " ")
+	if first == "SIGN" && rest == "UP" {
+		first, rest = "SIGNUP", ""
+	}
+	w, ok := words[first]
+	if !ok || (rest != "" && !w.args) {
+		return m
+	}
+	m.Cmd, m.Arg, m.Lang, m.Word = w.cmd, rest, w.lang, first
+	return m
+}
+
+// optOutPhrases are natural-language opt-outs, matched against the whole
+// message lower-cased with accents and punctuation removed. They are
+// deliberately specific: "stop by our shop today" is not one.
+var optOutPhrases = []*regexp.Regexp{
+	regexp.MustCompile(`^(please )?(stop|quit) (texting|messaging|txting|sending|contacting|spamming)( me)?( (messages|texts|sms))?( (now|please|thanks|thank you))*$`),
+	regexp.MustCompile(`^(please )?unsubscribe me( (from (this|the|your|all) (list|lists|messages|texts)))?( (now|please))*$`),
+	regexp.MustCompile(`^(please )?no more (messages|texts|texting|sms)( please)?$`),
+	regexp.MustCompile(`^(please )?(remove|delete|take) me (off|from) (this|the|your|all|these) (list|lists|messages|texts)( please)?$`),
+	regexp.MustCompile(`^(please )?(remove|delete) me( please)?$`),
+	regexp.MustCompile(`^(please )?(dont|do not) (text|message|contact) me( (again|anymore|any more|ever again))?( please)?$`),
+	regexp.MustCompile(`^(please )?stop( all)? (the )?(messages|texts)( please)?$`),
+	regexp.MustCompile(`^(por favor )?(deja|dejen|dejar) de (enviarme|mandarme|escribirme|enviar|mandar)( mensajes)?( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?no (me )?(envien|manden|mandes|envies|escriban|escribas) mas( mensajes)?( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?no (quiero )?mas mensajes( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?(sacame|sacarme|saquenme|quitame|quitenme|eliminame|borrame|borrenme) de (la|esta|esa|su|tu|las|todas las) (lista|listas)( por favor)?$`),
+	regexp.MustCompile(`^(quiero )?darme de baja( por favor)?$`),
+}
+
+var deaccent = strings.NewReplacer("á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ü", "u", "ñ", "n", "'", "", "’", "")
+
+// OptOutPhrase reports whether body is a natural-language opt-out, and in
+// which language.
+func OptOutPhrase(body string) (bool, string) {
+	s := deaccent.Replace(strings.ToLower(body))
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}), " ")
+	for i, re := range optOutPhrases {
+		if re.MatchString(s) {
+			if i >= 7 {
+				return true, bot.Spanish
+			}
+			return true, bot.English
+		}
+	}
+	return false, ""
+}

@@ -1,0 +1,79 @@
+package locales
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// typical fills every template variable with a realistic, longish value.
+var typical = map[string]any{
+	"Name": "Sunrise Yoga Studio of Portland", "Keyword": "SUNRISEYOGA", "Example": "SUNRISEYOGA",
+	"Lists": "1. Sunrise Yoga (YOGA)\n2. Joe's Coffee (COFFEE)\n3. Main St Books (BOOKS)",
+	"Arg": "BAKERY", "Support": "support@nudges.example", "Count": 3, "N": 1234, "X": 1230,
+	"F": 4, "Total": 1234, "Sent": 1230, "Failed": 4, "Code": "123456", "Minutes": 10,
+	"Plans": "1. Starter: $9.00/month, 30 announcements\n2. Pro: $29.00/month, 200 announcements",
+	"Plan": "Starter", "Price": "$9.00", "Interval": "month", "Quota": 30, "Left": 29,
+	"Used": 1, "PeriodEnd": "Dec 21, 2026", "Status": "active", "Link": "http://localhost:8080/pay/ABCDEFGHJKMNPQRS",
+	"Number": "+15550009999", "Text": strings.Repeat("Class is on at 7. ", 4), "Subscribers": 1234,
+	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",
+	"Count2": 2, "Max": 60, "Min": 2,
+}
+
+func TestEveryMessageInEveryLanguage(t *testing.T) {
+	en, err := IDs("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(en) == 0 {
+		t.Fatal("no English messages found")
+	}
+	for _, lang := range Languages {
+		ids, err := IDs(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		for _, id := range ids {
+			have[id] = true
+		}
+		for _, id := range en {
+			if !have[id] {
+				t.Errorf("%s: message %s missing", lang, id)
+			}
+		}
+		if len(ids) != len(en) {
+			t.Errorf("%s has %d messages, en has %d", lang, len(ids), len(en))
+		}
+	}
+}
+
+func TestFilledTemplatesFitTwoSegments(t *testing.T) {
+	c := MustLoad()
+	ids, _ := IDs("en")
+	for _, lang := range Languages {
+		for _, id := range ids {
+			s, err := c.Render(lang, id, typical)
+			if err != nil {
+				t.Errorf("%s/%s: %v", lang, id, err)
+				continue
+			}
+			if strings.Contains(s, "<no value>") {
+				t.Errorf("%s/%s: a variable is missing from the typical values: %q", lang, id, s)
+			}
+			if n := utf8.RuneCountInString(s); n > 320 {
+				t.Errorf("%s/%s is %d characters filled (limit 320): %q", lang, id, n, s)
+			}
+		}
+	}
+}
+
+func TestUnknownIDRendersIDNotPanic(t *testing.T) {
+	c := MustLoad()
+	if got := c.T("en", "NoSuchMessage", nil); got != "NoSuchMessage" {
+		t.Fatalf("got %q", got)
+	}
+	if got := c.T("fr", "Oops", nil); !strings.Contains(got, "went wrong") {
+		t.Fatalf("unknown language should fall back to English, got %q", got)
+	}
+}

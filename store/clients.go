@@ -1,0 +1,99 @@
+package store
+
+import (
+	"fmt"
+
+	"nudges/bot"
+)
+
+// Client implements bot.Clients.
+func (t *Tx) Client(p bot.Phone) (*bot.Client, error) {
+	c := &bot.Client{}
+	ok, err := t.getJSON(bClients, []byte(p), c)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (t *Tx) clientByIndex(bucket []byte, key string) (*bot.Client, error) {
+	if key == "" {
+		return nil, nil
+	}
+	p := t.b(bucket).Get([]byte(key))
+	if p == nil {
+		return nil, nil
+	}
+	return t.Client(bot.Phone(p))
+}
+
+// ClientByKeyword implements bot.Clients.
+func (t *Tx) ClientByKeyword(keyword string) (*bot.Client, error) {
+	return t.clientByIndex(bKeywords, keyword)
+}
+
+// ClientByPayToken implements bot.Clients.
+func (t *Tx) ClientByPayToken(token string) (*bot.Client, error) {
+	return t.clientByIndex(bPayTokens, token)
+}
+
+// ClientBySubscription implements bot.Clients.
+func (t *Tx) ClientBySubscription(id string) (*bot.Client, error) {
+	return t.clientByIndex(bStripeSubs, id)
+}
+
+// PutClient implements bot.Clients. A keyword held by another client is an
+// ECONFLICT error.
+func (t *Tx) PutClient(c *bot.Client) error {
+	old, err := t.Client(c.Phone)
+	if err != nil {
+		return err
+	}
+	if err := t.reindex(bKeywords, c.Phone, keyOf(old, func(o *bot.Client) string { return o.Keyword }), c.Keyword); err != nil {
+		return err
+	}
+	if err := t.reindex(bPayTokens, c.Phone, keyOf(old, func(o *bot.Client) string { return o.PayToken }), c.PayToken); err != nil {
+		return err
+	}
+	if err := t.reindex(bStripeSubs, c.Phone, keyOf(old, func(o *bot.Client) string { return o.SubscriptionID }), c.SubscriptionID); err != nil {
+		return err
+	}
+	return t.putJSON(bClients, []byte(c.Phone), c)
+}
+
+func keyOf(c *bot.Client, f func(*bot.Client) string) string {
+	if c == nil {
+		return ""
+	}
+	return f(c)
+}
+
+// reindex moves phone's entry in an index bucket from oldKey to newKey.
+func (t *Tx) reindex(bucket []byte, phone bot.Phone, oldKey, newKey string) error {
+	b := t.b(bucket)
+	if newKey != "" {
+		if holder := b.Get([]byte(newKey)); holder != nil && string(holder) != string(phone) {
+			return bot.Errorf(bot.ECONFLICT, "%s %q is taken", bucket, newKey)
+		}
+	}
+	if oldKey != "" && oldKey != newKey {
+		if err := b.Delete([]byte(oldKey)); err != nil {
+			return fmt.Errorf("unindex %s: %w", bucket, err)
+		}
+	}
+	if newKey == "" {
+		return nil
+	}
+	return b.Put([]byte(newKey), []byte(phone))
+}
+
+// EachClient implements bot.Clients.
+func (t *Tx) EachClient(fn func(*bot.Client) error) error {
+	return t.b(bClients).ForEach(func(k, v []byte) error {
+		c := &bot.Client{}
+		if err := jsonDecode(v, c); err != nil {
+			return fmt.Errorf("decode client %s: %w", k, err)
+		}
+		return fn(c)
+	})
+}

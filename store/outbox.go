@@ -1,0 +1,78 @@
+package store
+
+import (
+	"encoding/binary"
+
+	"nudges/bot"
+)
+
+// queueKey orders the queue by priority, then by id (oldest first).
+func queueKey(p bot.Priority, id uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = byte(p)
+	binary.BigEndian.PutUint64(k[1:], id)
+	return k
+}
+
+// Enqueue implements bot.Outbox.
+func (t *Tx) Enqueue(m *bot.OutMessage) error {
+	id, err := t.nextID(bOutbox)
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	m.Status = bot.StatusQueued
+	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+		return err
+	}
+	return t.b(bQueue).Put(queueKey(m.Priority, id), itob(uint64(m.NextAt.UnixNano())))
+}
+
+// OutMessage implements bot.Outbox.
+func (t *Tx) OutMessage(id uint64) (*bot.OutMessage, error) {
+	m := &bot.OutMessage{}
+	ok, err := t.getJSON(bOutbox, itob(id), m)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// PutAnnouncement implements bot.Outbox, assigning an ID when a.ID is zero.
+func (t *Tx) PutAnnouncement(a *bot.Announcement) error {
+	if a.ID == 0 {
+		id, err := t.nextID(bAnnouncements)
+		if err != nil {
+			return err
+		}
+		a.ID = id
+	}
+	return t.putJSON(bAnnouncements, itob(a.ID), a)
+}
+
+// Announcement implements bot.Outbox.
+func (t *Tx) Announcement(id uint64) (*bot.Announcement, error) {
+	a := &bot.Announcement{}
+	ok, err := t.getJSON(bAnnouncements, itob(id), a)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// OutboxSince returns up to limit messages to p with ids above after, oldest
+// first (the chat command's feed of asynchronous replies).
+func (t *Tx) OutboxSince(p bot.Phone, after uint64, limit int) ([]bot.OutMessage, error) {
+	var out []bot.OutMessage
+	cur := t.b(bOutbox).Cursor()
+	for k, v := cur.Seek(itob(after + 1)); k != nil && len(out) < limit; k, v = cur.Next() {
+		var m bot.OutMessage
+		if err := jsonDecode(v, &m); err != nil {
+			return nil, err
+		}
+		if m.To == p {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"time"
+
+	"nudges/bot"
+)
+
+// Subscribe implements bot.Subscriptions.
+func (t *Tx) Subscribe(keyword string, p bot.Phone, at time.Time) (bool, error) {
+	key := pair(keyword, string(p))
+	if t.b(bSubs).Get(key) != nil {
+		return false, nil
+	}
+	s := bot.Subscription{Keyword: keyword, Phone: p, JoinedAt: at}
+	if err := t.putJSON(bSubs, key, s); err != nil {
+		return false, err
+	}
+	if err := t.b(bPhoneSubs).Put(pair(string(p), keyword), nil); err != nil {
+		return false, err
+	}
+	return true, t.addSubscribers(keyword, 1)
+}
+
+// Unsubscribe implements bot.Subscriptions.
+func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
+	key := pair(keyword, string(p))
+	if t.b(bSubs).Get(key) == nil {
+		return false, nil
+	}
+	if err := t.b(bSubs).Delete(key); err != nil {
+		return false, err
+	}
+	if err := t.b(bPhoneSubs).Delete(pair(string(p), keyword)); err != nil {
+		return false, err
+	}
+	return true, t.addSubscribers(keyword, -1)
+}
+
+func (t *Tx) addSubscribers(keyword string, d int) error {
+	c, err := t.ClientByKeyword(keyword)
+	if err != nil || c == nil {
+		return err
+	}
+	c.Subscribers += d
+	if c.Subscribers < 0 {
+		c.Subscribers = 0
+	}
+	return t.putJSON(bClients, []byte(c.Phone), c)
+}
+
+// SubscriptionsOf implements bot.Subscriptions.
+func (t *Tx) SubscriptionsOf(p bot.Phone) ([]bot.Subscription, error) {
+	prefix := pair(string(p), "")
+	cur := t.b(bPhoneSubs).Cursor()
+	var out []bot.Subscription
+	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		kw := string(k[len(prefix):])
+		var s bot.Subscription
+		ok, err := t.getJSON(bSubs, pair(kw, string(p)), &s)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("subscription index out of step for %s on %s", p, kw)
+		}
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].JoinedAt.Before(out[j].JoinedAt) })
+	return out, nil
+}
+
+// EachSubscriber implements bot.Subscriptions.
+func (t *Tx) EachSubscriber(keyword string, fn func(bot.Subscription) error) error {
+	prefix := pair(keyword, "")
+	cur := t.b(bSubs).Cursor()
+	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+		var s bot.Subscription
+		if err := jsonDecode(v, &s); err != nil {
+			return fmt.Errorf("decode subscription %q: %w", k, err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutSubscription implements bot.Subscriptions; the phone must be on the list.
+func (t *Tx) PutSubscription(s bot.Subscription) error {
+	key := pair(s.Keyword, string(s.Phone))
+	if t.b(bSubs).Get(key) == nil {
+		return bot.Errorf(bot.ENOTFOUND, "%s is not on %s", s.Phone, s.Keyword)
+	}
+	return t.putJSON(bSubs, key, s)
+}
