@@ -122,7 +122,10 @@ func TestCountHitWindows(t *testing.T) {
 		}
 	}
 	var seen int
-	_ = db.Read(func(tx *Tx) error { seen, _ = tx.Hits("ip:127.0.0.1", authT0.Add(30*time.Minute), time.Hour); return nil })
+	_ = db.Read(func(tx *Tx) error {
+		seen, _ = tx.Hits("ip:127.0.0.1", authT0.Add(30*time.Minute), time.Hour)
+		return nil
+	})
 	if seen != 3 {
 		t.Fatalf("Hits = %d", seen)
 	}
