@@ -1,0 +1,152 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"nudges/bot"
+	"nudges/locales"
+	"nudges/store"
+)
+
+// counter is a Brain that counts turns in the conversation and replies with
+// the count; it fails when the body is "fail".
+type counter struct{ calls atomic.Int64 }
+
+func (c *counter) Turn(t *bot.Turn) error {
+	c.calls.Add(1)
+	if t.In.Body == "fail" {
+		t.Conv.SetVar("n", "garbage that must not be committed")
+		return errors.New("boom")
+	}
+	n, _ := strconv.Atoi(t.Conv.Var("n"))
+	t.Conv.SetVar("n", strconv.Itoa(n+1))
+	t.Replies = append(t.Replies, fmt.Sprintf("turn %d", n+1))
+	return nil
+}
+
+func newEngine(t *testing.T, brain bot.Brain) (*bot.Engine, *store.DB) {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &bot.Engine{Store: db, Brain: brain, Clock: bot.NewFixedClock(time.Unix(1e9, 0)),
+		T: locales.MustLoad(), DefaultLocale: bot.English}, db
+}
+
+func count(t *testing.T, db *store.DB, p bot.Phone) int {
+	t.Helper()
+	var n int
+	db.View(func(tx bot.Tx) error {
+		c, err := tx.Conversation(p)
+		n, _ = strconv.Atoi(c.Var("n"))
+		return err
+	})
+	return n
+}
+
+func TestEngineSerializesTurnsPerPhone(t *testing.T) {
+	e, db := newEngine(t, &counter{})
+	phones := []bot.Phone{"+15550000001", "+15550000002", "+15550000003"}
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := bot.Inbound{SID: fmt.Sprintf("SM%d", i), From: phones[i%3], Body: "hi"}
+			if _, err := e.Handle(context.Background(), in); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range phones {
+		if n := count(t, db, p); n != 20 {
+			t.Errorf("%s: %d turns recorded, want 20 (a lost update)", p, n)
+		}
+	}
+}
+
+func TestEngineReplaysSameSIDWithoutRunning(t *testing.T) {
+	brain := &counter{}
+	e, db := newEngine(t, brain)
+	in := bot.Inbound{SID: "SMsame", From: "+15550000001", Body: "hi"}
+	for range 6 {
+		r, err := e.Handle(context.Background(), in)
+		if err != nil || r.Text != "turn 1" {
+			t.Fatalf("reply %q, %v; want the first reply every time", r.Text, err)
+		}
+	}
+	if brain.calls.Load() != 1 || count(t, db, in.From) != 1 {
+		t.Fatalf("brain ran %d times, state %d; want once", brain.calls.Load(), count(t, db, in.From))
+	}
+}
+
+func TestEngineBrainErrorCommitsNothing(t *testing.T) {
+	brain := &counter{}
+	e, db := newEngine(t, brain)
+	p := bot.Phone("+15550000001")
+	if _, err := e.Handle(context.Background(), bot.Inbound{SID: "SM1", From: p, Body: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Handle(context.Background(), bot.Inbound{SID: "SM2", From: p, Body: "fail"})
+	if err != nil || r.Text == "" || r.Text == "turn 2" {
+		t.Fatalf("got %q, %v; want the localized something-went-wrong reply", r.Text, err)
+	}
+	if n := count(t, db, p); n != 1 {
+		t.Fatalf("state %d after a failed turn, want 1 (rolled back)", n)
+	}
+	// Not remembered as handled: a retry of the same SID runs again. (A
+	// failed batch is re-run alone by bbolt, so count growth, not totals.)
+	before := brain.calls.Load()
+	e.Handle(context.Background(), bot.Inbound{SID: "SM2", From: p, Body: "fail"})
+	if brain.calls.Load() == before {
+		t.Fatal("a retried SID whose turn failed must run again")
+	}
+}
+
+func TestEngineStorageErrorIsReturned(t *testing.T) {
+	e, db := newEngine(t, &counter{})
+	db.Close()
+	_, err := e.Handle(context.Background(), bot.Inbound{SID: "SM1", From: "+15550000001", Body: "hi"})
+	if err == nil {
+		t.Fatal("a closed database must fail the turn so the webhook answers 5xx")
+	}
+}
+
+func TestTurnSendSkipsOptedOut(t *testing.T) {
+	_, db := newEngine(t, &counter{})
+	now := time.Unix(1e9, 0)
+	err := db.Update(func(tx bot.Tx) error {
+		if err := tx.PutConversation(&bot.Conversation{Phone: "+15550000002", OptedOut: true}); err != nil {
+			return err
+		}
+		turn := &bot.Turn{Tx: tx, Now: now, Conv: &bot.Conversation{Phone: "+15550000001"}}
+		if err := turn.Send("+15550000002", "hello", bot.KindReply, bot.PriorityHigh); err != nil {
+			return err
+		}
+		if err := turn.Send("+15550000003", "hello", bot.KindReply, bot.PriorityHigh); err != nil {
+			return err
+		}
+		if turn.Queued() != 1 {
+			t.Errorf("queued %d, want 1 (opted-out phone skipped)", turn.Queued())
+		}
+		m, err := tx.OutMessage(1)
+		if err != nil || m == nil || m.To != "+15550000003" || m.Status != bot.StatusQueued {
+			t.Errorf("outbox row 1 = %+v, %v", m, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,81 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormalize(t *testing.T) {
+	cases := map[string]string{
+		"  stop  ":         "STOP",
+		"Stop!!":           "STOP",
+		"join   yoga.":     "JOIN YOGA",
+		"¡Ayuda!":          "AYUDA",
+		"¿ayuda?":          "AYUDA",
+		"🧘 yoga 🙏":         "YOGA",
+		"👍🏽":               "",
+		"español":          "ESPAÑOL",
+		"Stop by our shop": "STOP BY OUR SHOP",
+		"":                 "",
+	}
+	for in, want := range cases {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSegments(t *testing.T) {
+	cases := []struct {
+		body string
+		n    int
+		enc  Encoding
+	}{
+		{"", 0, GSM7},
+		{"hello", 1, GSM7},
+		{strings.Repeat("a", 160), 1, GSM7},
+		{strings.Repeat("a", 161), 2, GSM7},
+		{strings.Repeat("a", 306), 2, GSM7},
+		{strings.Repeat("a", 307), 3, GSM7},
+		{strings.Repeat("€", 80), 1, GSM7}, // extension chars cost two septets: 160
+		{strings.Repeat("€", 81), 2, GSM7}, // 162 septets
+		{"café ñ ü", 1, GSM7},              // in the GSM-7 alphabet
+		{"hi 🙂", 1, UCS2},                  // emoji: UCS-2
+		{strings.Repeat("á", 70), 1, UCS2}, // á is not GSM-7
+		{strings.Repeat("á", 71), 2, UCS2}, // 67 per part
+		{strings.Repeat("🙂", 35), 1, UCS2}, // surrogate pairs count twice: 70 units
+		{strings.Repeat("🙂", 36), 2, UCS2},
+		{strings.Repeat("á", 134), 2, UCS2},
+		{strings.Repeat("á", 135), 3, UCS2},
+	}
+	for _, c := range cases {
+		n, enc := Segments(c.body)
+		if n != c.n || enc != c.enc {
+			t.Errorf("Segments(%.20q… len %d) = %d %s, want %d %s", c.body, len(c.body), n, enc, c.n, c.enc)
+		}
+	}
+}
+
+func TestParsePhone(t *testing.T) {
+	ok := map[string]Phone{
+		"+15550001111":      "+15550001111",
+		"+1 (555) 000-1111": "+15550001111",
+		"5550001111":        "+15550001111",
+		"15550001111":       "+15550001111",
+		"0034 612 345 678":  "+34612345678",
+		"+34612345678":      "+34612345678",
+	}
+	for in, want := range ok {
+		got, err := ParsePhone(in)
+		if err != nil || got != want {
+			t.Errorf("ParsePhone(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "abc", "+1", "12345", "+0123456789", "555-CALL-NOW", "+1555000111122223333", "++15550001111", "1555000111+"} {
+		if p, err := ParsePhone(in); err == nil {
+			t.Errorf("ParsePhone(%q) = %q, want an error", in, p)
+		} else if ErrorCode(err) != EINVALID {
+			t.Errorf("ParsePhone(%q) error code %s, want %s", in, ErrorCode(err), EINVALID)
+		}
+	}
+}

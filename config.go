@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"nudges/bot"
+	"nudges/locales"
+)
+
+// config is everything the environment sets (SPEC §2).
+type config struct {
+	Addr          string
+	DBPath        string
+	PublicURL     string
+	AdminPhones   []bot.Phone
+	DefaultLocale string
+	SendRate      float64
+	Insecure      bool
+
+	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
+	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
+}
+
+// twilio reports whether SMS go through Twilio (else the console driver).
+func (c config) twilio() bool { return c.TwilioSID != "" && c.TwilioToken != "" }
+
+// stripe reports whether real Stripe replaces dev checkout.
+func (c config) stripe() bool { return c.StripeKey != "" }
+
+// loadConfig reads and checks the environment. Its errors are one line
+// saying what to fix.
+func loadConfig(getenv func(string) string) (config, error) {
+	env := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := config{
+		Addr:          env("NUDGES_ADDR", "127.0.0.1:8080"),
+		DBPath:        env("NUDGES_DB", "./data/nudges.db"),
+		PublicURL:     strings.TrimRight(env("NUDGES_PUBLIC_URL", "http://localhost:8080"), "/"),
+		DefaultLocale: env("NUDGES_DEFAULT_LOCALE", bot.English),
+		Insecure:      env("NUDGES_INSECURE_DEV", "") == "1",
+		TwilioSID:     env("TWILIO_ACCOUNT_SID", ""),
+		TwilioToken:   env("TWILIO_AUTH_TOKEN", ""),
+		TwilioFrom:    env("TWILIO_FROM_NUMBER", ""),
+		TwilioService: env("TWILIO_MESSAGING_SERVICE_SID", ""),
+		TwilioAPIBase: strings.TrimRight(env("TWILIO_API_BASE", "https://api.twilio.com"), "/"),
+		StripeKey:     env("STRIPE_SECRET_KEY", ""),
+		StripeAPIBase: strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
+
+		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
+	}
+	checks := []func(*config, func(string, string) string) error{
+		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
+	}
+	for _, check := range checks {
+		if err := check(&c, env); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func checkPublicURL(c *config, _ func(string, string) string) error {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("NUDGES_PUBLIC_URL %q must be an http(s) URL like https://sms.example.com", c.PublicURL)
+	}
+	return nil
+}
+
+func checkAdmins(c *config, env func(string, string) string) error {
+	for _, s := range strings.Split(env("NUDGES_ADMIN_PHONES", ""), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := bot.ParsePhone(s)
+		if err != nil || string(p) != s {
+			return fmt.Errorf("NUDGES_ADMIN_PHONES: %q is not an E.164 phone number (write it like +15551234567)", s)
+		}
+		c.AdminPhones = append(c.AdminPhones, p)
+	}
+	return nil
+}
+
+func checkLocale(c *config, _ func(string, string) string) error {
+	l := locales.LangOf(c.DefaultLocale)
+	if l == "" {
+		return fmt.Errorf("NUDGES_DEFAULT_LOCALE %q is not supported; use one of %s", c.DefaultLocale, strings.Join(locales.Languages, ", "))
+	}
+	c.DefaultLocale = l
+	return nil
+}
+
+func checkRate(c *config, env func(string, string) string) error {
+	s := env("NUDGES_SEND_RATE", "1")
+	r, err := strconv.ParseFloat(s, 64)
+	if err != nil || r <= 0 || r > 10000 {
+		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 (1 for a US long code)", s)
+	}
+	c.SendRate = r
+	return nil
+}
+
+func checkTwilio(c *config, _ func(string, string) string) error {
+	switch {
+	case (c.TwilioSID == "") != (c.TwilioToken == ""):
+		return fmt.Errorf("set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither (console SMS driver)")
+	case c.twilio() && c.TwilioFrom == "" && c.TwilioService == "":
+		return fmt.Errorf("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required with Twilio credentials")
+	case c.TwilioFrom != "":
+		p, err := bot.ParsePhone(c.TwilioFrom)
+		if err != nil || string(p) != c.TwilioFrom {
+			return fmt.Errorf("TWILIO_FROM_NUMBER %q is not an E.164 phone number (write it like +15551234567)", c.TwilioFrom)
+		}
+	}
+	if u, err := url.Parse(c.TwilioAPIBase); err != nil || u.Host == "" {
+		return fmt.Errorf("TWILIO_API_BASE %q must be a URL like https://api.twilio.com", c.TwilioAPIBase)
+	}
+	return nil
+}
+
+func checkStripe(c *config, _ func(string, string) string) error {
+	if c.StripeKey != "" && c.StripeWebhookSecret == "" {
+		return fmt.Errorf("STRIPE_WEBHOOK_SECRET (whsec_…) is required when STRIPE_SECRET_KEY is set")
+	}
+	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
+		return fmt.Errorf("STRIPE_WEBHOOK_SECRET must start with whsec_ (the signing secret of the webhook endpoint)")
+	}
+	return nil
+}
+
+// checkAddr refuses to serve unsigned webhooks beyond this machine.
+func checkAddr(c *config, _ func(string, string) string) error {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("NUDGES_ADDR %q must be host:port, like 127.0.0.1:8080", c.Addr)
+	}
+	if c.TwilioToken != "" || c.Insecure || loopback(host) {
+		return nil
+	}
+	return fmt.Errorf("NUDGES_ADDR %s is not loopback and TWILIO_AUTH_TOKEN is unset, so anyone could post fake SMS: set the token, or NUDGES_INSECURE_DEV=1", c.Addr)
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

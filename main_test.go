@@ -1,0 +1,69 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(envOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DBPath != "./data/nudges.db" || c.PublicURL != "http://localhost:8080" ||
+		c.DefaultLocale != "en" || c.SendRate != 1 || c.twilio() || c.stripe() || c.TwilioAPIBase != "https://api.twilio.com" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
+	cases := []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"STRIPE_SECRET_KEY", "sk_test_1"}, "STRIPE_WEBHOOK_SECRET"},
+		{[]string{"STRIPE_SECRET_KEY", "sk_test_1", "STRIPE_WEBHOOK_SECRET", "nope"}, "whsec_"},
+		{[]string{"NUDGES_ADMIN_PHONES", "+15550001111,555-abc"}, "NUDGES_ADMIN_PHONES"},
+		{[]string{"NUDGES_ADMIN_PHONES", "5550001111"}, "E.164"},
+		{[]string{"TWILIO_ACCOUNT_SID", "AC1"}, "TWILIO_AUTH_TOKEN"},
+		{[]string{"TWILIO_ACCOUNT_SID", "AC1", "TWILIO_AUTH_TOKEN", "t"}, "TWILIO_FROM_NUMBER"},
+		{[]string{"NUDGES_ADDR", "0.0.0.0:8080"}, "NUDGES_INSECURE_DEV"},
+		{[]string{"NUDGES_ADDR", "nonsense"}, "host:port"},
+		{[]string{"NUDGES_SEND_RATE", "0"}, "NUDGES_SEND_RATE"},
+		{[]string{"NUDGES_SEND_RATE", "fast"}, "NUDGES_SEND_RATE"},
+		{[]string{"NUDGES_DEFAULT_LOCALE", "fr"}, "NUDGES_DEFAULT_LOCALE"},
+		{[]string{"NUDGES_PUBLIC_URL", "example.com"}, "NUDGES_PUBLIC_URL"},
+	}
+	for _, c := range cases {
+		_, err := loadConfig(envOf(c.env...))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line naming %s", c.env, err, c.want)
+		}
+	}
+}
+
+func TestConfigAcceptsWhatTheSpecAllows(t *testing.T) {
+	ok := [][]string{
+		{"NUDGES_ADDR", "0.0.0.0:8080", "NUDGES_INSECURE_DEV", "1"},
+		{"NUDGES_ADDR", "0.0.0.0:8080", "TWILIO_ACCOUNT_SID", "AC1", "TWILIO_AUTH_TOKEN", "t", "TWILIO_MESSAGING_SERVICE_SID", "MG1"},
+		{"NUDGES_ADMIN_PHONES", "+15550001111, +34612345678", "NUDGES_DEFAULT_LOCALE", "es", "NUDGES_SEND_RATE", "2.5"},
+		{"STRIPE_SECRET_KEY", "sk_test_1", "STRIPE_WEBHOOK_SECRET", "whsec_1", "NUDGES_PUBLIC_URL", "https://sms.example.com/"},
+	}
+	for _, env := range ok {
+		c, err := loadConfig(envOf(env...))
+		if err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+		if strings.HasSuffix(c.PublicURL, "/") {
+			t.Errorf("public URL keeps its trailing slash: %q", c.PublicURL)
+		}
+	}
+}

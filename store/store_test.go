@@ -1,0 +1,174 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"nudges/bot"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "sub", "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+var t0 = time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+
+func TestOpenTwiceFailsClearly(t *testing.T) {
+	db := openTest(t)
+	_, err := Open(db.Path())
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+}
+
+func TestClientIndexes(t *testing.T) {
+	db := openTest(t)
+	err := db.Update(func(tx bot.Tx) error {
+		a := &bot.Client{Phone: "+15550000001", Keyword: "YOGA", PayToken: "tok1", Status: bot.ClientActive}
+		if err := tx.PutClient(a); err != nil {
+			return err
+		}
+		b := &bot.Client{Phone: "+15550000002", Keyword: "YOGA"}
+		if err := tx.PutClient(b); bot.ErrorCode(err) != bot.ECONFLICT {
+			t.Errorf("taken keyword: %v, want ECONFLICT", err)
+		}
+		a.Keyword, a.PayToken, a.SubscriptionID = "PILATES", "tok2", "sub_1"
+		if err := tx.PutClient(a); err != nil {
+			return err
+		}
+		for kw, want := range map[string]bool{"YOGA": false, "PILATES": true} {
+			if c, _ := tx.ClientByKeyword(kw); (c != nil) != want {
+				t.Errorf("ClientByKeyword(%s) = %v", kw, c)
+			}
+		}
+		if c, _ := tx.ClientByPayToken("tok1"); c != nil {
+			t.Error("old pay token still indexed")
+		}
+		if c, _ := tx.ClientByPayToken("tok2"); c == nil || c.Phone != a.Phone {
+			t.Errorf("ClientByPayToken(tok2) = %v", c)
+		}
+		if c, _ := tx.ClientBySubscription("sub_1"); c == nil {
+			t.Error("subscription id not indexed")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSubscriptionsKeepCountsAndOrder(t *testing.T) {
+	db := openTest(t)
+	err := db.Update(func(tx bot.Tx) error {
+		for _, kw := range []string{"YOGA", "COFFEE"} {
+			if err := tx.PutClient(&bot.Client{Phone: bot.Phone("+1555000" + map[string]string{"YOGA": "0001", "COFFEE": "0002"}[kw]), Keyword: kw}); err != nil {
+				return err
+			}
+		}
+		p := bot.Phone("+15559990000")
+		tx.Subscribe("YOGA", p, t0.Add(time.Minute))
+		tx.Subscribe("COFFEE", p, t0)
+		if added, _ := tx.Subscribe("YOGA", p, t0); added {
+			t.Error("second Subscribe reported added")
+		}
+		tx.Subscribe("YOGA", "+15559990001", t0)
+		subs, err := tx.SubscriptionsOf(p)
+		if err != nil || len(subs) != 2 || subs[0].Keyword != "COFFEE" {
+			t.Errorf("SubscriptionsOf = %+v, %v; want COFFEE (joined first) then YOGA", subs, err)
+		}
+		if c, _ := tx.ClientByKeyword("YOGA"); c.Subscribers != 2 {
+			t.Errorf("YOGA has %d subscribers, want 2", c.Subscribers)
+		}
+		if removed, _ := tx.Unsubscribe("YOGA", p); !removed {
+			t.Error("Unsubscribe reported not removed")
+		}
+		tx.Unsubscribe("YOGA", p)
+		if c, _ := tx.ClientByKeyword("YOGA"); c.Subscribers != 1 {
+			t.Errorf("YOGA has %d subscribers after leave, want 1", c.Subscribers)
+		}
+		var seen []bot.Phone
+		tx.EachSubscriber("YOGA", func(s bot.Subscription) error { seen = append(seen, s.Phone); return nil })
+		if len(seen) != 1 || seen[0] != "+15559990001" {
+			t.Errorf("EachSubscriber(YOGA) = %v", seen)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLogOfReturnsLastEntriesInOrder(t *testing.T) {
+	db := openTest(t)
+	a, b := bot.Phone("+15550000001"), bot.Phone("+15550000002")
+	db.Update(func(tx bot.Tx) error {
+		for i := range 5 {
+			tx.AppendLog(bot.LogEntry{Phone: a, At: t0.Add(time.Duration(i) * time.Second), Dir: bot.DirIn, Body: string(rune('a' + i))})
+			tx.AppendLog(bot.LogEntry{Phone: b, At: t0, Dir: bot.DirOut, Body: "other"})
+		}
+		return nil
+	})
+	db.Read(func(tx *Tx) error {
+		got, err := tx.LogOf(a, 3)
+		if err != nil || len(got) != 3 || got[0].Body != "c" || got[2].Body != "e" {
+			t.Errorf("LogOf = %+v, %v; want c, d, e", got, err)
+		}
+		got, _ = tx.LogOf(b, 100)
+		if len(got) != 5 {
+			t.Errorf("LogOf(b) has %d entries, want 5", len(got))
+		}
+		return nil
+	})
+}
+
+func TestOutboxSinceAndBackup(t *testing.T) {
+	db := openTest(t)
+	db.Update(func(tx bot.Tx) error {
+		for i := range 4 {
+			to := bot.Phone("+15550000001")
+			if i%2 == 1 {
+				to = "+15550000002"
+			}
+			tx.Enqueue(&bot.OutMessage{To: to, Body: "m", CreatedAt: t0})
+		}
+		return nil
+	})
+	db.Read(func(tx *Tx) error {
+		got, _ := tx.OutboxSince("+15550000001", 1, 10)
+		if len(got) != 1 || got[0].ID != 3 {
+			t.Errorf("OutboxSince = %+v, want only id 3", got)
+		}
+		return nil
+	})
+	path := filepath.Join(t.TempDir(), "copy.db")
+	f, err := createFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Backup(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cp, err := Open(path)
+	if err != nil {
+		t.Fatalf("backup does not open: %v", err)
+	}
+	defer cp.Close()
+	cp.View(func(tx bot.Tx) error {
+		if m, _ := tx.OutMessage(4); m == nil || m.To != "+15550000002" {
+			t.Errorf("backup lost outbox row 4: %+v", m)
+		}
+		return nil
+	})
+}
+
+func createFile(path string) (*os.File, error) { return os.Create(path) }
