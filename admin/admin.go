@@ -1,0 +1,205 @@
+// Package admin is the operator's web console under /admin: SMS one-time-code
+// login, dashboard, plans, clients, subscribers, announcements, a simulator
+// and backups, as server-rendered pages that need no JavaScript.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"nudges/bot"
+	"nudges/flows"
+	"nudges/store"
+)
+
+// PlanSyncer mirrors a plan to the payment provider (Stripe products and
+// prices). SyncPlan may set p's provider ids; the console saves them.
+type PlanSyncer interface {
+	SyncPlan(ctx context.Context, p *bot.Plan) error
+}
+
+// CodeSource makes one 6-digit login code; tests inject a fixed one.
+type CodeSource func() (string, error)
+
+// Config is what the console needs from main.
+type Config struct {
+	AdminPhones   []bot.Phone // NUDGES_ADMIN_PHONES
+	PublicURL     string      // NUDGES_PUBLIC_URL; https makes cookies Secure
+	DevMode       bool        // no Twilio: login codes are logged too
+	DefaultLocale string      // language of the code SMS for a phone never heard from
+	Clock         bot.Clock   // nil: the system clock
+	T             bot.Translator
+	Handler       bot.Handler // the Engine, for the simulator
+	Kick          func()      // wakes the outbox dispatcher after a code is queued
+	Plans         PlanSyncer  // nil when Stripe is not configured
+	Codes         CodeSource  // nil: crypto/rand
+	Log           *slog.Logger
+	// LoginRate and LoginBurst shape the in-memory per-IP limiter in front of
+	// the login forms (defaults 1 request every 2 s, bursts of 20).
+	LoginRate  rate.Limit
+	LoginBurst int
+}
+
+// Per-IP limits on the login forms, per hour, kept in the database.
+const (
+	ipCodesPerHour  = 20
+	ipChecksPerHour = 40
+)
+
+// Console serves the /admin pages.
+type Console struct {
+	cfg    Config
+	db     *store.DB
+	admins map[bot.Phone]bool
+	secure bool
+	policy flows.OTPPolicy
+	pages  pages
+	log    *slog.Logger
+}
+
+// New checks cfg and parses the embedded templates.
+func New(cfg Config, db *store.DB) (*Console, error) {
+	if db == nil || cfg.T == nil || cfg.Handler == nil {
+		return nil, errors.New("admin: database, translator and handler are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = bot.SystemClock{}
+	}
+	if cfg.Codes == nil {
+		cfg.Codes = randomCode
+	}
+	if cfg.DefaultLocale == "" {
+		cfg.DefaultLocale = bot.English
+	}
+	if cfg.LoginRate == 0 {
+		cfg.LoginRate = 0.5
+	}
+	if cfg.LoginBurst == 0 {
+		cfg.LoginBurst = 20
+	}
+	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, policy: flows.DefaultOTPPolicy, log: cfg.Log}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	for _, p := range cfg.AdminPhones {
+		c.admins[p] = true
+	}
+	c.secure = strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
+	var err error
+	if c.pages, err = parsePages(); err != nil {
+		return nil, fmt.Errorf("admin templates: %w", err)
+	}
+	return c, nil
+}
+
+// Register mounts the console under /admin. It sets e.IPExtractor to the
+// direct peer address when main has not chosen one, so that X-Forwarded-For
+// is never trusted by default.
+func (c *Console) Register(e *echo.Echo) {
+	if e.IPExtractor == nil {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	g := e.Group("/admin",
+		middleware.Recover(),
+		middleware.RequestID(),
+		middleware.BodyLimit("64K"),
+		middleware.SecureWithConfig(c.secureConfig()),
+		noStore,
+	)
+	csrf := c.csrf()
+	auth := c.requireSession
+	limit := c.loginLimiter()
+	g.GET("/static/*", staticHandler())
+	g.GET("/login", c.loginPage, csrf)
+	g.POST("/login", c.login, limit, csrf)
+	g.POST("/verify", c.verify, limit, csrf)
+	g.POST("/logout", c.logout, csrf, auth)
+	g.GET("", c.dashboard, csrf, auth)
+	g.GET("/", c.dashboard, csrf, auth)
+	g.GET("/plans", c.plansPage, csrf, auth)
+	g.GET("/plans/new", c.planNew, csrf, auth)
+	g.POST("/plans", c.planCreate, csrf, auth)
+	g.GET("/plans/:id", c.planEdit, csrf, auth)
+	g.POST("/plans/:id", c.planUpdate, csrf, auth)
+	g.POST("/plans/:id/archive", c.planArchive, csrf, auth)
+	g.GET("/clients", c.clientsPage, csrf, auth)
+	g.POST("/clients/suspend", c.clientSuspend, csrf, auth)
+	g.POST("/clients/resume", c.clientResume, csrf, auth)
+	g.GET("/subscribers", c.subscribersPage, csrf, auth)
+	g.GET("/subscribers/:phone", c.subscriberPage, csrf, auth)
+	g.GET("/announcements", c.announcementsPage, csrf, auth)
+	g.GET("/simulator", c.simulatorPage, csrf, auth)
+	g.POST("/simulator", c.simulate, csrf, auth)
+	g.GET("/backup", c.backup, auth)
+}
+
+func (c *Console) secureConfig() middleware.SecureConfig {
+	cfg := middleware.SecureConfig{
+		ContentTypeNosniff: "nosniff",
+		XFrameOptions:      "DENY",
+		ReferrerPolicy:     "same-origin",
+		ContentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self' data:; " +
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	}
+	if c.secure {
+		cfg.HSTSMaxAge = 31536000
+	}
+	return cfg
+}
+
+// noStore keeps console pages out of shared and browser caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		ec.Response().Header().Set("Cache-Control", "no-store")
+		return next(ec)
+	}
+}
+
+func (c *Console) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "nudges_csrf",
+		CookiePath:     "/admin",
+		CookieHTTPOnly: true,
+		CookieSecure:   c.secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   12 * 3600,
+		ErrorHandler: func(err error, ec echo.Context) error {
+			return c.fail(ec, http.StatusForbidden, "This form has expired or did not come from the console. Go back, reload the page and try again.")
+		},
+	})
+}
+
+func (c *Console) loginLimiter() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: c.cfg.LoginRate, Burst: c.cfg.LoginBurst,
+		}),
+		IdentifierExtractor: func(ec echo.Context) (string, error) { return ec.RealIP(), nil },
+		DenyHandler: func(ec echo.Context, _ string, _ error) error {
+			return c.fail(ec, http.StatusTooManyRequests, "Too many attempts from your network. Wait a minute and try again.")
+		},
+		ErrorHandler: func(ec echo.Context, _ error) error {
+			return c.fail(ec, http.StatusForbidden, "Your address could not be read.")
+		},
+	})
+}
+
+// fail renders the error page with status.
+func (c *Console) fail(ec echo.Context, status int, msg string) error {
+	return c.render(ec, status, "error.html", "Error", struct{ Message string }{msg})
+}
+
+// internal logs err and renders a 500 page that does not reveal it.
+func (c *Console) internal(ec echo.Context, what string, err error) error {
+	c.log.Error("console: "+what, "err", err, "request_id", ec.Response().Header().Get(echo.HeaderXRequestID))
+	return c.fail(ec, http.StatusInternalServerError, "Something went wrong. The error is in the server log.")
+}

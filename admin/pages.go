@@ -1,0 +1,258 @@
+package admin
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+	"nudges/store"
+)
+
+const dashboardDays = 30
+
+// statusOrder lists client statuses in the order the console shows them.
+var statusOrder = []bot.ClientStatus{bot.ClientActive, bot.ClientPending, bot.ClientPastDue, bot.ClientSuspended, bot.ClientCanceled}
+
+// messageOrder lists per-message statuses in the order the console shows them.
+var messageOrder = []bot.MessageStatus{bot.StatusQueued, bot.StatusSending, bot.StatusSent, bot.StatusDelivered,
+	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped}
+
+type statusCount struct {
+	Status string
+	N      int
+}
+
+type dashboardView struct {
+	S        *store.DashboardStats
+	Clients  []statusCount
+	Messages []statusCount
+	Chart    template.HTML
+}
+
+func (c *Console) dashboard(ec echo.Context) error {
+	var s *store.DashboardStats
+	err := c.db.Read(func(tx *store.Tx) error {
+		var err error
+		s, err = tx.Dashboard(c.cfg.Clock.Now(), dashboardDays)
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "dashboard", err)
+	}
+	v := dashboardView{S: s, Chart: growthChart(s.Growth)}
+	for _, st := range statusOrder {
+		v.Clients = append(v.Clients, statusCount{string(st), s.ClientsByStatus[st]})
+	}
+	for _, st := range messageOrder {
+		v.Messages = append(v.Messages, statusCount{string(st), s.Counts[st]})
+	}
+	return c.render(ec, http.StatusOK, "dashboard.html", "Dashboard", v)
+}
+
+type clientsView struct {
+	Rows []store.ClientRow
+}
+
+func (c *Console) clientsPage(ec echo.Context) error {
+	var rows []store.ClientRow
+	err := c.db.Read(func(tx *store.Tx) error {
+		var err error
+		rows, err = tx.ClientRows()
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "clients", err)
+	}
+	v := view{Title: "Clients", D: clientsView{Rows: rows}, Notice: ec.QueryParam("notice")}
+	return c.renderView(ec, http.StatusOK, "clients.html", v)
+}
+
+// clientSuspend stops a client from broadcasting, remembering its status.
+func (c *Console) clientSuspend(ec echo.Context) error {
+	return c.changeClient(ec, func(tx *store.Tx, cl *bot.Client) (string, error) {
+		if cl.Status == bot.ClientSuspended {
+			return cl.Name + " is already suspended.", nil
+		}
+		if err := tx.PutSuspendedFrom(cl.Phone, cl.Status); err != nil {
+			return "", err
+		}
+		cl.Status = bot.ClientSuspended
+		return cl.Name + " is suspended: it cannot send announcements.", nil
+	})
+}
+
+// clientResume gives a suspended client back the status it had; with none
+// recorded, active while its paid period lasts, else pending.
+func (c *Console) clientResume(ec echo.Context) error {
+	now := c.cfg.Clock.Now()
+	return c.changeClient(ec, func(tx *store.Tx, cl *bot.Client) (string, error) {
+		if cl.Status != bot.ClientSuspended {
+			return cl.Name + " is not suspended.", nil
+		}
+		prev, ok := tx.SuspendedFrom(cl.Phone)
+		switch {
+		case ok && prev != bot.ClientSuspended:
+			cl.Status = prev
+		case cl.PeriodEnd.After(now):
+			cl.Status = bot.ClientActive
+		default:
+			cl.Status = bot.ClientPending
+		}
+		if err := tx.DeleteSuspendedFrom(cl.Phone); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s is resumed (%s).", cl.Name, cl.Status), nil
+	})
+}
+
+func (c *Console) changeClient(ec echo.Context, change func(*store.Tx, *bot.Client) (string, error)) error {
+	p, err := bot.ParsePhone(ec.FormValue("phone"))
+	if err != nil {
+		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+	}
+	var notice string
+	found := false
+	err = c.db.Write(func(tx *store.Tx) error {
+		cl, err := tx.Client(p)
+		if err != nil || cl == nil {
+			return err
+		}
+		found = true
+		if notice, err = change(tx, cl); err != nil {
+			return err
+		}
+		return tx.PutClient(cl)
+	})
+	if err != nil {
+		return c.internal(ec, "change client", err)
+	}
+	if !found {
+		return c.fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
+	}
+	return ec.Redirect(http.StatusSeeOther, "/admin/clients?notice="+url.QueryEscape(notice))
+}
+
+type subscribersView struct {
+	Q    string
+	Rows []store.PhoneRow
+}
+
+func (c *Console) subscribersPage(ec echo.Context) error {
+	q := ec.QueryParam("q")
+	prefix := digitsOf(q)
+	var rows []store.PhoneRow
+	err := c.db.Read(func(tx *store.Tx) error {
+		var err error
+		rows, err = tx.SearchPhones(prefix, 100)
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "search phones", err)
+	}
+	return c.render(ec, http.StatusOK, "subscribers.html", "Subscribers", subscribersView{Q: q, Rows: rows})
+}
+
+// digitsOf keeps the digits of a search, so "+1 (555) 12" finds +155512….
+func digitsOf(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}
+
+type subscriberView struct {
+	Conv   *bot.Conversation
+	Client *bot.Client
+	Subs   []bot.Subscription
+	Log    []bot.LogEntry
+}
+
+func (c *Console) subscriberPage(ec echo.Context) error {
+	raw, _ := url.PathUnescape(ec.Param("phone"))
+	p, err := bot.ParsePhone(raw)
+	if err != nil {
+		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+	}
+	var v subscriberView
+	err = c.db.Read(func(tx *store.Tx) error {
+		var err error
+		if v.Conv, err = tx.Conversation(p); err != nil {
+			return err
+		}
+		if v.Client, err = tx.Client(p); err != nil {
+			return err
+		}
+		if v.Subs, err = tx.SubscriptionsOf(p); err != nil {
+			return err
+		}
+		v.Log, err = tx.LogOf(p, 500)
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "subscriber", err)
+	}
+	if v.Conv.FirstSeen.IsZero() && len(v.Log) == 0 && v.Client == nil {
+		return c.fail(ec, http.StatusNotFound, "The service has never heard from "+string(p)+".")
+	}
+	return c.renderView(ec, http.StatusOK, "subscriber.html", view{Title: string(p), Nav: "subscribers", D: v})
+}
+
+type announcementRow struct {
+	bot.Announcement
+	Counts  []statusCount
+	Sending bool
+}
+
+func (c *Console) announcementsPage(ec echo.Context) error {
+	var as []bot.Announcement
+	err := c.db.Read(func(tx *store.Tx) error {
+		var err error
+		as, err = tx.RecentAnnouncements(100)
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "announcements", err)
+	}
+	rows := make([]announcementRow, 0, len(as))
+	for _, a := range as {
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total}
+		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
+			n := a.Counts[st]
+			if st == bot.StatusFailed {
+				n += a.Counts[bot.StatusUndelivered]
+			}
+			if st == bot.StatusQueued {
+				n += a.Counts[bot.StatusSending]
+			}
+			r.Counts = append(r.Counts, statusCount{string(st), n})
+		}
+		rows = append(rows, r)
+	}
+	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", rows)
+}
+
+// backup streams a consistent snapshot of the database as a download.
+func (c *Console) backup(ec echo.Context) error {
+	name := "nudges-" + c.cfg.Clock.Now().UTC().Format("20060102-150405") + ".db"
+	h := ec.Response().Header()
+	h.Set(echo.HeaderContentType, "application/octet-stream")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	ec.Response().WriteHeader(http.StatusOK)
+	start := time.Now()
+	n, err := c.db.Backup(ec.Response())
+	if err != nil {
+		// Headers are gone: the client sees a truncated file; log it loudly.
+		c.log.Error("console: backup failed mid-stream", "err", err, "bytes", n)
+		return nil
+	}
+	c.log.Info("console: backup downloaded", "bytes", n, "took", time.Since(start), "by", ec.Get(adminKey))
+	return nil
+}

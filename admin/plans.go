@@ -1,0 +1,263 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+	"nudges/store"
+)
+
+// planForm is the plan form as typed, with an error per field.
+type planForm struct {
+	ID          uint64
+	Name        string
+	Description string
+	Price       string
+	Currency    string
+	Interval    string
+	Quota       string
+	Active      bool
+	Errors      map[string]string
+}
+
+type plansView struct {
+	Plans []bot.Plan
+}
+
+func (c *Console) plansPage(ec echo.Context) error {
+	var ps []bot.Plan
+	err := c.db.Read(func(tx *store.Tx) error {
+		var err error
+		ps, err = tx.Plans()
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "plans", err)
+	}
+	return c.renderView(ec, http.StatusOK, "plans.html", view{Title: "Plans", Notice: ec.QueryParam("notice"), Error: ec.QueryParam("error"), D: plansView{Plans: ps}})
+}
+
+func (c *Console) planNew(ec echo.Context) error {
+	f := planForm{Currency: "usd", Interval: string(bot.Month), Quota: "30", Active: true}
+	return c.renderView(ec, http.StatusOK, "plan.html", view{Title: "New plan", Nav: "plans", D: f})
+}
+
+func (c *Console) planEdit(ec echo.Context) error {
+	p, err := c.loadPlan(ec)
+	if err != nil || p == nil {
+		return err
+	}
+	f := planForm{ID: p.ID, Name: p.Name, Description: p.Description, Price: formatPrice(p.PriceMinor, p.Currency),
+		Currency: p.Currency, Interval: string(p.Interval), Quota: strconv.Itoa(p.Quota), Active: p.Active}
+	return c.renderView(ec, http.StatusOK, "plan.html", view{Title: "Edit " + p.Name, Nav: "plans", D: f})
+}
+
+// loadPlan reads the :id plan; a nil plan means the error page was sent.
+func (c *Console) loadPlan(ec echo.Context) (*bot.Plan, error) {
+	id, err := strconv.ParseUint(ec.Param("id"), 10, 64)
+	if err != nil {
+		return nil, c.fail(ec, http.StatusNotFound, "No such plan.")
+	}
+	var p *bot.Plan
+	if err := c.db.Read(func(tx *store.Tx) error { p, err = tx.Plan(id); return err }); err != nil {
+		return nil, c.internal(ec, "load plan", err)
+	}
+	if p == nil {
+		return nil, c.fail(ec, http.StatusNotFound, "No such plan.")
+	}
+	return p, nil
+}
+
+func (c *Console) planCreate(ec echo.Context) error {
+	return c.savePlan(ec, &bot.Plan{Active: true, CreatedAt: c.cfg.Clock.Now()})
+}
+
+func (c *Console) planUpdate(ec echo.Context) error {
+	p, err := c.loadPlan(ec)
+	if err != nil || p == nil {
+		return err
+	}
+	return c.savePlan(ec, p)
+}
+
+// savePlan validates the form into p, saves it, then syncs it to Stripe.
+func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
+	f := readPlanForm(ec)
+	f.ID = p.ID
+	if !f.apply(p) {
+		title := "New plan"
+		if p.ID != 0 {
+			title = "Edit " + p.Name
+		}
+		return c.renderView(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: title, Nav: "plans", Error: "Please fix the fields marked below.", D: f})
+	}
+	err := c.db.Write(func(tx *store.Tx) error {
+		other, err := tx.PlanByName(p.Name)
+		if err != nil {
+			return err
+		}
+		if other != nil && other.ID != p.ID {
+			return bot.Errorf(bot.ECONFLICT, "another plan is called %s", p.Name)
+		}
+		return tx.PutPlan(p)
+	})
+	if bot.ErrorCode(err) == bot.ECONFLICT {
+		f.Errors["name"] = bot.ErrorMessage(err)
+		return c.renderView(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: "Plan", Nav: "plans", Error: "Please fix the fields marked below.", D: f})
+	}
+	if err != nil {
+		return c.internal(ec, "save plan", err)
+	}
+	return c.afterPlanSave(ec, p, "Plan "+p.Name+" saved.")
+}
+
+// afterPlanSave syncs p to Stripe (outside any transaction), stores the ids
+// it got, and goes back to the list.
+func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) error {
+	if c.cfg.Plans == nil {
+		return ec.Redirect(http.StatusSeeOther, "/admin/plans?notice="+url.QueryEscape(notice))
+	}
+	ctx, cancel := context.WithTimeout(ec.Request().Context(), 20*time.Second)
+	defer cancel()
+	if err := c.cfg.Plans.SyncPlan(ctx, p); err != nil {
+		c.log.Error("console: sync plan to Stripe", "plan", p.ID, "err", err)
+		msg := notice + " Syncing it to Stripe failed (" + bot.ErrorMessage(err) + "); save it again to retry."
+		return ec.Redirect(http.StatusSeeOther, "/admin/plans?error="+url.QueryEscape(msg))
+	}
+	err := c.db.Write(func(tx *store.Tx) error {
+		cur, err := tx.Plan(p.ID)
+		if err != nil || cur == nil {
+			return err
+		}
+		cur.StripeProductID, cur.StripePriceID = p.StripeProductID, p.StripePriceID
+		return tx.PutPlan(cur)
+	})
+	if err != nil {
+		return c.internal(ec, "save Stripe ids", err)
+	}
+	return ec.Redirect(http.StatusSeeOther, "/admin/plans?notice="+url.QueryEscape(notice+" Synced to Stripe."))
+}
+
+// planArchive takes a plan off sale (or back on with restore=1). Clients
+// already on it keep it.
+func (c *Console) planArchive(ec echo.Context) error {
+	p, err := c.loadPlan(ec)
+	if err != nil || p == nil {
+		return err
+	}
+	p.Active = ec.FormValue("restore") == "1"
+	if err := c.db.Write(func(tx *store.Tx) error { return tx.PutPlan(p) }); err != nil {
+		return c.internal(ec, "archive plan", err)
+	}
+	notice := "Plan " + p.Name + " archived: new clients can no longer pick it."
+	if p.Active {
+		notice = "Plan " + p.Name + " is on sale again."
+	}
+	return c.afterPlanSave(ec, p, notice)
+}
+
+func readPlanForm(ec echo.Context) planForm {
+	return planForm{
+		Name:        strings.TrimSpace(ec.FormValue("name")),
+		Description: strings.TrimSpace(ec.FormValue("description")),
+		Price:       strings.TrimSpace(ec.FormValue("price")),
+		Currency:    strings.ToLower(strings.TrimSpace(ec.FormValue("currency"))),
+		Interval:    strings.ToLower(strings.TrimSpace(ec.FormValue("interval"))),
+		Quota:       strings.TrimSpace(ec.FormValue("quota")),
+		Active:      ec.FormValue("active") != "",
+		Errors:      map[string]string{},
+	}
+}
+
+// apply validates f and copies it into p; false when a field is wrong.
+func (f *planForm) apply(p *bot.Plan) bool {
+	if n := utf8.RuneCountInString(f.Name); n < 2 || n > 40 {
+		f.Errors["name"] = "A name of 2 to 40 characters is needed."
+	}
+	if utf8.RuneCountInString(f.Description) > 200 {
+		f.Errors["description"] = "At most 200 characters."
+	}
+	if !isCurrency(f.Currency) {
+		f.Errors["currency"] = "Use a 3-letter ISO currency code, like usd or eur."
+	}
+	minor, err := parsePrice(f.Price, f.Currency)
+	if err != nil {
+		f.Errors["price"] = err.Error()
+	}
+	iv := bot.Interval(f.Interval)
+	if iv != bot.Week && iv != bot.Month && iv != bot.Year {
+		f.Errors["interval"] = "Pick week, month or year."
+	}
+	quota, err := strconv.Atoi(f.Quota)
+	if err != nil || quota < 1 || quota > 100000 {
+		f.Errors["quota"] = "A whole number from 1 to 100000."
+	}
+	if len(f.Errors) > 0 {
+		return false
+	}
+	p.Name, p.Description, p.PriceMinor, p.Currency = f.Name, f.Description, minor, f.Currency
+	p.Interval, p.Quota, p.Active = iv, quota, f.Active
+	return true
+}
+
+func isCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// parsePrice reads "9", "9.5" or "9.00" into minor units of currency.
+func parsePrice(s, currency string) (int64, error) {
+	bad := fmt.Errorf("a price like 9.00 is needed (more than 0, at most 100000)")
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	decimals := 2
+	if zeroDecimal[currency] {
+		decimals = 0
+	}
+	if whole == "" || len(frac) > decimals || (hasFrac && frac == "") {
+		return 0, bad
+	}
+	frac += strings.Repeat("0", decimals-len(frac))
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 || w > 100000 {
+		return 0, bad
+	}
+	minor := w
+	for range decimals {
+		minor *= 10
+	}
+	if frac != "" {
+		fv, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil || fv < 0 {
+			return 0, bad
+		}
+		minor += fv
+	}
+	if minor <= 0 {
+		return 0, bad
+	}
+	return minor, nil
+}
+
+// formatPrice is the form's text for minor units ("9.00").
+func formatPrice(minor int64, currency string) string {
+	if zeroDecimal[currency] {
+		return strconv.FormatInt(minor, 10)
+	}
+	return fmt.Sprintf("%d.%02d", minor/100, minor%100)
+}

@@ -1,0 +1,135 @@
+package admin
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages maps a page file name to its template, parsed with the layout.
+type pages map[string]*template.Template
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	},
+	"day":   func(t time.Time) string { return t.UTC().Format("Jan 2") },
+	"money": formatMoney,
+	"upper": strings.ToUpper,
+	"pct": func(f float64) string {
+		if f < 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", f)
+	},
+	"phonePath": func(p bot.Phone) string { return "/admin/subscribers/" + url.PathEscape(string(p)) },
+	"join":      strings.Join,
+}
+
+func parsePages() (pages, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := pages{}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", base, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// view is what every page template gets.
+type view struct {
+	Title  string
+	Nav    string    // the menu entry to highlight
+	Admin  bot.Phone // signed-in phone, "" on the login pages
+	CSRF   string
+	Notice string
+	Error  string
+	D      any // the page's own data
+}
+
+// render executes page into a buffer first, so a template error never sends
+// half a page.
+func (c *Console) render(ec echo.Context, status int, page, title string, data any) error {
+	return c.renderView(ec, status, page, view{Title: title, D: data})
+}
+
+func (c *Console) renderView(ec echo.Context, status int, page string, v view) error {
+	t, ok := c.pages[page]
+	if !ok {
+		return fmt.Errorf("no page %s", page)
+	}
+	if tok, ok := ec.Get("csrf").(string); ok {
+		v.CSRF = tok
+	}
+	if p, ok := ec.Get(adminKey).(bot.Phone); ok {
+		v.Admin = p
+	}
+	if v.Nav == "" {
+		v.Nav = strings.TrimSuffix(page, ".html")
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.log.Error("console: render", "page", page, "err", err)
+		return ec.String(http.StatusInternalServerError, "page failed to render")
+	}
+	return ec.HTMLBlob(status, buf.Bytes())
+}
+
+func staticHandler() echo.HandlerFunc {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	fileServer := http.StripPrefix("/admin/static/", http.FileServer(http.FS(sub)))
+	return func(ec echo.Context) error {
+		ec.Response().Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(ec.Response(), ec.Request())
+		return nil
+	}
+}
+
+// zeroDecimal lists currencies Stripe counts in whole units.
+var zeroDecimal = map[string]bool{"jpy": true, "krw": true, "clp": true, "vnd": true, "pyg": true, "isk": true}
+
+// formatMoney shows minor units in the currency's major unit: "9.00 USD".
+func formatMoney(minor int64, currency string) string {
+	cur := strings.ToUpper(currency)
+	if zeroDecimal[strings.ToLower(currency)] {
+		return fmt.Sprintf("%d %s", minor, cur)
+	}
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, cur)
+}
