@@ -1,18 +1,340 @@
 package flows
 
-// Placeholders until the broadcast issue (#4) lands.
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/looplab/fsm"
+
+	"nudges/bot"
+)
+
+// Broadcast limits of SPEC §4.4.
+const (
+	MaxDelivered = 1600                // characters Twilio takes in one message
+	NoticeEvery  = 30 * 24 * time.Hour // opt-out line at most this often per subscriber
+	quoteLen     = 60                  // characters of a draft quoted back
+)
+
+// The announcement machine: a client has a draft waiting for CONFIRM or not.
+// Its state lives in conv.Draft, not conv.Flow, so a draft never holds up
+// steps or commands; it is rebuilt per turn like every machine.
+const drafted = "drafted"
+
+// Announcement events.
+const (
+	evDraft   = "draft"   // a new text: stored, replacing any draft
+	evConfirm = "confirm" // queued for every subscriber
+	evDiscard = "discard" // NO
+	evExpire  = "expire"  // older than DraftMaxAge
+)
+
+var announceEvents = fsm.Events{
+	{Name: evDraft, Src: []string{idle, drafted}, Dst: drafted},
+	{Name: evConfirm, Src: []string{drafted}, Dst: idle},
+	{Name: evDiscard, Src: []string{drafted}, Dst: idle},
+	{Name: evExpire, Src: []string{drafted}, Dst: idle},
+}
+
+// draftState is conv's state in the announcement machine.
+func draftState(conv *bot.Conversation) string {
+	if conv.Draft == nil {
+		return idle
+	}
+	return drafted
+}
+
+// fireDraft moves conv's draft through event: entering idle drops the draft,
+// evDraft stores next (a self-loop when a draft is replaced).
+func fireDraft(conv *bot.Conversation, event string, next *bot.Draft) error {
+	f := fsm.NewFSM(draftState(conv), announceEvents, fsm.Callbacks{
+		"enter_" + idle:     func(context.Context, *fsm.Event) { conv.Draft = nil },
+		"after_" + evDraft: func(context.Context, *fsm.Event) { conv.Draft = next },
+	})
+	err := f.Event(context.Background(), event)
+	var nt fsm.NoTransitionError
+	if err != nil && !errors.As(err, &nt) {
+		return fmt.Errorf("announcement flow: %w", err)
+	}
+	return nil
+}
+
+// expired reports whether conv's draft is too old to send.
+func expired(conv *bot.Conversation, now time.Time) bool {
+	return conv.Draft != nil && now.Sub(conv.Draft.At) > DraftMaxAge
+}
+
+// draft stores an active client's text as its announcement draft and shows
+// what sending it would mean.
 func (b *Brain) draft(tc *turnCtx) error {
-	tc.Say("NotUnderstood", nil)
+	c := tc.client
+	if !c.CanBroadcast() {
+		return b.notActive(tc)
+	}
+	text := tc.m.Raw
+	if n := longestDelivered(tc.T, c.Name, text); n > MaxDelivered {
+		tc.Say("DraftTooLong", map[string]any{"Name": c.Name, "Length": n, "Limit": MaxDelivered})
+		return nil
+	}
+	_, left, err := quota(tc.Tx, c)
+	if err != nil {
+		return err
+	}
+	id := "DraftReady"
+	if tc.Conv.Draft != nil && !expired(tc.Conv, tc.Now) {
+		id = "DraftReplaced"
+	}
+	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now}); err != nil {
+		return err
+	}
+	segs, enc := bot.Segments(tc.T.T(tc.Lang(), "Announcement", map[string]any{"Name": c.Name, "Text": text}))
+	encID := "EncodingGSM"
+	if enc == bot.UCS2 {
+		encID = "EncodingUCS2"
+	}
+	tc.Say(id, map[string]any{
+		"Text": quote(text), "Subscribers": c.Subscribers, "Segments": segs,
+		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
+	})
 	return nil
 }
 
+// confirm queues the live draft for every subscriber on the list now, in
+// the turn's transaction, and counts it against the period.
 func (b *Brain) confirm(tc *turnCtx) error {
-	tc.Say("NotUnderstood", nil)
+	c := tc.client
+	switch {
+	case c == nil:
+		tc.Say("NotUnderstood", nil)
+		return nil
+	case !c.CanBroadcast():
+		return b.notActive(tc)
+	}
+	if live, err := liveDraft(tc, "NoDraft"); !live || err != nil {
+		return err
+	}
+	rs, err := recipients(tc.Tx, c.Keyword)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		tc.Say("ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.ServiceNumber})
+		return nil
+	}
+	q, left, err := quota(tc.Tx, c)
+	if err != nil {
+		return err
+	}
+	if left <= 0 {
+		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": shortDate(tc.Lang(), c.PeriodEnd)})
+		return nil
+	}
+	if err := b.broadcast(tc, c, rs); err != nil {
+		return err
+	}
+	tc.Say("Sending", map[string]any{"N": len(rs), "Left": left - 1})
 	return nil
 }
 
+// broadcast records the announcement, counts it, clears the draft and
+// writes one outbox row per recipient.
+func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
+	a := &bot.Announcement{
+		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, Total: len(rs),
+		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: tc.Now,
+	}
+	if err := tc.Tx.PutAnnouncement(a); err != nil {
+		return fmt.Errorf("save announcement: %w", err)
+	}
+	if err := fanOut(tc.Turn, c.Name, a, rs); err != nil {
+		return err
+	}
+	c.Used++
+	if err := tc.Tx.PutClient(c); err != nil {
+		return fmt.Errorf("count announcement: %w", err)
+	}
+	noteQueued(tc.Turn, len(rs))
+	return fireDraft(tc.Conv, evConfirm, nil)
+}
+
+// discard drops the draft (NO).
 func (b *Brain) discard(tc *turnCtx) error {
-	tc.Say("NotUnderstood", nil)
+	if tc.client == nil {
+		tc.Say("NotUnderstood", nil)
+		return nil
+	}
+	if tc.Conv.Draft == nil {
+		tc.Say("NothingToDiscard", nil)
+		return nil
+	}
+	if err := fireDraft(tc.Conv, evDiscard, nil); err != nil {
+		return err
+	}
+	tc.Say("Discarded", nil)
 	return nil
+}
+
+// liveDraft reports whether the sender has a draft young enough to send;
+// if not it says so (none: the none message; too old: expired, and drops it).
+func liveDraft(tc *turnCtx, none string) (bool, error) {
+	switch {
+	case tc.Conv.Draft == nil:
+		tc.Say(none, nil)
+		return false, nil
+	case expired(tc.Conv, tc.Now):
+		tc.Say("DraftExpired", nil)
+		return false, fireDraft(tc.Conv, evExpire, nil)
+	}
+	return true, nil
+}
+
+// notActive tells a client who cannot send why.
+func (b *Brain) notActive(tc *turnCtx) error {
+	id := "NotActivePending"
+	switch tc.client.Status {
+	case bot.ClientPastDue:
+		id = "NotActivePastDue"
+	case bot.ClientCanceled:
+		id = "NotActiveCanceled"
+	case bot.ClientSuspended:
+		id = "NotActiveSuspended"
+	}
+	tc.Say(id, map[string]any{"Support": b.Support})
+	return nil
+}
+
+// quota is the client's announcements per period and how many are left; a
+// client without a known plan has none.
+func quota(tx bot.Tx, c *bot.Client) (total, left int, err error) {
+	p, err := tx.Plan(c.PlanID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("load plan %d: %w", c.PlanID, err)
+	}
+	if p == nil {
+		return 0, 0, nil
+	}
+	return p.Quota, max(p.Quota-c.Used, 0), nil
+}
+
+// recipient is one subscriber an announcement goes to.
+type recipient struct {
+	sub  bot.Subscription
+	conv *bot.Conversation
+}
+
+// recipients lists the phones on keyword's list now, each conversation read
+// once; opted-out phones are left out.
+func recipients(tx bot.Tx, keyword string) ([]recipient, error) {
+	var subs []bot.Subscription
+	err := tx.EachSubscriber(keyword, func(s bot.Subscription) error {
+		subs = append(subs, s)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", keyword, err)
+	}
+	rs := make([]recipient, 0, len(subs))
+	for _, s := range subs {
+		conv, err := tx.Conversation(s.Phone)
+		if err != nil {
+			return nil, fmt.Errorf("load subscriber %s: %w", s.Phone, err)
+		}
+		if !conv.OptedOut {
+			rs = append(rs, recipient{sub: s, conv: conv})
+		}
+	}
+	return rs, nil
+}
+
+// fanOut queues a's text to every recipient in its own language, with the
+// opt-out line for those who have not had it in NoticeEvery.
+func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error {
+	type variant struct {
+		lang   string
+		notice bool
+	}
+	bodies := map[variant]string{}
+	for _, r := range rs {
+		v := variant{langOf(r.conv), r.sub.NoticeAt.IsZero() || t.Now.Sub(r.sub.NoticeAt) >= NoticeEvery}
+		body, ok := bodies[v]
+		if !ok {
+			body = announcementBody(t.T, v.lang, v.notice, name, a.Text)
+			bodies[v] = body
+		}
+		if err := bot.Enqueue(t.Tx, t.Now, r.conv, body, bot.KindAnnouncement, bot.PriorityBulk, a.ID); err != nil {
+			return fmt.Errorf("announce to %s: %w", r.sub.Phone, err)
+		}
+		if v.notice {
+			r.sub.NoticeAt = t.Now
+			if err := t.Tx.PutSubscription(r.sub); err != nil {
+				return fmt.Errorf("note opt-out line for %s: %w", r.sub.Phone, err)
+			}
+		}
+	}
+	return nil
+}
+
+// queueCounter is the engine's count of messages a turn queued, which makes
+// it wake the dispatcher after the commit. bot.Turn counts Send itself;
+// AddQueued covers rows written with bot.Enqueue directly (a fan-out).
+type queueCounter interface{ AddQueued(n int) }
+
+func noteQueued(t *bot.Turn, n int) {
+	if q, ok := any(t).(queueCounter); ok {
+		q.AddQueued(n)
+	}
+}
+
+// announcementBody is what a subscriber receives: "Name: text", and the
+// opt-out line when notice is set.
+func announcementBody(tr bot.Translator, lang string, notice bool, name, text string) string {
+	id := "Announcement"
+	if notice {
+		id = "AnnouncementNotice"
+	}
+	return tr.T(lang, id, map[string]any{"Name": name, "Text": text})
+}
+
+// longestDelivered is the length in characters of the longest form text
+// can reach a subscriber in: any language, with the opt-out line.
+func longestDelivered(tr bot.Translator, name, text string) int {
+	n := 0
+	for _, lang := range []string{bot.English, bot.Spanish} {
+		n = max(n, utf8.RuneCountInString(announcementBody(tr, lang, true, name, text)))
+	}
+	return n
+}
+
+func langOf(conv *bot.Conversation) string {
+	if conv.Locale == "" {
+		return bot.English
+	}
+	return conv.Locale
+}
+
+// quote is a draft as the reply shows it: on one line, long ones cut.
+func quote(text string) string {
+	s := strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(s) <= quoteLen+3 {
+		return s
+	}
+	r := []rune(s)[:quoteLen]
+	return strings.TrimRight(string(r), " ") + "..."
+}
+
+var monthsES = [...]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"}
+
+// shortDate is a day as a client reads it: "Feb 5, 2026" or "5 feb 2026".
+func shortDate(lang string, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if lang == bot.Spanish {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsES[t.Month()-1], t.Year())
+	}
+	return t.Format("Jan 2, 2006")
 }
