@@ -52,7 +52,7 @@ func draftState(conv *bot.Conversation) string {
 // evDraft stores next (a self-loop when a draft is replaced).
 func fireDraft(conv *bot.Conversation, event string, next *bot.Draft) error {
 	f := fsm.NewFSM(draftState(conv), announceEvents, fsm.Callbacks{
-		"enter_" + idle:     func(context.Context, *fsm.Event) { conv.Draft = nil },
+		"enter_" + idle:    func(context.Context, *fsm.Event) { conv.Draft = nil },
 		"after_" + evDraft: func(context.Context, *fsm.Event) { conv.Draft = next },
 	})
 	err := f.Event(context.Background(), event)

@@ -205,12 +205,12 @@ func TestOptOutLineFirstThenEvery30Days(t *testing.T) {
 		wait   time.Duration
 		notice bool
 	}{
-		{0, true},                     // first after joining
-		{10 * 24 * time.Hour, false},  // 10 days later
-		{19 * 24 * time.Hour, false},  // 29 days after the line
-		{2 * 24 * time.Hour, true},    // 31 days after it
-		{time.Hour, false},            // just had it
-		{30 * 24 * time.Hour, true},   // exactly 30 days (plus the texts' seconds)
+		{0, true},                    // first after joining
+		{10 * 24 * time.Hour, false}, // 10 days later
+		{19 * 24 * time.Hour, false}, // 29 days after the line
+		{2 * 24 * time.Hour, true},   // 31 days after it
+		{time.Hour, false},           // just had it
+		{30 * 24 * time.Hour, true},  // exactly 30 days (plus the texts' seconds)
 	}
 	for i, s := range steps {
 		h.clock.Advance(s.wait)
@@ -245,12 +245,12 @@ func TestDraftLengthLimitAtTheBoundary(t *testing.T) {
 
 func TestQuote(t *testing.T) {
 	cases := map[string]string{
-		"short":                     "short",
-		"two\nlines":                "two lines",
-		strings.Repeat("x", 63):     strings.Repeat("x", 63),
-		strings.Repeat("x", 64):     strings.Repeat("x", 60) + "...",
-		strings.Repeat("ñ", 70):     strings.Repeat("ñ", 60) + "...",
-		strings.Repeat("ab ", 30):   strings.TrimSpace(strings.Repeat("ab ", 20)) + "...",
+		"short":                       "short",
+		"two\nlines":                  "two lines",
+		strings.Repeat("x", 63):       strings.Repeat("x", 63),
+		strings.Repeat("x", 64):       strings.Repeat("x", 60) + "...",
+		strings.Repeat("ñ", 70):       strings.Repeat("ñ", 60) + "...",
+		strings.Repeat("ab ", 30):     strings.TrimSpace(strings.Repeat("ab ", 20)) + "...",
 		"🎉" + strings.Repeat("y", 80): "🎉" + strings.Repeat("y", 59) + "...",
 	}
 	for in, want := range cases {
