@@ -33,7 +33,8 @@ const (
 var testNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 // countBrain is a tiny bot.Brain: it counts turns in conv.Vars["count"] and
-// echoes the body, so every state change is visible in the store.
+// echoes the body, so every state change is visible in the store. "LATER"
+// also queues an outbound text to the sender.
 type countBrain struct{ calls atomic.Int64 }
 
 func (b *countBrain) Turn(t *bot.Turn) error {
@@ -42,6 +43,9 @@ func (b *countBrain) Turn(t *bot.Turn) error {
 	n++
 	t.Conv.SetVar("count", strconv.Itoa(n))
 	switch {
+	case t.In.Body == "LATER": // a text that arrives after the inline reply
+		t.Replies = append(t.Replies, "later, then")
+		return t.Send(t.Conv.Phone, "async hello #"+strconv.Itoa(n), bot.KindReply, bot.PriorityHigh)
 	case t.In.Body == "" && t.In.NumMedia > 0:
 		t.Replies = append(t.Replies, fmt.Sprintf("got %d media, no text", t.In.NumMedia))
 	case t.In.Body != "":

@@ -14,6 +14,7 @@ package twiliotest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -131,6 +132,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, 21600, "malformed form: "+err.Error())
 		return
 	}
+	io.Copy(io.Discard, r.Body) // at EOF the server notices a client that gives up
 	user, pass, _ := r.BasicAuth()
 	i := s.record(Request{AccountSID: sid, User: user, Pass: pass, Form: r.PostForm, At: time.Now()})
 	resp, delay := s.next()
