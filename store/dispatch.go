@@ -1,0 +1,398 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"nudges/bot"
+)
+
+// bInflight indexes the messages claimed and not yet recorded (id → nothing),
+// so that start-up finds them without scanning the whole outbox. It is
+// created by the dispatcher's own write transactions.
+var bInflight = []byte("inflight")
+
+var _ bot.Queue = (*DB)(nil)
+
+// Claim implements bot.Queue. A read-only look comes first, so that an idle
+// dispatcher polling an empty queue costs no commits.
+func (db *DB) Claim(now time.Time, n int, report bot.Reporter) ([]bot.OutMessage, time.Time, error) {
+	var due bool
+	var next time.Time
+	err := db.Read(func(tx *Tx) error {
+		due, next = tx.peekQueue(now)
+		return nil
+	})
+	if err != nil || !due {
+		return nil, next, err
+	}
+	var msgs []bot.OutMessage
+	err = db.Write(func(tx *Tx) error {
+		var err error
+		msgs, next, err = tx.claim(now, n, report)
+		return err
+	})
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("claim outbox: %w", err)
+	}
+	return msgs, next, nil
+}
+
+// peekQueue reports whether a message is due, else when the first one will be.
+func (t *Tx) peekQueue(now time.Time) (bool, time.Time) {
+	var next time.Time
+	cur := t.b(bQueue).Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		due := time.Unix(0, int64(btoi(v))).UTC()
+		if !due.After(now) {
+			return true, now
+		}
+		if next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	return false, next
+}
+
+// claim marks up to n due messages sending, most urgent first, and settles
+// those to opted-out phones as skipped.
+func (t *Tx) claim(now time.Time, n int, report bot.Reporter) ([]bot.OutMessage, time.Time, error) {
+	inflight, err := t.tx.CreateBucketIfNotExists(bInflight)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("inflight bucket: %w", err)
+	}
+	s := t.settler(now, report)
+	optedOut := map[bot.Phone]bool{}
+	var out []bot.OutMessage
+	var done [][]byte
+	var next time.Time
+	cur := t.b(bQueue).Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(out) >= n {
+			next = now
+			break
+		}
+		if due := time.Unix(0, int64(btoi(v))).UTC(); due.After(now) {
+			if next.IsZero() || due.Before(next) {
+				next = due
+			}
+			continue
+		}
+		done = append(done, bytes.Clone(k))
+		m, err := t.claimOne(btoi(k[1:]), now, optedOut, inflight, s)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if m != nil {
+			out = append(out, *m)
+		}
+	}
+	for _, k := range done {
+		if err := t.b(bQueue).Delete(k); err != nil {
+			return nil, time.Time{}, fmt.Errorf("dequeue: %w", err)
+		}
+	}
+	return out, next, s.flush()
+}
+
+// claimOne marks one queued message sending and returns it, or settles it
+// as skipped when its phone opted out (nil then).
+func (t *Tx) claimOne(id uint64, now time.Time, optedOut map[bot.Phone]bool, inflight *bolt.Bucket, s *settler) (*bot.OutMessage, error) {
+	m, err := t.OutMessage(id)
+	if err != nil {
+		return nil, fmt.Errorf("load message %d: %w", id, err)
+	}
+	if m == nil || m.Status != bot.StatusQueued {
+		return nil, nil // stale index entry
+	}
+	out, seen := optedOut[m.To]
+	if !seen {
+		conv, err := t.Conversation(m.To)
+		if err != nil {
+			return nil, fmt.Errorf("load recipient %s: %w", m.To, err)
+		}
+		out = conv.OptedOut
+		optedOut[m.To] = out
+	}
+	m.UpdatedAt = now
+	if out {
+		m.Status, m.Error = bot.StatusSkipped, "recipient opted out"
+		if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+			return nil, err
+		}
+		return nil, s.settle(m, bot.StatusQueued)
+	}
+	m.Status = bot.StatusSending
+	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+		return nil, err
+	}
+	return m, inflight.Put(itob(id), nil)
+}
+
+// Record implements bot.Queue.
+func (db *DB) Record(now time.Time, outs []bot.Outcome, report bot.Reporter) error {
+	err := db.Write(func(tx *Tx) error {
+		inflight, err := tx.tx.CreateBucketIfNotExists(bInflight)
+		if err != nil {
+			return fmt.Errorf("inflight bucket: %w", err)
+		}
+		s := tx.settler(now, report)
+		for _, o := range outs {
+			if err := tx.recordOne(now, o, inflight, s); err != nil {
+				return fmt.Errorf("message %d: %w", o.ID, err)
+			}
+		}
+		return s.flush()
+	})
+	if err != nil {
+		return fmt.Errorf("record outcomes: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) recordOne(now time.Time, o bot.Outcome, inflight *bolt.Bucket, s *settler) error {
+	if err := inflight.Delete(itob(o.ID)); err != nil {
+		return err
+	}
+	m, err := t.OutMessage(o.ID)
+	if err != nil || m == nil || m.Status != bot.StatusSending {
+		return err // recorded already, or recovered: leave it
+	}
+	switch o.Status {
+	case bot.StatusQueued:
+		m.NextAt = o.NextAt
+		if err := t.b(bQueue).Put(queueKey(m.Priority, m.ID), itob(uint64(o.NextAt.UnixNano()))); err != nil {
+			return err
+		}
+	case bot.StatusSent:
+		m.SID = o.SID
+		if o.SID != "" {
+			if err := t.b(bSIDs).Put([]byte(o.SID), itob(m.ID)); err != nil {
+				return err
+			}
+		}
+	case bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped:
+	default:
+		return fmt.Errorf("outcome status %q is not one a send can have", o.Status)
+	}
+	m.Status, m.Tries, m.UpdatedAt = o.Status, o.Tries, now
+	m.ErrorCode, m.Error = o.Code, o.Error
+	if err := t.putJSON(bOutbox, itob(m.ID), m); err != nil {
+		return err
+	}
+	if o.Code == bot.CodeOptedOut {
+		if err := t.carrierOptOut(m.To, now); err != nil {
+			return err
+		}
+	}
+	return s.settle(m, bot.StatusSending)
+}
+
+// carrierOptOut marks p opted out because the carrier refused a message to
+// it (Twilio 21610): like STOP, it leaves every list, remembering them for
+// START, and any step or draft is dropped. No confirmation is sent.
+func (t *Tx) carrierOptOut(p bot.Phone, now time.Time) error {
+	conv, err := t.Conversation(p)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", p, err)
+	}
+	if conv.OptedOut {
+		return nil
+	}
+	subs, err := t.SubscriptionsOf(p)
+	if err != nil {
+		return fmt.Errorf("lists of %s: %w", p, err)
+	}
+	for _, s := range subs {
+		if _, err := t.Unsubscribe(s.Keyword, p); err != nil {
+			return fmt.Errorf("opt %s out of %s: %w", p, s.Keyword, err)
+		}
+		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
+	}
+	conv.ClearStep()
+	conv.Draft, conv.Misses = nil, nil
+	conv.OptedOut, conv.OptedOutAt = true, now
+	return t.PutConversation(conv)
+}
+
+// Recover implements bot.Queue.
+func (db *DB) Recover(now time.Time, report bot.Reporter) (int, error) {
+	var n int
+	err := db.Write(func(tx *Tx) error {
+		inflight, err := tx.tx.CreateBucketIfNotExists(bInflight)
+		if err != nil {
+			return fmt.Errorf("inflight bucket: %w", err)
+		}
+		var ids [][]byte
+		if err := inflight.ForEach(func(k, _ []byte) error { ids = append(ids, bytes.Clone(k)); return nil }); err != nil {
+			return err
+		}
+		s := tx.settler(now, report)
+		n = 0
+		for _, k := range ids {
+			ok, err := tx.markUnknown(btoi(k), now, s)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+			if err := inflight.Delete(k); err != nil {
+				return err
+			}
+		}
+		return s.flush()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("recover in-flight messages: %w", err)
+	}
+	return n, nil
+}
+
+func (t *Tx) markUnknown(id uint64, now time.Time, s *settler) (bool, error) {
+	m, err := t.OutMessage(id)
+	if err != nil || m == nil || m.Status != bot.StatusSending {
+		return false, err
+	}
+	m.Status, m.UpdatedAt = bot.StatusUnknown, now
+	m.Error = "in flight when the service stopped; not resent"
+	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+		return false, err
+	}
+	return true, s.settle(m, bot.StatusSending)
+}
+
+// statusRank orders the statuses a provider callback can report: a callback
+// never moves a message to a lower or equal rank.
+func statusRank(s bot.MessageStatus) int {
+	switch s {
+	case bot.StatusSent:
+		return 1
+	case bot.StatusDelivered, bot.StatusUndelivered, bot.StatusFailed:
+		return 2
+	}
+	return 0
+}
+
+// ApplyStatus records a provider status callback for the message with that
+// sid: sent, delivered, undelivered or failed, with the provider's error
+// code. An unknown sid, a status the outbox does not track (queued,
+// accepted, read…) and a regression (sent after delivered) change nothing.
+// Error code 21610 opts the phone out.
+func (db *DB) ApplyStatus(sid string, status bot.MessageStatus, code int) error {
+	if sid == "" || statusRank(status) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	err := db.WriteBatch(func(tx *Tx) error {
+		id := tx.b(bSIDs).Get([]byte(sid))
+		if id == nil {
+			return nil
+		}
+		m, err := tx.OutMessage(btoi(id))
+		if err != nil || m == nil || statusRank(status) <= statusRank(m.Status) {
+			return err
+		}
+		from := m.Status
+		m.Status, m.UpdatedAt = status, now
+		if code != 0 {
+			m.ErrorCode = code
+		}
+		if err := tx.putJSON(bOutbox, itob(m.ID), m); err != nil {
+			return err
+		}
+		if code == bot.CodeOptedOut {
+			if err := tx.carrierOptOut(m.To, now); err != nil {
+				return err
+			}
+		}
+		s := tx.settler(now, nil)
+		if err := s.settle(m, from); err != nil {
+			return err
+		}
+		return s.flush()
+	})
+	if err != nil {
+		return fmt.Errorf("status %s for %s: %w", status, sid, err)
+	}
+	return nil
+}
+
+// settler keeps announcement counts in step with their messages within one
+// transaction, and reports an announcement once all its messages settled.
+type settler struct {
+	t      *Tx
+	now    time.Time
+	report bot.Reporter
+	anns   map[uint64]*bot.Announcement
+}
+
+func (t *Tx) settler(now time.Time, report bot.Reporter) *settler {
+	return &settler{t: t, now: now, report: report, anns: map[uint64]*bot.Announcement{}}
+}
+
+// settle counts m's new status against its announcement; from is the status
+// it had before. Counts[queued], if the fan-out set it, goes down as
+// messages settle.
+func (s *settler) settle(m *bot.OutMessage, from bot.MessageStatus) error {
+	if m.AnnouncementID == 0 || !m.Status.Settled() || m.Status == from {
+		return nil
+	}
+	a, ok := s.anns[m.AnnouncementID]
+	if !ok {
+		var err error
+		if a, err = s.t.Announcement(m.AnnouncementID); err != nil {
+			return fmt.Errorf("load announcement %d: %w", m.AnnouncementID, err)
+		}
+		s.anns[m.AnnouncementID] = a
+	}
+	if a == nil {
+		return nil
+	}
+	if a.Counts == nil {
+		a.Counts = map[bot.MessageStatus]int{}
+	}
+	if from.Settled() {
+		if a.Counts[from] > 0 {
+			a.Counts[from]--
+		}
+	} else {
+		a.Settled++
+		if a.Counts[bot.StatusQueued] > 0 {
+			a.Counts[bot.StatusQueued]--
+		}
+	}
+	a.Counts[m.Status]++
+	return nil
+}
+
+// flush saves the announcements touched and reports those now complete.
+func (s *settler) flush() error {
+	ids := make([]uint64, 0, len(s.anns))
+	for id, a := range s.anns {
+		if a != nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		a := s.anns[id]
+		if a.Settled >= a.Total && a.DoneAt.IsZero() {
+			a.DoneAt = s.now
+		}
+		if a.Settled >= a.Total && !a.Reported && s.report != nil {
+			a.Reported = true
+			if err := s.report(s.t, s.now, a); err != nil {
+				return fmt.Errorf("report announcement %d: %w", id, err)
+			}
+		}
+		if err := s.t.PutAnnouncement(a); err != nil {
+			return fmt.Errorf("save announcement %d: %w", id, err)
+		}
+	}
+	return nil
+}
