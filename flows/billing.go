@@ -1,0 +1,433 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"nudges/bot"
+)
+
+// Billing applies payment events (Stripe's, or the dev checkout's) to
+// clients and tells them by SMS when their standing changes. It implements
+// bot.Billing.
+type Billing struct {
+	store  bot.Store
+	clock  bot.Clock
+	t      bot.Translator
+	notify func()
+	brain  *Brain
+	// Log records events that concern no client; slog.Default() if nil.
+	Log *slog.Logger
+}
+
+var _ bot.Billing = (*Billing)(nil)
+
+// NewBilling returns the Billing for store. notify wakes the outbox
+// dispatcher after an SMS was queued (nil: nobody); brain gives the service
+// number and the links the messages carry.
+func NewBilling(store bot.Store, clock bot.Clock, t bot.Translator, notify func(), brain *Brain) *Billing {
+	return &Billing{store: store, clock: clock, t: t, notify: notify, brain: brain}
+}
+
+// errFound stops a scan of the clients.
+var errFound = errors.New("found")
+
+// Apply implements bot.Billing: each event id at most once; an event older
+// than the last one applied to the client changes nothing; the client is
+// told when its status changes (live, paused, restored, canceled).
+func (b *Billing) Apply(ctx context.Context, ev bot.BillingEvent) error {
+	if ev.ID == "" {
+		return bot.Errorf(bot.EINVALID, "billing event without an id")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var queued bool
+	var ignored string
+	err := b.store.Update(func(tx bot.Tx) error {
+		queued, ignored = false, ""
+		log, ok := tx.(bot.EventLog)
+		if !ok {
+			return fmt.Errorf("store %T keeps no event log", tx)
+		}
+		if seen, err := log.EventApplied(ev.ID); err != nil || seen {
+			ignored = "duplicate"
+			return err
+		}
+		now := b.clock.Now()
+		if err := log.MarkEventApplied(ev.ID, now); err != nil {
+			return err
+		}
+		c, err := findClient(tx, ev)
+		if err != nil || c == nil {
+			ignored = "no such client"
+			return err
+		}
+		queued, ignored, err = b.applyTo(tx, c, ev, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("apply %s %s: %w", ev.Type, ev.ID, err)
+	}
+	if ignored != "" {
+		b.logger().Info("billing event ignored", "id", ev.ID, "type", ev.Type, "why", ignored)
+	}
+	if queued && b.notify != nil {
+		b.notify()
+	}
+	return nil
+}
+
+func (b *Billing) logger() *slog.Logger {
+	if b.Log != nil {
+		return b.Log
+	}
+	return slog.Default()
+}
+
+// findClient finds the client an event concerns: by phone (metadata or
+// client reference), else by subscription, customer or checkout id.
+func findClient(tx bot.Tx, ev bot.BillingEvent) (*bot.Client, error) {
+	if ev.ClientPhone != "" {
+		if c, err := tx.Client(ev.ClientPhone); err != nil || c != nil {
+			return c, err
+		}
+	}
+	if c, err := tx.ClientBySubscription(ev.SubscriptionID); err != nil || c != nil {
+		return c, err
+	}
+	if ev.CustomerID == "" && ev.CheckoutID == "" {
+		return nil, nil
+	}
+	var found *bot.Client
+	err := tx.EachClient(func(c *bot.Client) error {
+		if (ev.CustomerID != "" && c.CustomerID == ev.CustomerID) || (ev.CheckoutID != "" && c.CheckoutID == ev.CheckoutID) {
+			found = c
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, fmt.Errorf("find client: %w", err)
+	}
+	return found, nil
+}
+
+// concerns reports whether ev is about c's current subscription. An event
+// of another subscription counts only when it starts a new one while the
+// client has none running (a canceled client paying again).
+func concerns(c *bot.Client, ev bot.BillingEvent) bool {
+	if ev.SubscriptionID == "" || c.SubscriptionID == "" || ev.SubscriptionID == c.SubscriptionID {
+		return true
+	}
+	if ev.Type == bot.EventCheckoutCompleted {
+		return true
+	}
+	running := c.Status == bot.ClientActive || c.Status == bot.ClientPastDue
+	return !running && ev.Status == bot.ClientActive
+}
+
+// applyTo changes c as ev says and queues the SMS its new standing calls
+// for. It returns whether an SMS was queued, or why ev was ignored.
+func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.Time) (bool, string, error) {
+	switch {
+	case ev.Created < c.LastEventAt:
+		return false, "older than the last event applied", nil
+	case !concerns(c, ev):
+		return false, "another subscription", nil
+	}
+	before := c.Status
+	switch ev.Type {
+	case bot.EventCheckoutExpired:
+		if ev.CheckoutID != "" && c.CheckoutID == ev.CheckoutID {
+			c.CheckoutID = ""
+		}
+	case bot.EventCheckoutCompleted, bot.EventInvoicePaid, bot.EventInvoiceFailed,
+		bot.EventSubscriptionUpdated, bot.EventSubscriptionDeleted:
+		if err := b.adopt(tx, c, ev, now); err != nil {
+			return false, "", err
+		}
+	default:
+		return false, "not a billing event", nil
+	}
+	c.LastEventAt = max(c.LastEventAt, ev.Created)
+	id := tellOn(before, c.Status)
+	if id == "BillingLive" && c.LiveAt.IsZero() {
+		c.LiveAt = now
+	}
+	if err := ensurePayToken(tx, c); err != nil {
+		return false, "", err
+	}
+	if id == "" {
+		return false, "", nil
+	}
+	sent, err := b.tell(tx, c, id, now)
+	return sent, "", err
+}
+
+// adopt copies what ev says about the subscription into c.
+func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.Time) error {
+	if ev.CustomerID != "" {
+		c.CustomerID = ev.CustomerID
+	}
+	if ev.SubscriptionID != "" {
+		if c.SubscriptionID != "" && c.SubscriptionID != ev.SubscriptionID {
+			c.PeriodEnd = time.Time{} // a new subscription: the old period is over
+		}
+		c.SubscriptionID = ev.SubscriptionID
+	}
+	if ev.Type == bot.EventCheckoutCompleted || ev.Status == bot.ClientActive {
+		c.CheckoutID = ""
+	}
+	plan, err := resolvePlan(tx, ev)
+	if err != nil {
+		return err
+	}
+	if plan != nil {
+		c.PlanID = plan.ID
+	}
+	if !ev.PeriodStart.IsZero() {
+		setPeriod(c, ev.PeriodStart, ev.PeriodEnd)
+	}
+	c.Status = nextStatus(c.Status, ev.Status)
+	if c.Status == bot.ClientActive && !c.PeriodEnd.After(now) {
+		// Paid, but the event carried no period (checkout): count one
+		// interval from now until invoice.paid says exactly.
+		p, err := tx.Plan(c.PlanID)
+		if err != nil {
+			return fmt.Errorf("load plan %d: %w", c.PlanID, err)
+		}
+		setPeriod(c, now, addInterval(now, p))
+	}
+	return nil
+}
+
+// resolvePlan is the plan an event names: by its price, else its metadata.
+func resolvePlan(tx bot.Tx, ev bot.BillingEvent) (*bot.Plan, error) {
+	if ev.PriceID != "" {
+		ps, err := tx.Plans()
+		if err != nil {
+			return nil, fmt.Errorf("load plans: %w", err)
+		}
+		for i := range ps {
+			if ps[i].StripePriceID == ev.PriceID {
+				return &ps[i], nil
+			}
+		}
+	}
+	if ev.PlanID == 0 {
+		return nil, nil
+	}
+	p, err := tx.Plan(ev.PlanID)
+	if err != nil {
+		return nil, fmt.Errorf("load plan %d: %w", ev.PlanID, err)
+	}
+	return p, nil
+}
+
+// setPeriod moves c to a billing period; a later period starts the
+// announcement count afresh.
+func setPeriod(c *bot.Client, start, end time.Time) {
+	if start.After(c.PeriodStart) {
+		c.Used = 0
+	}
+	c.PeriodStart, c.PeriodEnd = start.UTC(), end.UTC()
+}
+
+func addInterval(t time.Time, p *bot.Plan) time.Time {
+	if p == nil {
+		return t.AddDate(0, 1, 0)
+	}
+	switch p.Interval {
+	case bot.Week:
+		return t.AddDate(0, 0, 7)
+	case bot.Year:
+		return t.AddDate(1, 0, 0)
+	}
+	return t.AddDate(0, 1, 0)
+}
+
+// nextStatus is the client's status after an event saying ev ("" says
+// nothing). A suspension is the operator's and stays; a payment failure
+// pauses only a running plan; nothing goes back to pending.
+func nextStatus(cur, ev bot.ClientStatus) bot.ClientStatus {
+	switch {
+	case ev == "" || cur == bot.ClientSuspended:
+		return cur
+	case ev == bot.ClientPastDue && cur != bot.ClientActive && cur != bot.ClientPastDue:
+		return cur
+	case ev == bot.ClientPending:
+		return cur
+	}
+	return ev
+}
+
+// tellOn is the message a status change calls for, "" for none.
+func tellOn(before, after bot.ClientStatus) string {
+	switch {
+	case before == after:
+		return ""
+	case after == bot.ClientActive && before == bot.ClientPastDue:
+		return "BillingRestored"
+	case after == bot.ClientActive:
+		return "BillingLive"
+	case after == bot.ClientPastDue:
+		return "BillingPastDue"
+	case after == bot.ClientCanceled && (before == bot.ClientActive || before == bot.ClientPastDue):
+		return "BillingCanceled"
+	}
+	return ""
+}
+
+// tell queues message id to the client, in its language, unless it opted out.
+func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool, error) {
+	conv, err := tx.Conversation(c.Phone)
+	if err != nil {
+		return false, fmt.Errorf("load conversation %s: %w", c.Phone, err)
+	}
+	if conv.OptedOut {
+		return false, nil
+	}
+	lang := conv.Locale
+	if lang == "" {
+		lang = c.Locale
+	}
+	if lang == "" {
+		lang = bot.English
+	}
+	data := map[string]any{
+		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.ServiceNumber,
+		"Link": b.brain.billingLink(c),
+	}
+	if id == "BillingCanceled" {
+		data["Link"] = b.brain.payLink(c)
+	}
+	body := b.t.T(lang, id, data)
+	if err := bot.Enqueue(tx, now, conv, body, bot.KindBilling, bot.PriorityHigh, 0); err != nil {
+		return false, fmt.Errorf("tell %s: %w", c.Phone, err)
+	}
+	return true, nil
+}
+
+// plan answers PLAN/BILLING: the plan, the status and the period end, with
+// the billing link when paid or a fresh payment link when not.
+func (b *Brain) plan(tc *turnCtx) error {
+	c := tc.client
+	if c == nil {
+		tc.Say("PlanNotClient", nil)
+		return nil
+	}
+	p, err := tc.Tx.Plan(c.PlanID)
+	if err != nil {
+		return fmt.Errorf("load plan %d: %w", c.PlanID, err)
+	}
+	if err := ensurePayToken(tc.Tx, c); err != nil {
+		return err
+	}
+	data := planData(tc.Turn, p)
+	data["Status"], data["PeriodEnd"] = statusWord(tc.Turn, c.Status), dayText(tc.Lang(), c.PeriodEnd)
+	data["Link"], data["Support"] = b.payLink(c), b.Support
+	id := "PlanUnpaid"
+	switch c.Status {
+	case bot.ClientActive, bot.ClientPastDue:
+		id = "PlanPaid"
+		if c.Status == bot.ClientPastDue {
+			id = "PlanPastDue"
+		}
+		if c.CustomerID != "" {
+			data["Link"] = b.billingLink(c)
+		}
+	case bot.ClientSuspended:
+		id = "PlanSuspended"
+	}
+	tc.Say(id, data)
+	return nil
+}
+
+// stats answers STATS: subscribers, announcements left this period, period end.
+func (b *Brain) stats(tc *turnCtx) error {
+	c := tc.client
+	if c == nil {
+		tc.Say("StatsNotClient", nil)
+		return nil
+	}
+	p, err := tc.Tx.Plan(c.PlanID)
+	if err != nil {
+		return fmt.Errorf("load plan %d: %w", c.PlanID, err)
+	}
+	data := planData(tc.Turn, p)
+	quota, _ := data["Quota"].(int)
+	data["Keyword"], data["Subscribers"] = c.Keyword, c.Subscribers
+	data["Left"], data["Status"] = max(quota-c.Used, 0), statusWord(tc.Turn, c.Status)
+	data["PeriodEnd"] = dayText(tc.Lang(), c.PeriodEnd)
+	id := "Stats"
+	if c.PeriodEnd.IsZero() {
+		id = "StatsNoPeriod"
+	}
+	tc.Say(id, data)
+	return nil
+}
+
+// planData is a plan as messages show it: Plan, Price, Interval, Quota.
+func planData(t *bot.Turn, p *bot.Plan) map[string]any {
+	if p == nil {
+		return map[string]any{"Plan": "-", "Price": "-", "Interval": "-", "Quota": 0}
+	}
+	return map[string]any{
+		"Plan": p.Name, "Price": priceText(p.PriceMinor, p.Currency),
+		"Interval": t.T.T(t.Lang(), "Interval_"+string(p.Interval), nil), "Quota": p.Quota,
+	}
+}
+
+// planLines numbers plans: "1. Starter: $9.00/month, 30 announcements".
+func planLines(t *bot.Turn, plans []bot.Plan) string {
+	lines := make([]string, 0, len(plans))
+	for i, p := range plans {
+		data := planData(t, &p)
+		data["N"] = i + 1
+		lines = append(lines, t.T.T(t.Lang(), "SignupPlanLine", data))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// priceText formats minor units: $9.00, €9.00, £9.00, else "9.00 CHF".
+func priceText(minor int64, currency string) string {
+	cur := strings.ToUpper(currency)
+	amount := fmt.Sprintf("%d.%02d", minor/100, minor%100)
+	switch cur {
+	case "JPY", "KRW", "CLP", "VND":
+		amount = strconv.FormatInt(minor, 10)
+	}
+	switch cur {
+	case "USD":
+		return "$" + amount
+	case "EUR":
+		return "€" + amount
+	case "GBP":
+		return "£" + amount
+	}
+	return amount + " " + cur
+}
+
+var monthsShortES = [...]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"}
+
+// dayText is a date as a client reads it: "Feb 5, 2026" or "5 feb 2026".
+func dayText(lang string, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if lang == bot.Spanish {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsShortES[t.Month()-1], t.Year())
+	}
+	return t.Format("Jan 2, 2006")
+}
+
+// statusWord is a client status in the reader's language.
+func statusWord(t *bot.Turn, s bot.ClientStatus) string {
+	return t.T.T(t.Lang(), "Status_"+string(s), nil)
+}
