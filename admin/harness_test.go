@@ -81,6 +81,7 @@ func (f *fakeSyncer) SyncPlan(_ context.Context, p *bot.Plan) error {
 type harness struct {
 	t      *testing.T
 	db     *store.DB
+	engine *bot.Engine
 	clock  *bot.FixedClock
 	srv    *httptest.Server
 	client *http.Client
@@ -102,6 +103,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	h := &harness{t: t, db: db, clock: bot.NewFixedClock(t0), logs: &strings.Builder{}}
 	tr := locales.MustLoad()
 	engine := &bot.Engine{Store: db, Brain: testBrain{}, Clock: h.clock, T: tr, DefaultLocale: "en"}
+	h.engine = engine
 	cfg := Config{
 		AdminPhones: []bot.Phone{adminPhone}, PublicURL: "http://localhost:8080", DevMode: true,
 		Clock: h.clock, T: tr, Handler: engine, Kick: func() { h.kicks.Add(1) },
