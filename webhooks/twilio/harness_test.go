@@ -1,7 +1,6 @@
 package twilio
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -72,7 +71,7 @@ type recordingSink struct {
 	err   error
 }
 
-func (s *recordingSink) ApplyStatus(_ context.Context, sid string, st bot.MessageStatus, code int) error {
+func (s *recordingSink) ApplyStatus(sid string, st bot.MessageStatus, code int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, statusCall{sid, st, code})
@@ -102,8 +101,8 @@ func newHarness(t *testing.T, token string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := &harness{db: db, brain: &countBrain{}, sink: &recordingSink{}, e: echo.New(), token: token}
+	quiet := quietLog()
+	h := &harness{db: db, brain: &countBrain{}, sink: &recordingSink{}, token: token}
 	engine := &bot.Engine{
 		Store: db, Brain: h.brain, Clock: bot.NewFixedClock(testNow),
 		T: idTranslator{}, Log: quiet, DefaultLocale: bot.English,
@@ -111,8 +110,17 @@ func newHarness(t *testing.T, token string) *harness {
 	cfg := Config{AuthToken: token, PublicURL: testPublic}
 	h.hooks = NewWebhooks(cfg, engine, h.sink)
 	h.hooks.Log = quiet
-	h.hooks.Register(h.e)
+	h.e = newEchoFor(h.hooks)
 	return h
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newEchoFor is a router with w's webhooks registered.
+func newEchoFor(w *Webhooks) *echo.Echo {
+	e := echo.New()
+	w.Register(e)
+	return e
 }
 
 // conv reads the stored conversation of p.

@@ -1,7 +1,6 @@
 package twilio
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -11,10 +10,11 @@ import (
 )
 
 // StatusSink moves an outbound message, found by its provider sid, to a new
-// delivery status. errorCode is Twilio's ErrorCode (0 when none). A sid it
-// does not know is a *bot.Error with code bot.ENOTFOUND.
+// delivery status; errorCode is Twilio's ErrorCode (0 when none). *store.DB
+// implements it. A sid it does not know may be ignored (nil) or reported as
+// a *bot.Error with code bot.ENOTFOUND; either is answered 200.
 type StatusSink interface {
-	ApplyStatus(ctx context.Context, sid string, status bot.MessageStatus, errorCode int) error
+	ApplyStatus(sid string, status bot.MessageStatus, errorCode int) error
 }
 
 // twilioStatuses maps Twilio's MessageStatus values to ours; a status
@@ -49,7 +49,7 @@ func (w *Webhooks) HandleStatus(c echo.Context) error {
 	if !ok {
 		return c.NoContent(http.StatusOK)
 	}
-	err = w.status.ApplyStatus(c.Request().Context(), sid, status, code)
+	err = w.status.ApplyStatus(sid, status, code)
 	switch {
 	case err == nil:
 	case bot.ErrorCode(err) == bot.ENOTFOUND:
