@@ -258,21 +258,44 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 		notice bool
 	}
 	bodies := map[variant]string{}
-	for _, r := range rs {
+	msgs := make([]bot.OutMessage, len(rs))
+	for i, r := range rs {
 		v := variant{langOf(r.conv), r.sub.NoticeAt.IsZero() || t.Now.Sub(r.sub.NoticeAt) >= NoticeEvery}
 		body, ok := bodies[v]
 		if !ok {
 			body = announcementBody(t.T, v.lang, v.notice, name, a.Text)
 			bodies[v] = body
 		}
-		if err := bot.Enqueue(t.Tx, t.Now, r.conv, body, bot.KindAnnouncement, bot.PriorityBulk, a.ID); err != nil {
-			return fmt.Errorf("announce to %s: %w", r.sub.Phone, err)
+		msgs[i] = bot.OutMessage{
+			To: r.conv.Phone, Body: body, Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk,
+			AnnouncementID: a.ID, Simulated: r.conv.Simulated, CreatedAt: t.Now, UpdatedAt: t.Now, NextAt: t.Now,
 		}
 		if v.notice {
 			r.sub.NoticeAt = t.Now
 			if err := t.Tx.PutSubscription(r.sub); err != nil {
 				return fmt.Errorf("note opt-out line for %s: %w", r.sub.Phone, err)
 			}
+		}
+	}
+	return enqueueAll(t, msgs, rs)
+}
+
+// bulkEnqueuer is a transaction that writes many outbox rows at once, as
+// bot.Enqueue does one by one (the bbolt store is one).
+type bulkEnqueuer interface {
+	EnqueueBulk(now time.Time, msgs []bot.OutMessage) error
+}
+
+func enqueueAll(t *bot.Turn, msgs []bot.OutMessage, rs []recipient) error {
+	if bulk, ok := t.Tx.(bulkEnqueuer); ok {
+		if err := bulk.EnqueueBulk(t.Now, msgs); err != nil {
+			return fmt.Errorf("announce: %w", err)
+		}
+		return nil
+	}
+	for i, m := range msgs {
+		if err := bot.Enqueue(t.Tx, t.Now, rs[i].conv, m.Body, m.Kind, m.Priority, m.AnnouncementID); err != nil {
+			return fmt.Errorf("announce to %s: %w", m.To, err)
 		}
 	}
 	return nil

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"nudges/bot"
+)
+
+// EnqueueBulk writes many outbound messages to the outbox in one go, as
+// bot.Enqueue would one by one: each gets an ID and the queued status, goes
+// into the queue and into its phone's conversation log. It is the fan-out
+// of a broadcast (100,000 rows in one transaction), so it encodes rows by
+// hand instead of through reflection and packs the append-only outbox and
+// queue pages full. The caller has left out opted-out phones.
+func (t *Tx) EnqueueBulk(now time.Time, msgs []bot.OutMessage) error {
+	outbox, queue, logs := t.b(bOutbox), t.b(bQueue), t.b(bLog)
+	outbox.FillPercent, queue.FillPercent = 1, 1
+	enc := bulkEncoder{strings: map[string][]byte{}}
+	for i := range msgs {
+		m := &msgs[i]
+		id, err := outbox.NextSequence()
+		if err != nil {
+			return fmt.Errorf("bulk enqueue: %w", err)
+		}
+		m.ID, m.Status = id, bot.StatusQueued
+		row, err := enc.message(m)
+		if err != nil {
+			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
+		}
+		if err := outbox.Put(itob(id), row); err != nil {
+			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
+		}
+		if err := queue.Put(queueKey(m.Priority, id), itob(uint64(m.NextAt.UnixNano()))); err != nil {
+			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
+		}
+		seq, err := logs.NextSequence()
+		if err != nil {
+			return fmt.Errorf("bulk log: %w", err)
+		}
+		entry := enc.logEntry(bot.LogEntry{Phone: m.To, At: now, Dir: bot.DirOut, Body: m.Body})
+		if err := logs.Put(append(pair(string(m.To), ""), itob(seq)...), entry); err != nil {
+			return fmt.Errorf("bulk log %s: %w", m.To, err)
+		}
+	}
+	return nil
+}
+
+// bulkEncoder writes OutMessage and LogEntry JSON byte for byte as
+// encoding/json would, caching the encoded strings a broadcast repeats.
+type bulkEncoder struct {
+	strings map[string][]byte
+}
+
+func (e *bulkEncoder) str(b []byte, s string) []byte {
+	if plain(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	q, ok := e.strings[s]
+	if !ok {
+		q, _ = json.Marshal(s) // a string always encodes
+		e.strings[s] = q
+	}
+	return append(b, q...)
+}
+
+// plain reports whether s encodes as itself in quotes (phones, kinds).
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// message encodes m; a message with fields a fresh one never has (tries,
+// sid, errors) goes through encoding/json.
+func (e *bulkEncoder) message(m *bot.OutMessage) ([]byte, error) {
+	if m.Tries != 0 || m.SID != "" || m.ErrorCode != 0 || m.Error != "" {
+		return json.Marshal(m)
+	}
+	b := make([]byte, 0, 160+len(m.Body))
+	b = strconv.AppendUint(append(b, `{"id":`...), m.ID, 10)
+	b = e.str(append(b, `,"to":`...), string(m.To))
+	b = e.str(append(b, `,"body":`...), m.Body)
+	b = e.str(append(b, `,"kind":`...), m.Kind)
+	b = strconv.AppendUint(append(b, `,"priority":`...), uint64(m.Priority), 10)
+	b = e.str(append(b, `,"status":`...), string(m.Status))
+	if !m.NextAt.IsZero() {
+		b = appendTime(append(b, `,"next_at":`...), m.NextAt)
+	}
+	if m.AnnouncementID != 0 {
+		b = strconv.AppendUint(append(b, `,"announcement_id":`...), m.AnnouncementID, 10)
+	}
+	if m.Simulated {
+		b = append(b, `,"simulated":true`...)
+	}
+	b = appendTime(append(b, `,"created_at":`...), m.CreatedAt)
+	b = appendTime(append(b, `,"updated_at":`...), m.UpdatedAt)
+	return append(b, '}'), nil
+}
+
+func (e *bulkEncoder) logEntry(l bot.LogEntry) []byte {
+	b := make([]byte, 0, 96+len(l.Body))
+	b = e.str(append(b, `{"phone":`...), string(l.Phone))
+	b = appendTime(append(b, `,"at":`...), l.At)
+	b = e.str(append(b, `,"dir":`...), l.Dir)
+	b = e.str(append(b, `,"body":`...), l.Body)
+	return append(b, '}')
+}
