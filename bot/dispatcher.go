@@ -49,6 +49,7 @@ const (
 	DefaultMaxBatch    = 256
 	DefaultMaxTries    = 5
 	DefaultSendTimeout = 30 * time.Second
+	DefaultPoll        = time.Second
 	recordBatch        = 1024
 	maxErrorLen        = 300
 )
@@ -69,6 +70,7 @@ type Dispatcher struct {
 	MaxBatch    int                         // most messages claimed at once
 	MaxTries    int                         // send attempts before a retryable error fails
 	SendTimeout time.Duration               // bound on one Send
+	Poll        time.Duration               // longest idle wait without a Kick; DefaultPoll if 0
 	Backoff     func(try int) time.Duration // wait after the try-th retryable failure
 	// Sleep waits d unless ctx ends first; tests replace it with one that
 	// advances a FixedClock. Nil means real timers.
@@ -193,24 +195,24 @@ func (d *Dispatcher) release(msgs []OutMessage, results chan<- Outcome) {
 	}
 }
 
-// idle waits for new work: a kick, recorded results, or the next due time.
+// idle waits for new work: a kick, recorded results, the next due time, or
+// the poll interval (a safety net for a path that queues without a Kick).
 func (d *Dispatcher) idle(ctx context.Context, next time.Time, busy bool) {
-	var timer <-chan time.Time
+	wait := d.poll()
 	if !next.IsZero() {
-		wait := next.Sub(d.now())
 		if !busy && d.Sleep != nil {
-			d.Sleep(ctx, wait)
+			d.Sleep(ctx, next.Sub(d.now()))
 			return
 		}
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timer = t.C
+		wait = min(wait, next.Sub(d.now()))
 	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-d.kick:
 	case <-d.recorded:
-	case <-timer:
+	case <-t.C:
 	}
 }
 
@@ -389,15 +391,11 @@ func (d *Dispatcher) log() *slog.Logger {
 	return d.Log
 }
 
-func (d *Dispatcher) workers() int  { return orDefault(d.Workers, DefaultWorkers) }
-func (d *Dispatcher) maxBatch() int { return orDefault(d.MaxBatch, DefaultMaxBatch) }
-func (d *Dispatcher) maxTries() int { return orDefault(d.MaxTries, DefaultMaxTries) }
-func (d *Dispatcher) sendTimeout() time.Duration {
-	if d.SendTimeout <= 0 {
-		return DefaultSendTimeout
-	}
-	return d.SendTimeout
-}
+func (d *Dispatcher) workers() int               { return orDefault(d.Workers, DefaultWorkers) }
+func (d *Dispatcher) maxBatch() int              { return orDefault(d.MaxBatch, DefaultMaxBatch) }
+func (d *Dispatcher) maxTries() int              { return orDefault(d.MaxTries, DefaultMaxTries) }
+func (d *Dispatcher) sendTimeout() time.Duration { return orDefault(d.SendTimeout, DefaultSendTimeout) }
+func (d *Dispatcher) poll() time.Duration        { return orDefault(d.Poll, DefaultPoll) }
 
 func (d *Dispatcher) backoff(try int) time.Duration {
 	if d.Backoff != nil {
@@ -406,7 +404,7 @@ func (d *Dispatcher) backoff(try int) time.Duration {
 	return DefaultBackoff(try)
 }
 
-func orDefault(v, def int) int {
+func orDefault[T int | time.Duration](v, def T) T {
 	if v <= 0 {
 		return def
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -187,8 +188,8 @@ func TestDispatchRepliesGoBeforeBulk(t *testing.T) {
 	for i := range 20 {
 		h.send(phone(i), "bulk", bot.PriorityBulk, 0)
 	}
-	d := h.dispatcher(8) // claims 2 at a time
-	d.Workers = 1        // sends in hand-out order
+	d := h.dispatcher(20) // claims 2 at a time
+	d.Workers = 1         // sends in hand-out order
 	var reply uint64
 	d.Sender = &hookSender{next: d.Sender, before: func(n int, m bot.OutMessage) {
 		if n == 1 { // a reply arrives while the broadcast is going out
@@ -414,4 +415,89 @@ func TestDispatchShutdownFinishesSendsInFlight(t *testing.T) {
 			t.Errorf("message %d is %s after shutdown, want sent", id, m.Status)
 		}
 	}
+}
+
+func TestDispatchRunFindsWorkQueuedWithoutAKick(t *testing.T) {
+	h := newDispHarness(t)
+	d := h.dispatcher(0)
+	d.Sleep, d.Poll = nil, 5*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	id := h.send(phone(1), "no kick", bot.PriorityHigh, 0)
+	deadline := time.Now().Add(10 * time.Second)
+	for h.msg(id).Status != bot.StatusSent && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if m := h.msg(id); m.Status != bot.StatusSent || h.tw.Count() != 1 {
+		t.Errorf("message %+v, %d requests: the poll never found it", m, h.tw.Count())
+	}
+}
+
+// instantSender accepts everything at once, like a provider with no latency.
+type instantSender struct{ n atomic.Int64 }
+
+func (s *instantSender) Send(context.Context, bot.OutMessage) (string, error) {
+	return fmt.Sprintf("SM%032x", s.n.Add(1)), nil
+}
+
+// benchDispatch measures claim → send → record of n queued messages per
+// iteration, unpaced, and reports messages per second.
+func benchDispatch(b *testing.B, sender bot.Sender, n int) {
+	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d := bot.NewDispatcher(db, sender, sender, locales.MustLoad(), 0)
+	d.Log = slog.New(slog.DiscardHandler)
+	var elapsed time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		err := db.Write(func(tx *store.Tx) error {
+			for j := range n {
+				m := &bot.OutMessage{To: phone(j), Body: "Sunrise Yoga: class moved to 6pm today", Kind: bot.KindAnnouncement,
+					Priority: bot.PriorityBulk, NextAt: time.Now(), CreatedAt: time.Now()}
+				if err := tx.Enqueue(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := d.Drain(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+	}
+	b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "msgs/s")
+}
+
+// BenchmarkDispatch is the dispatcher and store alone (instant sender).
+func BenchmarkDispatch(b *testing.B) { benchDispatch(b, &instantSender{}, 10_000) }
+
+// BenchmarkDispatchHTTP sends through a lean local fake Twilio over loopback
+// HTTP (twiliotest keeps every request, which is not what is measured here).
+func BenchmarkDispatchHTTP(b *testing.B) {
+	var seq atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.PostForm.Get("To") == "" {
+			http.Error(w, `{"code":21604,"message":"To required"}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"sid":"SM%032x","status":"queued"}`, seq.Add(1))
+	}))
+	defer srv.Close()
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	benchDispatch(b, &twSender{base: srv.URL, hc: hc}, 10_000)
 }

@@ -61,12 +61,13 @@ func (p *Pacer) Reserve(n int) time.Duration {
 }
 
 // Batch is how many messages the dispatcher may claim ahead of sending:
-// about a quarter second of pacing, so that a reply queued behind a bulk
-// batch waits little. Unpaced, it is limit.
+// about a tenth of a second of pacing, so that a reply queued behind a bulk
+// batch waits little and a crash leaves few messages unknown. Unpaced, it is
+// limit.
 func (p *Pacer) Batch(limit int) int {
 	r := p.Rate()
 	if r <= 0 {
 		return limit
 	}
-	return min(max(int(r/4), 1), limit)
+	return min(max(int(r/10), 1), limit)
 }

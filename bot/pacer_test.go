@@ -92,7 +92,7 @@ func TestPacerBatch(t *testing.T) {
 	cases := []struct {
 		rate float64
 		want int
-	}{{0, 256}, {1, 1}, {3, 1}, {50, 12}, {10000, 256}}
+	}{{0, 256}, {1, 1}, {3, 1}, {50, 5}, {1000, 100}, {10000, 256}}
 	for _, c := range cases {
 		if got := NewPacer(c.rate, nil).Batch(256); got != c.want {
 			t.Errorf("rate %v: Batch = %d, want %d", c.rate, got, c.want)
