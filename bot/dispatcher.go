@@ -296,11 +296,17 @@ func (d *Dispatcher) record(results <-chan Outcome) {
 	}
 }
 
+// report queues an announcement's report. A failure is logged, not
+// returned: it must not keep the batch of outcomes from being recorded.
 func (d *Dispatcher) report(tx Tx, now time.Time, a *Announcement) error {
-	if d.T == nil {
-		return errors.New("dispatcher has no translator for the announcement report")
+	err := errors.New("no translator")
+	if d.T != nil {
+		err = ReportTo(d.T)(tx, now, a)
 	}
-	return ReportTo(d.T)(tx, now, a)
+	if err != nil {
+		d.log().Error("announcement report not queued", "announcement", a.ID, "client", a.Client, "err", err)
+	}
+	return nil
 }
 
 // ReportTo returns the Reporter that texts a client how its announcement
