@@ -1,0 +1,170 @@
+package stripe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+)
+
+// lookup finds the client a link's token belongs to, and its plan.
+func (s *Server) lookup(token string) (*bot.Client, *bot.Plan, error) {
+	var c *bot.Client
+	var p *bot.Plan
+	err := s.store.View(func(tx bot.Tx) error {
+		var err error
+		if c, err = tx.ClientByPayToken(token); err != nil || c == nil {
+			return err
+		}
+		p, err = tx.Plan(c.PlanID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up pay token: %w", err)
+	}
+	return c, p, nil
+}
+
+// linkClient is the start of every link handler: the client, or the page
+// that says why there is none.
+func (s *Server) linkClient(c echo.Context) (*bot.Client, *bot.Plan, error) {
+	cl, p, err := s.lookup(c.Param("token"))
+	if err != nil {
+		s.Log.Error("payment link", "err", err)
+		return nil, nil, s.render(c, http.StatusInternalServerError, bot.English, pageData{Lines: []string{s.t.T(bot.English, "Oops", nil)}})
+	}
+	if cl == nil || p == nil {
+		return nil, nil, s.say(c, http.StatusNotFound, bot.English, "PageBadLink")
+	}
+	return cl, p, nil
+}
+
+// handlePay is GET /pay/{token}: a fresh Checkout Session (or the dev
+// checkout) for an unpaid client; a paid one goes to billing.
+func (s *Server) handlePay(c echo.Context) error {
+	cl, p, err := s.linkClient(c)
+	if cl == nil {
+		return err
+	}
+	switch cl.Status {
+	case bot.ClientActive, bot.ClientPastDue:
+		return c.Redirect(http.StatusSeeOther, s.BillingLink(cl.PayToken))
+	case bot.ClientSuspended:
+		return s.say(c, http.StatusForbidden, lang(cl), "PageSuspended")
+	}
+	if s.cfg.Dev() {
+		if _, err := s.saveCheckout(cl.PayToken, "cs_dev_"+randomHex()); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, PathDevCheckout+cl.PayToken)
+	}
+	ctx := c.Request().Context()
+	if p, err = s.syncedPlan(ctx, p); err == nil {
+		var id, url string
+		if id, url, err = s.api.Checkout(ctx, cl, p); err == nil {
+			if _, err := s.saveCheckout(cl.PayToken, id); err != nil {
+				return err
+			}
+			return c.Redirect(http.StatusSeeOther, url)
+		}
+	}
+	s.Log.Error("checkout", "client", cl.Phone, "err", err)
+	return s.say(c, http.StatusBadGateway, lang(cl), "PageProviderDown")
+}
+
+// handleBilling is GET /billing/{token}: a Billing Portal session for a
+// paying client (the dev billing page without Stripe); the payment link
+// for one who has not paid.
+func (s *Server) handleBilling(c echo.Context) error {
+	cl, p, err := s.linkClient(c)
+	if cl == nil {
+		return err
+	}
+	l := lang(cl)
+	if s.cfg.Dev() {
+		data := s.planData(cl, p)
+		return s.render(c, http.StatusOK, l, pageData{Lines: []string{
+			s.t.T(l, "PageDevBilling", data), s.t.T(l, "PageDevPlan", data),
+		}})
+	}
+	if cl.CustomerID == "" || cl.Status == bot.ClientPending || cl.Status == bot.ClientCanceled {
+		return c.Redirect(http.StatusSeeOther, s.PayLink(cl.PayToken))
+	}
+	url, err := s.api.Portal(c.Request().Context(), cl)
+	if err != nil {
+		s.Log.Error("billing portal", "client", cl.Phone, "err", err)
+		return s.say(c, http.StatusBadGateway, l, "PageProviderDown")
+	}
+	return c.Redirect(http.StatusSeeOther, url)
+}
+
+// saveCheckout records the client's pending checkout session.
+func (s *Server) saveCheckout(token, id string) (*bot.Client, error) {
+	var cl *bot.Client
+	err := s.store.Update(func(tx bot.Tx) error {
+		var err error
+		if cl, err = tx.ClientByPayToken(token); err != nil || cl == nil {
+			return err
+		}
+		cl.CheckoutID = id
+		return tx.PutClient(cl)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save checkout %s: %w", id, err)
+	}
+	return cl, nil
+}
+
+// syncedPlan returns p with a Stripe price, creating the product and price
+// on first use (the default plan is made before Stripe is ever called).
+func (s *Server) syncedPlan(ctx context.Context, p *bot.Plan) (*bot.Plan, error) {
+	if p.StripePriceID != "" {
+		return p, nil
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	var fresh *bot.Plan
+	if err := s.store.View(func(tx bot.Tx) error {
+		var err error
+		fresh, err = tx.Plan(p.ID)
+		return err
+	}); err != nil || fresh == nil {
+		return nil, fmt.Errorf("reload plan %d: %v", p.ID, err)
+	}
+	if fresh.StripePriceID != "" {
+		return fresh, nil
+	}
+	if err := s.api.SyncPlan(ctx, fresh); err != nil {
+		return nil, err
+	}
+	err := s.store.Update(func(tx bot.Tx) error {
+		cur, err := tx.Plan(p.ID)
+		if err != nil || cur == nil {
+			return err
+		}
+		cur.StripeProductID, cur.StripePriceID = fresh.StripeProductID, fresh.StripePriceID
+		return tx.PutPlan(cur)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save stripe ids of plan %d: %w", p.ID, err)
+	}
+	return fresh, nil
+}
+
+func randomHex() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func lang(c *bot.Client) string {
+	if c.Locale == "" {
+		return bot.English
+	}
+	return c.Locale
+}
