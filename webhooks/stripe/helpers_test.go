@@ -183,7 +183,7 @@ func invoice(start, end time.Time) map[string]any {
 	return map[string]any{
 		"id": "in_1", "object": "invoice", "customer": "cus_1",
 		"parent": map[string]any{"subscription_details": map[string]any{"subscription": "sub_1", "metadata": md}},
-		"lines": map[string]any{"data": []any{map[string]any{"period": map[string]any{"start": start.Unix(), "end": end.Unix()}}}},
+		"lines":  map[string]any{"data": []any{map[string]any{"period": map[string]any{"start": start.Unix(), "end": end.Unix()}}}},
 	}
 }
 
