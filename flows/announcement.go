@@ -229,25 +229,47 @@ type recipient struct {
 // recipients lists the phones on keyword's list now, each conversation read
 // once; opted-out phones are left out.
 func recipients(tx bot.Tx, keyword string) ([]recipient, error) {
+	subs, convs, err := audience(tx, keyword)
+	if err != nil {
+		return nil, err
+	}
+	rs := make([]recipient, 0, len(subs))
+	for i, s := range subs {
+		if !convs[i].OptedOut {
+			rs = append(rs, recipient{sub: s, conv: &convs[i]})
+		}
+	}
+	return rs, nil
+}
+
+// audienceReader is a transaction that reads a list with what a broadcast
+// needs of each subscriber's conversation in one pass (the bbolt store is one).
+type audienceReader interface {
+	Audience(keyword string) ([]bot.Subscription, []bot.Conversation, error)
+}
+
+// audience returns keyword's subscriptions and their conversations.
+func audience(tx bot.Tx, keyword string) ([]bot.Subscription, []bot.Conversation, error) {
+	if a, ok := tx.(audienceReader); ok {
+		return a.Audience(keyword)
+	}
 	var subs []bot.Subscription
 	err := tx.EachSubscriber(keyword, func(s bot.Subscription) error {
 		subs = append(subs, s)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", keyword, err)
+		return nil, nil, fmt.Errorf("list %s: %w", keyword, err)
 	}
-	rs := make([]recipient, 0, len(subs))
-	for _, s := range subs {
+	convs := make([]bot.Conversation, len(subs))
+	for i, s := range subs {
 		conv, err := tx.Conversation(s.Phone)
 		if err != nil {
-			return nil, fmt.Errorf("load subscriber %s: %w", s.Phone, err)
+			return nil, nil, fmt.Errorf("load subscriber %s: %w", s.Phone, err)
 		}
-		if !conv.OptedOut {
-			rs = append(rs, recipient{sub: s, conv: conv})
-		}
+		convs[i] = *conv
 	}
-	return rs, nil
+	return subs, convs, nil
 }
 
 // fanOut queues a's text to every recipient in its own language, with the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func BenchmarkConfirm100k(b *testing.B) {
 	}
 	engine := &bot.Engine{Store: db, Brain: &Brain{ServiceNumber: "+15550000000"}, Clock: clock, T: locales.MustLoad(), DefaultLocale: bot.English}
 	ctx := context.Background()
-	var total time.Duration
+	var total, cpu, best time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -41,9 +42,14 @@ func BenchmarkConfirm100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		r, err := engine.Handle(ctx, bot.Inbound{From: client, Body: "CONFIRM"})
-		total += time.Since(start)
+		took := time.Since(start)
+		total, cpu = total+took, cpu+cpuTime()-cpu0
+		if best == 0 || took < best {
+			best = took
+		}
+		b.Logf("CONFIRM %d: %v wall, list of %d", i, took, n)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -52,6 +58,8 @@ func BenchmarkConfirm100k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/commit")
+	b.ReportMetric(best.Seconds(), "best-s/commit")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/commit")
 	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "rows/s")
 }
 
@@ -83,4 +91,14 @@ func seedList(db *store.DB, client bot.Phone, n int, now time.Time) error {
 		}
 		return nil
 	})
+}
+
+// cpuTime is the CPU the process has used (user and system): on a machine
+// shared with other work it says more than the wall clock.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
