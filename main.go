@@ -18,10 +18,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"nudges/admin"
 	"nudges/bot"
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
+	"nudges/webhooks/console"
+	"nudges/webhooks/twilio"
 )
 
 func main() {
@@ -129,18 +132,58 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	return first
 }
 
-// build wires the store, the engine and the adapters.
+// build wires the store, the engine, the dispatcher and the adapters.
 func build(cfg config, db *store.DB) (*app, error) {
 	tr, err := locales.Load()
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, db: db, tr: tr}
+	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL + "/help"}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
-	a.echo = newEcho()
+
+	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
+		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, PublicURL: cfg.PublicURL}
+	var sender bot.Sender = console.New(slog.Default(), console.DefaultKeep)
+	if cfg.twilio() {
+		if sender, err = twilio.NewClient(tcfg); err != nil {
+			return nil, err
+		}
+	}
+	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
+	a.engine.Notify = disp.Kick
+	a.workers = append(a.workers, disp.Run)
+
+	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
+	hooks.Register(a.echo)
+	if !cfg.twilio() {
+		if err := hooks.RegisterDev(a.echo, outboxFeed{db}); err != nil {
+			return nil, err
+		}
+	}
+	con, err := admin.New(admin.Config{
+		AdminPhones: cfg.AdminPhones, PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(),
+		DefaultLocale: cfg.DefaultLocale, T: tr, Handler: a.engine, Kick: disp.Kick,
+	}, db)
+	if err != nil {
+		return nil, err
+	}
+	con.Register(a.echo)
 	a.routes()
 	return a, nil
+}
+
+// outboxFeed serves `nudges chat` the texts queued for its phone.
+type outboxFeed struct{ db *store.DB }
+
+func (f outboxFeed) Since(p bot.Phone, after uint64) ([]bot.OutMessage, error) {
+	var out []bot.OutMessage
+	err := f.db.Read(func(tx *store.Tx) error {
+		var err error
+		out, err = tx.OutboxSince(p, after, 100)
+		return err
+	})
+	return out, err
 }
 
 func serviceNumber(cfg config) string {
@@ -171,10 +214,37 @@ func (a *app) routes() {
 	})
 }
 
-// chat runs `nudges chat PHONE`.
+// chat runs `nudges chat PHONE` against the server the environment
+// describes (NUDGES_ADDR, signed with TWILIO_AUTH_TOKEN when set).
 func chat(args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("usage: nudges chat PHONE (e.g. nudges chat +15550001111)")
 	}
-	return fmt.Errorf("chat is not wired yet")
+	phone, err := bot.ParsePhone(args[0])
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return twilio.Chat(ctx, twilio.ChatConfig{
+		Server: "http://" + dialable(cfg.Addr), PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioToken,
+		Phone: phone, To: serviceNumber(cfg),
+	}, os.Stdin, os.Stdout)
+}
+
+// dialable turns a listen address into one a client can reach: a wildcard
+// host becomes loopback.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

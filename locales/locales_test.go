@@ -10,10 +10,10 @@ import (
 var typical = map[string]any{
 	"Name": "Sunrise Yoga Studio of Portland", "Keyword": "SUNRISEYOGA", "Example": "SUNRISEYOGA",
 	"Lists": "1. Sunrise Yoga (YOGA)\n2. Joe's Coffee (COFFEE)\n3. Main St Books (BOOKS)",
-	"Arg": "BAKERY", "Support": "support@nudges.example", "Count": 3, "N": 1234, "X": 1230,
+	"Arg":   "BAKERY", "Support": "support@nudges.example", "Count": 3, "N": 1234, "X": 1230,
 	"F": 4, "Total": 1234, "Sent": 1230, "Failed": 4, "Code": "123456", "Minutes": 10,
 	"Plans": "1. Starter: $9.00/month, 30 announcements\n2. Pro: $29.00/month, 200 announcements",
-	"Plan": "Starter", "Price": "$9.00", "Interval": "month", "Quota": 30, "Left": 29,
+	"Plan":  "Starter", "Price": "$9.00", "Interval": "month", "Quota": 30, "Left": 29,
 	"Used": 1, "PeriodEnd": "Dec 21, 2026", "Status": "active", "Link": "http://localhost:8080/pay/ABCDEFGHJKMNPQRS",
 	"Number": "+15550009999", "Text": strings.Repeat("Class is on at 7. ", 4), "Subscribers": 1234,
 	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",

@@ -14,7 +14,6 @@ import (
 // bInflight indexes the messages claimed and not yet recorded (id → nothing),
 // so that start-up finds them without scanning the whole outbox. It is
 // created by the dispatcher's own write transactions.
-var bInflight = []byte("inflight")
 
 var _ bot.Queue = (*DB)(nil)
 

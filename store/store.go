@@ -37,13 +37,14 @@ var (
 	bLog           = []byte("log")           // phone \0 seq → LogEntry
 	bStripeEvents  = []byte("stripe_events") // event id → applied at
 	bAuth          = []byte("auth")          // console login state, see auth.go
+	bInflight      = []byte("inflight")      // outbox ids claimed and not yet recorded
 	bMeta          = []byte("meta")
 )
 
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bMeta,
+	bAuth, bInflight, bMeta,
 }
 
 // DB is the open database.
