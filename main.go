@@ -139,7 +139,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL + "/help"}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
@@ -205,6 +205,7 @@ func newEcho() *echo.Echo {
 
 // routes registers the endpoints of SPEC §3.
 func (a *app) routes() {
+	a.echo.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, aboutText(a.cfg)) })
 	a.echo.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	a.echo.GET("/readyz", func(c echo.Context) error {
 		if err := a.db.Ping(); err != nil {
@@ -247,4 +248,14 @@ func dialable(addr string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// aboutText is the public page HELP points to.
+func aboutText(cfg config) string {
+	return "Nudges: text announcements from the businesses you choose.\n\n" +
+		"Text a business's keyword to " + serviceNumber(cfg) + " to join its list.\n" +
+		"LIST shows your lists, LEAVE leaves one, HELP lists the commands.\n" +
+		"Reply STOP at any time to get no more messages; START brings your lists back.\n" +
+		"Msg frequency varies. Msg&data rates may apply.\n\n" +
+		"Businesses: text SIGNUP to start a list of your own.\n"
 }
