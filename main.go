@@ -24,6 +24,7 @@ import (
 	"nudges/locales"
 	"nudges/store"
 	"nudges/webhooks/console"
+	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
 )
 
@@ -154,6 +155,18 @@ func build(cfg config, db *store.DB) (*app, error) {
 	a.engine.Notify = disp.Kick
 	a.workers = append(a.workers, disp.Run)
 
+	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("default plan: %w", err)
+	}
+	billing := flows.NewBilling(db, bot.SystemClock{}, tr, disp.Kick, brain)
+	pay, err := stripe.New(stripe.Config{SecretKey: cfg.StripeKey, WebhookSecret: cfg.StripeWebhookSecret,
+		APIBase: cfg.StripeAPIBase, PublicURL: cfg.PublicURL}, db, billing, bot.SystemClock{}, tr)
+	if err != nil {
+		return nil, err
+	}
+	brain.Payments = pay
+	pay.Register(a.echo)
+
 	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
@@ -161,10 +174,14 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 	}
-	con, err := admin.New(admin.Config{
+	acfg := admin.Config{
 		AdminPhones: cfg.AdminPhones, PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(),
 		DefaultLocale: cfg.DefaultLocale, T: tr, Handler: a.engine, Kick: disp.Kick,
-	}, db)
+	}
+	if api := pay.API(); api != nil { // a nil *API in the interface would count as set
+		acfg.Plans = api
+	}
+	con, err := admin.New(acfg, db)
 	if err != nil {
 		return nil, err
 	}
