@@ -22,6 +22,7 @@ type Tx interface {
 	Outbox
 	Inbounds
 	Log
+	EventLog
 }
 
 // Conversations keeps per-phone state.

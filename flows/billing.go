@@ -51,16 +51,12 @@ func (b *Billing) Apply(ctx context.Context, ev bot.BillingEvent) error {
 	var ignored string
 	err := b.store.Update(func(tx bot.Tx) error {
 		queued, ignored = false, ""
-		log, ok := tx.(bot.EventLog)
-		if !ok {
-			return fmt.Errorf("store %T keeps no event log", tx)
-		}
-		if seen, err := log.EventApplied(ev.ID); err != nil || seen {
+		if seen, err := tx.EventApplied(ev.ID); err != nil || seen {
 			ignored = "duplicate"
 			return err
 		}
 		now := b.clock.Now()
-		if err := log.MarkEventApplied(ev.ID, now); err != nil {
+		if err := tx.MarkEventApplied(ev.ID, now); err != nil {
 			return err
 		}
 		c, err := findClient(tx, ev)
