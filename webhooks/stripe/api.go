@@ -10,6 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v76/client"
 
 	"nudges/bot"
+	"nudges/webhooks/netguard"
 )
 
 // API makes the Stripe calls the service needs: Checkout and Billing Portal
@@ -21,12 +22,13 @@ type API struct {
 }
 
 // NewAPI returns a Stripe client for cfg.SecretKey whose calls go to
-// cfg.APIBase (stripe-mock in tests).
+// cfg.APIBase (stripe-mock in tests). Inside a test binary its transport
+// refuses every host but loopback, so no test can reach real Stripe.
 func NewAPI(cfg Config) *API {
 	be := stripego.GetBackendWithConfig(stripego.APIBackend, &stripego.BackendConfig{
 		URL:               stripego.String(cfg.apiBase()),
 		MaxNetworkRetries: stripego.Int64(2),
-		HTTPClient:        &http.Client{Timeout: Timeout},
+		HTTPClient:        &http.Client{Timeout: Timeout, Transport: netguard.ForProvider()},
 		LeveledLogger:     &stripego.LeveledLogger{Level: stripego.LevelError},
 	})
 	return &API{sc: client.New(cfg.SecretKey, &stripego.Backends{API: be, Connect: be, Uploads: be}), cfg: cfg}

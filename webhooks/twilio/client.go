@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
-	"testing"
 
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"nudges/bot"
+	"nudges/webhooks/netguard"
 )
 
 // maxResponse caps how much of a Twilio answer is read.
@@ -38,15 +38,10 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	guarded := testing.Testing()
-	var inner http.RoundTripper = newTransport(guarded)
-	if guarded {
-		if !isLoopbackHost(base.Hostname()) {
-			return nil, fmt.Errorf("%w: TWILIO_API_BASE is %s; point it at twiliotest", ErrNotLoopback, base)
-		}
-		inner = loopbackGuard{next: inner}
+	if err := netguard.CheckBase(base.String()); err != nil {
+		return nil, fmt.Errorf("TWILIO_API_BASE: %w", err)
 	}
-	return &Client{cfg: cfg, rt: &rewriteTransport{base: base, next: inner}}, nil
+	return &Client{cfg: cfg, rt: &rewriteTransport{base: base, next: netguard.ForProvider()}}, nil
 }
 
 // Send posts m to Twilio and returns the message sid. Failures are
