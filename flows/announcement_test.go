@@ -306,3 +306,53 @@ func (s *fakeSender) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	s.n++
 	return fmt.Sprintf("SMfake%04d", s.n), nil
 }
+
+// plainStore hides the store's bulk methods, so turns take the one-by-one
+// path (bot.Enqueue, tx.Conversation) that any bot.Tx supports.
+type plainStore struct{ db *store.DB }
+
+type plainTx struct{ bot.Tx }
+
+func (s plainStore) View(fn func(bot.Tx) error) error {
+	return s.db.View(func(tx bot.Tx) error { return fn(plainTx{tx}) })
+}
+func (s plainStore) Update(fn func(bot.Tx) error) error {
+	return s.db.Update(func(tx bot.Tx) error { return fn(plainTx{tx}) })
+}
+func (s plainStore) Batch(fn func(bot.Tx) error) error {
+	return s.db.Batch(func(tx bot.Tx) error { return fn(plainTx{tx}) })
+}
+
+// The bulk path and the one-by-one path must leave the same outbox and logs.
+func TestBulkAndPlainFanOutAgree(t *testing.T) {
+	run := func(plain bool) ([]bot.OutMessage, []bot.LogEntry) {
+		h := yogaHarness(t, 5)
+		if plain {
+			h.engine.Store = plainStore{h.db}
+		}
+		h.text(sub1, "YOGA")
+		h.text(sub2, "UNIRME YOGA")
+		h.text(sub3, "YOGA")
+		h.text(sub3, "STOP")
+		h.text(yogaPhone, "Class at 7 <tonight> & \"bring\" a mat 🧘")
+		h.text(yogaPhone, "CONFIRM")
+		var log []bot.LogEntry
+		h.db.Read(func(tx *store.Tx) error {
+			var err error
+			log, err = tx.LogOf(bot.MustPhone(sub2), 10)
+			return err
+		})
+		return h.outbox(), log
+	}
+	bulkBox, bulkLog := run(false)
+	plainBox, plainLog := run(true)
+	if fmt.Sprint(bulkBox) != fmt.Sprint(plainBox) {
+		t.Errorf("outboxes differ:\nbulk  %+v\nplain %+v", bulkBox, plainBox)
+	}
+	if fmt.Sprint(bulkLog) != fmt.Sprint(plainLog) {
+		t.Errorf("logs differ:\nbulk  %+v\nplain %+v", bulkLog, plainLog)
+	}
+	if len(bulkBox) != 2 || len(bulkLog) != 3 {
+		t.Errorf("want 2 rows (one subscriber opted out) and 3 log lines, got %d and %d", len(bulkBox), len(bulkLog))
+	}
+}
