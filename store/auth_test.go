@@ -2,27 +2,16 @@ package store
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"nudges/bot"
 )
 
-func openConsoleDB(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "nudges.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 var authT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func TestAuthSecretIsCreatedOnceAndKept(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	if err := db.Read(func(tx *Tx) error { _, err := tx.AuthSecret(); return err }); err == nil {
 		t.Fatal("read transaction made a secret")
 	}
@@ -43,7 +32,7 @@ func TestAuthSecretIsCreatedOnceAndKept(t *testing.T) {
 }
 
 func TestOTPRecordRoundTrip(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	type rec struct{ State string }
 	p := bot.Phone("+15550001111")
 	err := db.Write(func(tx *Tx) error {
@@ -64,7 +53,7 @@ func TestOTPRecordRoundTrip(t *testing.T) {
 }
 
 func TestSessionsExpireAndPrune(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	err := db.Write(func(tx *Tx) error {
 		if err := tx.PutSession("old", Session{Phone: "+1", ExpiresAt: authT0}); err != nil {
 			return err
@@ -104,7 +93,7 @@ func TestSessionsExpireAndPrune(t *testing.T) {
 }
 
 func TestCountHitWindows(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	hit := func(at time.Time) int {
 		var n int
 		if err := db.Write(func(tx *Tx) error {
@@ -135,7 +124,7 @@ func TestCountHitWindows(t *testing.T) {
 }
 
 func TestSuspendedFrom(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	p := bot.Phone("+15550002222")
 	err := db.Write(func(tx *Tx) error {
 		if _, ok := tx.SuspendedFrom(p); ok {

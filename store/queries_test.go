@@ -67,7 +67,7 @@ func seedConsole(t *testing.T, db *DB, now time.Time) {
 var queryNow = time.Date(2026, 3, 30, 15, 0, 0, 0, time.UTC)
 
 func TestDashboard(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	seedConsole(t, db, queryNow)
 	var s *DashboardStats
 	if err := db.Read(func(tx *Tx) error { var err error; s, err = tx.Dashboard(queryNow, 30); return err }); err != nil {
@@ -108,7 +108,7 @@ func TestDeliveryRateWithNothingSent(t *testing.T) {
 }
 
 func TestClientRowsAndSearch(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	seedConsole(t, db, queryNow)
 	err := db.Read(func(tx *Tx) error {
 		rows, err := tx.ClientRows()
@@ -141,7 +141,7 @@ func TestClientRowsAndSearch(t *testing.T) {
 }
 
 func TestRecentAnnouncementsAndOutbox(t *testing.T) {
-	db := openConsoleDB(t)
+	db := openTest(t)
 	seedConsole(t, db, queryNow)
 	err := db.Write(func(tx *Tx) error {
 		for i, to := range []bot.Phone{"+1555", "+1666", "+1555"} {

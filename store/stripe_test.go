@@ -2,25 +2,14 @@ package store
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"nudges/bot"
 )
 
-func openEventsDB(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "nudges.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestEventAppliedAtMostOnce(t *testing.T) {
-	db := openEventsDB(t)
+	db := openTest(t)
 	at := time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
 	applies := 0
 	apply := func() error {
@@ -48,7 +37,7 @@ func TestEventAppliedAtMostOnce(t *testing.T) {
 }
 
 func TestEventMarkRolledBackIsNotApplied(t *testing.T) {
-	db := openEventsDB(t)
+	db := openTest(t)
 	boom := errors.New("boom")
 	err := db.Write(func(tx *Tx) error {
 		if err := tx.MarkEventApplied("evt_2", time.Now()); err != nil {
@@ -72,7 +61,7 @@ func TestEventMarkRolledBackIsNotApplied(t *testing.T) {
 }
 
 func TestEventIDRequiredAndPrune(t *testing.T) {
-	db := openEventsDB(t)
+	db := openTest(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	err := db.Write(func(tx *Tx) error {
 		if _, err := tx.EventApplied(""); bot.ErrorCode(err) != bot.EINVALID {
