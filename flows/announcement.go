@@ -281,6 +281,7 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 	}
 	bodies := map[variant]string{}
 	msgs := make([]bot.OutMessage, len(rs))
+	var noticed []bot.Subscription
 	for i, r := range rs {
 		v := variant{langOf(r.conv), r.sub.NoticeAt.IsZero() || t.Now.Sub(r.sub.NoticeAt) >= NoticeEvery}
 		body, ok := bodies[v]
@@ -294,12 +295,34 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 		}
 		if v.notice {
 			r.sub.NoticeAt = t.Now
-			if err := t.Tx.PutSubscription(r.sub); err != nil {
-				return fmt.Errorf("note opt-out line for %s: %w", r.sub.Phone, err)
-			}
+			noticed = append(noticed, r.sub)
 		}
 	}
+	if err := putSubscriptions(t.Tx, noticed); err != nil {
+		return err
+	}
 	return enqueueAll(t, msgs, rs)
+}
+
+// bulkSubscriptions is a transaction that saves many subscriptions read in
+// it at once (the bbolt store is one).
+type bulkSubscriptions interface {
+	PutSubscriptions(subs []bot.Subscription) error
+}
+
+func putSubscriptions(tx bot.Tx, subs []bot.Subscription) error {
+	if bulk, ok := tx.(bulkSubscriptions); ok {
+		if err := bulk.PutSubscriptions(subs); err != nil {
+			return fmt.Errorf("note opt-out lines: %w", err)
+		}
+		return nil
+	}
+	for _, s := range subs {
+		if err := tx.PutSubscription(s); err != nil {
+			return fmt.Errorf("note opt-out line for %s: %w", s.Phone, err)
+		}
+	}
+	return nil
 }
 
 // bulkEnqueuer is a transaction that writes many outbox rows at once, as

@@ -325,7 +325,7 @@ func (s plainStore) Batch(fn func(bot.Tx) error) error {
 
 // The bulk path and the one-by-one path must leave the same outbox and logs.
 func TestBulkAndPlainFanOutAgree(t *testing.T) {
-	run := func(plain bool) ([]bot.OutMessage, []bot.LogEntry) {
+	run := func(plain bool) ([]bot.OutMessage, []bot.LogEntry, []bot.Subscription) {
 		h := yogaHarness(t, 5)
 		if plain {
 			h.engine.Store = plainStore{h.db}
@@ -337,15 +337,22 @@ func TestBulkAndPlainFanOutAgree(t *testing.T) {
 		h.text(yogaPhone, "Class at 7 <tonight> & \"bring\" a mat 🧘")
 		h.text(yogaPhone, "CONFIRM")
 		var log []bot.LogEntry
+		var subs []bot.Subscription
 		h.db.Read(func(tx *store.Tx) error {
 			var err error
-			log, err = tx.LogOf(bot.MustPhone(sub2), 10)
+			if log, err = tx.LogOf(bot.MustPhone(sub2), 10); err != nil {
+				return err
+			}
+			subs, err = tx.SubscriptionsOf(bot.MustPhone(sub1))
 			return err
 		})
-		return h.outbox(), log
+		return h.outbox(), log, subs
 	}
-	bulkBox, bulkLog := run(false)
-	plainBox, plainLog := run(true)
+	bulkBox, bulkLog, bulkSubs := run(false)
+	plainBox, plainLog, plainSubs := run(true)
+	if fmt.Sprint(bulkSubs) != fmt.Sprint(plainSubs) || len(bulkSubs) != 1 || bulkSubs[0].NoticeAt.IsZero() {
+		t.Errorf("subscriptions differ or lack the notice time:\nbulk  %+v\nplain %+v", bulkSubs, plainSubs)
+	}
 	if fmt.Sprint(bulkBox) != fmt.Sprint(plainBox) {
 		t.Errorf("outboxes differ:\nbulk  %+v\nplain %+v", bulkBox, plainBox)
 	}

@@ -157,3 +157,29 @@ func (t *Tx) Audience(keyword string) ([]bot.Subscription, []bot.Conversation, e
 	}
 	return subs, convs, nil
 }
+
+// PutSubscriptions saves subscriptions read earlier in this transaction (a
+// broadcast noting NoticeAt on each), encoded by hand. Unlike
+// PutSubscription it does not check that each phone is still on the list:
+// the caller read them from it in this transaction.
+func (t *Tx) PutSubscriptions(subs []bot.Subscription) error {
+	b := t.b(bSubs)
+	enc := bulkEncoder{strings: map[string][]byte{}}
+	for _, s := range subs {
+		if err := b.Put(pair(s.Keyword, string(s.Phone)), enc.subscription(s)); err != nil {
+			return fmt.Errorf("save subscription %s on %s: %w", s.Phone, s.Keyword, err)
+		}
+	}
+	return nil
+}
+
+func (e *bulkEncoder) subscription(s bot.Subscription) []byte {
+	b := make([]byte, 0, 128)
+	b = e.str(append(b, `{"keyword":`...), s.Keyword)
+	b = e.str(append(b, `,"phone":`...), string(s.Phone))
+	b = appendTime(append(b, `,"joined_at":`...), s.JoinedAt)
+	if !s.NoticeAt.IsZero() {
+		b = appendTime(append(b, `,"notice_at":`...), s.NoticeAt)
+	}
+	return append(b, '}')
+}

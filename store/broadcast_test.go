@@ -31,6 +31,11 @@ func TestBulkEncoderMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("message\n got %s\nwant %s", got, want)
 		}
 		l := bot.LogEntry{Phone: m.To, At: now, Dir: bot.DirOut, Body: m.Body}
+		sub := bot.Subscription{Keyword: "YOGA", Phone: m.To, JoinedAt: now.Add(-time.Hour), NoticeAt: m.NextAt}
+		gotSub, _ := json.Marshal(sub)
+		if string(enc.subscription(sub)) != string(gotSub) {
+			t.Errorf("subscription\n got %s\nwant %s", enc.subscription(sub), gotSub)
+		}
 		gotLog := enc.logEntry(l)
 		wantLog, _ := json.Marshal(l)
 		if string(gotLog) != string(wantLog) {
