@@ -181,6 +181,10 @@ func (t *Turn) Say(id string, data map[string]any) {
 // Queued is how many outbound messages the turn put in the outbox.
 func (t *Turn) Queued() int { return t.queued }
 
+// AddQueued counts messages the turn wrote to the outbox without Send (a
+// broadcast's fan-out), so the dispatcher is woken after the commit.
+func (t *Turn) AddQueued(n int) { t.queued += n }
+
 // Send puts a message to another phone (or to the sender, later than the
 // inline reply) in the outbox. Nothing is queued for an opted-out phone.
 func (t *Turn) Send(to Phone, body, kind string, prio Priority) error {
@@ -209,7 +213,9 @@ func (t *Turn) replyText() string {
 }
 
 // Enqueue writes one outbound message to conv's phone in the outbox and logs
-// it. The caller has checked that the phone is not opted out.
+// it; an announcement is logged when it is sent instead (the store does it),
+// so that a broadcast's commit does not touch every recipient's log. The
+// caller has checked that the phone is not opted out.
 func Enqueue(tx Tx, now time.Time, conv *Conversation, body, kind string, prio Priority, announcement uint64) error {
 	m := &OutMessage{
 		To: conv.Phone, Body: body, Kind: kind, Priority: prio,
@@ -218,6 +224,9 @@ func Enqueue(tx Tx, now time.Time, conv *Conversation, body, kind string, prio P
 	}
 	if err := tx.Enqueue(m); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
+	}
+	if kind == KindAnnouncement {
+		return nil
 	}
 	if err := tx.AppendLog(LogEntry{Phone: conv.Phone, At: now, Dir: DirOut, Body: body}); err != nil {
 		return fmt.Errorf("log outbound: %w", err)

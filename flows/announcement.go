@@ -157,7 +157,7 @@ func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
 	if err := tc.Tx.PutClient(c); err != nil {
 		return fmt.Errorf("count announcement: %w", err)
 	}
-	noteQueued(tc.Turn, len(rs))
+	tc.AddQueued(len(rs))
 	return fireDraft(tc.Conv, evConfirm, nil)
 }
 
@@ -344,17 +344,6 @@ func enqueueAll(t *bot.Turn, msgs []bot.OutMessage, rs []recipient) error {
 		}
 	}
 	return nil
-}
-
-// queueCounter is the engine's count of messages a turn queued, which makes
-// it wake the dispatcher after the commit. bot.Turn counts Send itself;
-// AddQueued covers rows written with bot.Enqueue directly (a fan-out).
-type queueCounter interface{ AddQueued(n int) }
-
-func noteQueued(t *bot.Turn, n int) {
-	if q, ok := any(t).(queueCounter); ok {
-		q.AddQueued(n)
-	}
 }
 
 // announcementBody is what a subscriber receives: "Name: text", and the

@@ -10,13 +10,14 @@ import (
 )
 
 // EnqueueBulk writes many outbound messages to the outbox in one go, as
-// bot.Enqueue would one by one: each gets an ID and the queued status, goes
-// into the queue and into its phone's conversation log. It is the fan-out
+// bot.Enqueue would one by one: each gets an ID and the queued status and
+// goes into the queue (announcements reach the conversation log when they
+// are sent, see recordOne). It is the fan-out
 // of a broadcast (100,000 rows in one transaction), so it encodes rows by
 // hand instead of through reflection and packs the append-only outbox and
 // queue pages full. The caller has left out opted-out phones.
 func (t *Tx) EnqueueBulk(now time.Time, msgs []bot.OutMessage) error {
-	outbox, queue, logs := t.b(bOutbox), t.b(bQueue), t.b(bLog)
+	outbox, queue := t.b(bOutbox), t.b(bQueue)
 	outbox.FillPercent, queue.FillPercent = 1, 1
 	enc := bulkEncoder{strings: map[string][]byte{}}
 	for i := range msgs {
@@ -36,19 +37,11 @@ func (t *Tx) EnqueueBulk(now time.Time, msgs []bot.OutMessage) error {
 		if err := queue.Put(queueKey(m.Priority, id), itob(uint64(m.NextAt.UnixNano()))); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
-		seq, err := logs.NextSequence()
-		if err != nil {
-			return fmt.Errorf("bulk log: %w", err)
-		}
-		entry := enc.logEntry(bot.LogEntry{Phone: m.To, At: now, Dir: bot.DirOut, Body: m.Body})
-		if err := logs.Put(append(pair(string(m.To), ""), itob(seq)...), entry); err != nil {
-			return fmt.Errorf("bulk log %s: %w", m.To, err)
-		}
 	}
 	return nil
 }
 
-// bulkEncoder writes OutMessage and LogEntry JSON byte for byte as
+// bulkEncoder writes OutMessage and Subscription JSON byte for byte as
 // encoding/json would, caching the encoded strings a broadcast repeats.
 type bulkEncoder struct {
 	strings map[string][]byte
@@ -110,15 +103,6 @@ func (e *bulkEncoder) message(m *bot.OutMessage) ([]byte, error) {
 	b = appendTime(append(b, `,"created_at":`...), m.CreatedAt)
 	b = appendTime(append(b, `,"updated_at":`...), m.UpdatedAt)
 	return append(b, '}'), nil
-}
-
-func (e *bulkEncoder) logEntry(l bot.LogEntry) []byte {
-	b := make([]byte, 0, 128+2*len(l.Body))
-	b = e.str(append(b, `{"phone":`...), string(l.Phone))
-	b = appendTime(append(b, `,"at":`...), l.At)
-	b = e.str(append(b, `,"dir":`...), l.Dir)
-	b = e.str(append(b, `,"body":`...), l.Body)
-	return append(b, '}')
 }
 
 // audienceConv is the part of a conversation a broadcast reads; decoding

@@ -30,21 +30,16 @@ func TestBulkEncoderMatchesEncodingJSON(t *testing.T) {
 		if string(got) != string(want) {
 			t.Errorf("message\n got %s\nwant %s", got, want)
 		}
-		l := bot.LogEntry{Phone: m.To, At: now, Dir: bot.DirOut, Body: m.Body}
 		sub := bot.Subscription{Keyword: "YOGA", Phone: m.To, JoinedAt: now.Add(-time.Hour), NoticeAt: m.NextAt}
 		gotSub, _ := json.Marshal(sub)
 		if string(enc.subscription(sub)) != string(gotSub) {
 			t.Errorf("subscription\n got %s\nwant %s", enc.subscription(sub), gotSub)
 		}
-		gotLog := enc.logEntry(l)
-		wantLog, _ := json.Marshal(l)
-		if string(gotLog) != string(wantLog) {
-			t.Errorf("log\n got %s\nwant %s", gotLog, wantLog)
-		}
 	}
 }
 
-func TestEnqueueBulkQueuesAndLogs(t *testing.T) {
+// Announcements reach the conversation log when sent, not when queued.
+func TestEnqueueBulkQueuesAndLogsOnSend(t *testing.T) {
 	db, err := Open(filepath.Join(t.TempDir(), "n.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -62,19 +57,29 @@ func TestEnqueueBulkQueuesAndLogs(t *testing.T) {
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d, %v", len(claimed), err)
 	}
-	err = db.Read(func(tx *Tx) error {
-		for i, m := range msgs {
-			got, err := tx.OutMessage(m.ID)
-			if err != nil || got == nil || got.To != m.To || got.Body != m.Body || got.AnnouncementID != 1 || claimed[i].ID != m.ID {
-				t.Errorf("row %d: %+v %v", m.ID, got, err)
+	logged := func(want int) {
+		t.Helper()
+		err := db.Read(func(tx *Tx) error {
+			for i, m := range msgs {
+				got, err := tx.OutMessage(m.ID)
+				if err != nil || got == nil || got.To != m.To || got.Body != m.Body || got.AnnouncementID != 1 || claimed[i].ID != m.ID {
+					t.Errorf("row %d: %+v %v", m.ID, got, err)
+				}
+				log, err := tx.LogOf(m.To, 5)
+				if err != nil || len(log) != want || (want > 0 && (log[0].Body != m.Body || log[0].Dir != bot.DirOut)) {
+					t.Errorf("log of %s: %+v %v; want %d entries", m.To, log, err, want)
+				}
 			}
-			log, err := tx.LogOf(m.To, 5)
-			if err != nil || len(log) != 1 || log[0].Body != m.Body || log[0].Dir != bot.DirOut {
-				t.Errorf("log of %s: %+v %v", m.To, log, err)
-			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
+	}
+	logged(0)
+	outs := []bot.Outcome{{ID: msgs[0].ID, Status: bot.StatusSent, SID: "SMa", Tries: 1}, {ID: msgs[1].ID, Status: bot.StatusSent, SID: "SMb", Tries: 1}}
+	err = db.Record(now, outs, nil)
+	logged(1)
 	if err != nil {
 		t.Fatal(err)
 	}

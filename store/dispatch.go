@@ -174,6 +174,11 @@ func (t *Tx) recordOne(now time.Time, o bot.Outcome, inflight *bolt.Bucket, s *s
 				return err
 			}
 		}
+		if m.Kind == bot.KindAnnouncement { // logged on sending, see bot.Enqueue
+			if err := t.AppendLog(bot.LogEntry{Phone: m.To, At: now, Dir: bot.DirOut, Body: m.Body}); err != nil {
+				return err
+			}
+		}
 	case bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped:
 	default:
 		return fmt.Errorf("outcome status %q is not one a send can have", o.Status)
