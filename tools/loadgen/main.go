@@ -1,0 +1,153 @@
+// Command loadgen measures the inbound-SMS webhook of a running Nudges
+// server on this machine: N phones text it at once (a mix of joins, lists,
+// leaves, help and noise, with a fraction of Twilio-style retries of an
+// earlier MessageSid), every request signed with twilio.Sign exactly as
+// Twilio would. It prints requests/s and p50/p99/p99.9 latency, then runs
+// the same load against a minimal net/http handler it starts on 127.0.0.1,
+// for a ratio. It only talks to loopback and stops by itself.
+//
+//	TWILIO_AUTH_TOKEN=… loadgen -url http://127.0.0.1:8080 -public http://localhost:8080 -phones 64 -duration 10s
+//	loadgen -seed ./data/nudges.db   # before starting the server: two active clients, YOGA and BAKERY
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"nudges/webhooks/twilio"
+)
+
+// Bounds no flag can exceed.
+const (
+	maxWorkers  = 4096
+	maxDuration = 5 * time.Minute
+	maxRequests = 5_000_000
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the command line.
+type config struct {
+	url, public, token, to, seed string
+	opts                         options
+	baseline                     bool
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server base URL (loopback only)")
+	fs.StringVar(&c.public, "public", "http://localhost:8080", "the server's NUDGES_PUBLIC_URL, which signatures cover")
+	fs.StringVar(&c.token, "token", os.Getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token to sign with (default $TWILIO_AUTH_TOKEN; empty sends unsigned)")
+	fs.StringVar(&c.to, "to", "+15550000000", "the service number (To)")
+	fs.StringVar(&c.seed, "seed", "", "write two active clients (YOGA, BAKERY) to this database file and exit; the server must be stopped")
+	fs.IntVar(&c.opts.workers, "phones", 64, "phones texting at once (concurrent requests)")
+	fs.IntVar(&c.opts.perWorker, "rotate", 16, "phones each sender rotates through (phones in all: -phones × -rotate)")
+	fs.DurationVar(&c.opts.duration, "duration", 10*time.Second, "how long each run lasts (at most 5m)")
+	fs.Int64Var(&c.opts.max, "max", 1_000_000, "most requests per run (at most 5,000,000)")
+	fs.Float64Var(&c.opts.replay, "replay", 0.1, "fraction of requests that replay an earlier MessageSid")
+	fs.BoolVar(&c.baseline, "baseline", true, "also run the load against a minimal net/http handler for a ratio")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	o := &c.opts
+	switch {
+	case o.workers < 1 || o.workers > maxWorkers:
+		return c, fmt.Errorf("-phones %d must be 1–%d", o.workers, maxWorkers)
+	case o.perWorker < 1 || o.perWorker > 10_000:
+		return c, fmt.Errorf("-rotate %d must be 1–10000", o.perWorker)
+	case o.duration <= 0 || o.duration > maxDuration:
+		return c, fmt.Errorf("-duration %s must be above 0 and at most %s", o.duration, maxDuration)
+	case o.max < 1 || o.max > maxRequests:
+		return c, fmt.Errorf("-max %d must be 1–%d", o.max, maxRequests)
+	case o.replay < 0 || o.replay >= 1:
+		return c, fmt.Errorf("-replay %g must be in [0, 1)", o.replay)
+	}
+	o.to, o.run = c.to, rand.Uint32()
+	return c, nil
+}
+
+func run(args []string, out io.Writer) error {
+	c, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	if c.seed != "" {
+		return seed(c.seed, out)
+	}
+	base, err := loopbackURL(c.url)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	hc := loopbackClient(c.opts.workers)
+	path := twilio.PathSMS
+	t := target{name: "nudges " + base.String() + path, post: strings.TrimRight(base.String(), "/") + path,
+		signed: strings.TrimRight(c.public, "/") + path, token: c.token}
+	fmt.Fprintf(out, "%d phones at once (%d in all), %s or %d requests per run, %.0f%% replays\n",
+		c.opts.workers, c.opts.workers*c.opts.perWorker, c.opts.duration, c.opts.max, 100*c.opts.replay)
+	res := runLoad(ctx, t, c.opts, hc)
+	res.report(out, t.name)
+	if c.baseline && ctx.Err() == nil {
+		if err := compare(ctx, c, hc, res, out); err != nil {
+			return err
+		}
+	}
+	if !res.ok() {
+		return errors.New("not every request was answered 200 with its first answer")
+	}
+	return nil
+}
+
+// compare runs the same load against a minimal handler and prints the ratio.
+func compare(ctx context.Context, c config, hc *http.Client, res result, out io.Writer) error {
+	bl, err := startBaseline()
+	if err != nil {
+		return err
+	}
+	defer bl.Close()
+	t := target{name: "minimal net/http handler " + bl.URL, post: bl.URL + twilio.PathSMS, signed: bl.URL + twilio.PathSMS, token: c.token}
+	c.opts.run++
+	base := runLoad(ctx, t, c.opts, hc)
+	base.report(out, t.name)
+	fmt.Fprintf(out, "ratio: nudges does %.2f× the requests/s of a minimal handler; p99 %s vs %s\n",
+		res.rate()/base.rate(), ms(percentile(res.latencies, 0.99)), ms(percentile(base.latencies, 0.99)))
+	return nil
+}
+
+// loopbackClient is an HTTP client that can only dial loopback addresses
+// (so not even a redirect takes load elsewhere), with a connection per phone.
+func loopbackClient(conns int) *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	tr := &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 30 * time.Second,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return nil, fmt.Errorf("refusing to dial %s: loopback only", addr)
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
