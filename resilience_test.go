@@ -453,14 +453,14 @@ func killRound(t *testing.T, bin string, rng *rand.Rand, kills int) {
 				t.Fatalf("CONFIRM answered %q", reply)
 			}
 		}
-		// First kill anywhere from before the first send to after the last;
-		// later ones in the first half of what is left (the rest may be unknown).
-		at := rng.IntN(killSubscribers + 1)
-		if k > 0 {
-			at = seen + rng.IntN((killSubscribers-seen)/2+1)
+		wait := rng.IntN(10) // ms
+		if k == 0 {          // anywhere from before the first send to after the last
+			at := rng.IntN(killSubscribers + 1)
+			waitFor(t, 15*time.Second, fmt.Sprintf("%d announcements", at), func() bool { return announcementsSeen(tw) >= at })
+		} else { // within the first half of the time the rest would take
+			wait += rng.IntN((killSubscribers-seen)*1000/killRate/2 + 1)
 		}
-		waitFor(t, 15*time.Second, fmt.Sprintf("%d announcements", at), func() bool { return announcementsSeen(tw) >= at })
-		time.Sleep(time.Duration(rng.IntN(10)) * time.Millisecond)
+		time.Sleep(time.Duration(wait) * time.Millisecond)
 		srv.Process.Signal(syscall.SIGKILL)
 		srv.Wait()
 		points = append(points, announcementsSeen(tw))
