@@ -466,7 +466,12 @@ func killRound(t *testing.T, bin string, rng *rand.Rand, kills int) {
 		points = append(points, announcementsSeen(tw))
 	}
 	last := startServer(t, bin, env, addr, filepath.Join(dir, "last.log"))
-	waitFor(t, 20*time.Second, "the client's report", func() bool { return reportsSeen(tw) > 0 })
+	// The report may itself have been in flight at a kill: then it is unknown
+	// and rightly never resent (checkKilledBroadcast accepts exactly that).
+	deadline := time.Now().Add(20 * time.Second)
+	for reportsSeen(tw) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	time.Sleep(300 * time.Millisecond) // room for a wrong second report or a late resend
 	last.Process.Signal(syscall.SIGTERM)
 	last.Wait()
@@ -501,10 +506,44 @@ func checkKilledBroadcast(t *testing.T, tw *twiliotest.Server, dbPath string, su
 			t.Errorf("%s: outbox says %q but it got the announcement %d times", p, st, n)
 		}
 	}
-	if n := reportsSeen(tw); n != 1 {
-		t.Errorf("the client got %d reports, want 1", n)
+	switch reports, rows := reportsSeen(tw), reportRows(t, dbPath); {
+	case len(rows) != 1:
+		t.Errorf("%d report messages queued, want 1 (statuses %v)", len(rows), rows)
+	case reports > 1:
+		t.Errorf("the client got %d reports, want 1", reports)
+	case reports == 0 && rows[0] != bot.StatusUnknown:
+		t.Errorf("the client got no report and its outbox row is %q; only an unknown (in flight at a kill) report may be missing", rows[0])
+	case reports == 0:
+		t.Logf("the report was in flight at a kill: unknown, not resent")
 	}
 	return unknown
+}
+
+// reportRows returns the statuses of the report messages queued for the
+// client.
+func reportRows(t *testing.T, path string) []bot.MessageStatus {
+	t.Helper()
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out []bot.MessageStatus
+	err = db.Read(func(tx *store.Tx) error {
+		for id := uint64(1); ; id++ {
+			m, err := tx.OutMessage(id)
+			if err != nil || m == nil {
+				return err
+			}
+			if m.Kind == bot.KindReport && m.To == crashClient {
+				out = append(out, m.Status)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // seedList creates crash_test.go's active client with n subscribers.

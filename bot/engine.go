@@ -51,8 +51,12 @@ type Engine struct {
 	// DefaultLocale is the language of phones the service never heard from.
 	DefaultLocale string
 
-	locks [256]sync.Mutex
+	locks [lockStripes]sync.Mutex
 }
+
+// lockStripes: a phone's lock is held across the commit wait, so phones that
+// share a stripe wait on each other; many stripes keep that rare.
+const lockStripes = 4096
 
 // brainError marks a failure of the conversation logic (rolled back and
 // answered with "something went wrong") as opposed to a storage failure
@@ -64,6 +68,9 @@ func (e brainError) Unwrap() error { return e.err }
 
 // Handle runs one turn for in and returns the reply to send inline.
 func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
+	if prev, seen, err := e.seen(in.SID); err != nil || seen {
+		return Reply{Text: prev}, err
+	}
 	mu := &e.locks[stripe(in.From)]
 	mu.Lock()
 	defer mu.Unlock()
@@ -92,6 +99,22 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
 		e.Notify()
 	}
 	return Reply{Text: reply}, nil
+}
+
+// seen answers a provider's retry from a read transaction, without waiting
+// for a commit; the turn checks again under the phone's lock for races.
+func (e *Engine) seen(sid string) (reply string, seen bool, err error) {
+	if sid == "" {
+		return "", false, nil
+	}
+	err = e.Store.View(func(tx Tx) error {
+		reply, seen, err = tx.InboundReply(sid)
+		return err
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("dedupe lookup: %w", err)
+	}
+	return reply, seen, nil
 }
 
 func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
@@ -151,7 +174,7 @@ func (e *Engine) logger() *slog.Logger {
 func stripe(p Phone) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(p))
-	return h.Sum32() % 256
+	return h.Sum32() % lockStripes
 }
 
 // Turn is one inbound message being handled inside a transaction.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,8 +50,10 @@ var allBuckets = [][]byte{
 
 // DB is the open database.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt      *bolt.DB
+	path      string
+	group     groupCommit
+	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -73,7 +76,6 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -95,8 +97,12 @@ func (db *DB) Close() error { return db.bolt.Close() }
 // Path is the file's path.
 func (db *DB) Path() string { return db.path }
 
-// Ping checks the database can run a read transaction.
+// Ping checks the database can run a read transaction and that the last
+// commit did not fail (a full disk still reads fine).
 func (db *DB) Ping() error {
+	if err := db.commitFailure(); err != nil {
+		return fmt.Errorf("last commit failed: %w", err)
+	}
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta) == nil {
 			return errors.New("meta bucket missing")
@@ -130,14 +136,7 @@ func (db *DB) Read(fn func(tx *Tx) error) error {
 }
 
 // Write runs fn in a read-write transaction, committed if fn returns nil.
-func (db *DB) Write(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
-}
-
-// WriteBatch is Write grouped with concurrent callers; fn may run twice.
-func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
-}
+func (db *DB) Write(fn func(tx *Tx) error) error { return db.update(fn) }
 
 // View implements bot.Store.
 func (db *DB) View(fn func(tx bot.Tx) error) error {

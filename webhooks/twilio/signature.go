@@ -38,11 +38,12 @@ func Sign(authToken, url string, form url.Values) string {
 // signer checks webhook signatures; without an auth token it accepts all.
 type signer struct {
 	publicURL string
+	token     string
 	validator *client.RequestValidator
 }
 
 func newSigner(cfg Config) signer {
-	s := signer{publicURL: cfg.publicURL()}
+	s := signer{publicURL: cfg.publicURL(), token: cfg.AuthToken}
 	if cfg.AuthToken != "" {
 		v := client.NewRequestValidator(cfg.AuthToken)
 		s.validator = &v
@@ -67,9 +68,14 @@ func (s signer) valid(u *url.URL, form url.Values, sig string) bool {
 	if sig == "" {
 		return false
 	}
+	full := s.url(u)
+	if hmac.Equal([]byte(Sign(s.token, full, form)), []byte(sig)) {
+		return true // the common case, without the validator's map and retries
+	}
+	// The validator also accepts the URL with or without the default port.
 	params := make(map[string]string, len(form))
 	for k := range form {
 		params[k] = form.Get(k)
 	}
-	return s.validator.Validate(s.url(u), params, sig)
+	return s.validator.Validate(full, params, sig)
 }

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// groupCommit gathers concurrent WriteBatch calls into shared transactions:
+// every call that arrives while a commit is running joins the next one. The
+// batch grows with the load and a lone caller never waits for a timer,
+// unlike bbolt's Batch, which closes a batch MaxBatchDelay after its first
+// call whether or not the writer is free.
+type groupCommit struct {
+	mu      sync.Mutex
+	pending []*batchCall
+	running bool
+}
+
+type batchCall struct {
+	fn   func(*Tx) error
+	done chan error
+}
+
+// errMember aborts a shared transaction when one of its calls fails.
+var errMember = errors.New("a call in the batch failed")
+
+// WriteBatch is Write grouped with concurrent callers: fn may run more than
+// once (when another call of its batch fails), so it must have no effect
+// outside tx. Its error is fn's own, or the commit's.
+func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
+	c := &batchCall{fn: fn, done: make(chan error, 1)}
+	g := &db.group
+	g.mu.Lock()
+	g.pending = append(g.pending, c)
+	start := !g.running
+	g.running = true
+	g.mu.Unlock()
+	if start {
+		go db.commitLoop()
+	}
+	return <-c.done
+}
+
+// commitLoop commits pending calls until none are left.
+func (db *DB) commitLoop() {
+	g := &db.group
+	for {
+		g.mu.Lock()
+		batch := g.pending
+		g.pending = nil
+		if len(batch) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		db.commitBatch(batch)
+	}
+}
+
+// commitBatch runs batch in one transaction. A call that fails is taken out
+// and run alone, so it gets its own error and rolls back only its own
+// changes; the rest are tried again together.
+func (db *DB) commitBatch(batch []*batchCall) {
+	for len(batch) > 0 {
+		failed := -1
+		err := db.update(func(tx *Tx) error {
+			for i, c := range batch {
+				if err := safeCall(c.fn, tx); err != nil {
+					failed = i
+					return errMember
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, c := range batch {
+				c.done <- err
+			}
+			return
+		}
+		solo := batch[failed]
+		solo.done <- db.Write(func(tx *Tx) error { return safeCall(solo.fn, tx) })
+		batch = append(batch[:failed:failed], batch[failed+1:]...)
+	}
+}
+
+// safeCall runs fn, turning a panic into an error: one bad call must not
+// take down the goroutine that commits everyone else's.
+func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in transaction: %v", r)
+		}
+	}()
+	return fn(tx)
+}
+
+// update runs fn in a read-write transaction and remembers whether the
+// commit itself (not fn) failed, for Ping.
+func (db *DB) update(fn func(*Tx) error) error {
+	var fnErr error
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		fnErr = fn(&Tx{tx: btx})
+		return fnErr
+	})
+	switch {
+	case err == nil:
+		db.commitErr.Store(nil)
+	case fnErr == nil:
+		db.commitErr.Store(&err)
+	}
+	return err
+}
+
+// commitFailure is the error of the last commit if it failed (disk full,
+// read-only file system, I/O error), nil once a commit succeeds again.
+func (db *DB) commitFailure() error {
+	if p := db.commitErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
