@@ -154,7 +154,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
 	a.engine.Notify = disp.Kick
-	a.workers = append(a.workers, disp.Run)
+	a.workers = append(a.workers, disp.Run, a.prune)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("default plan: %w", err)
@@ -189,6 +189,25 @@ func build(cfg config, db *store.DB) (*app, error) {
 	con.Register(a.echo)
 	a.routes()
 	return a, nil
+}
+
+// prune forgets retry guards past their retention (store.Prune), at start
+// and then hourly, until ctx ends.
+func (a *app) prune(ctx context.Context) error {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := a.db.Prune(time.Now().UTC()); err != nil {
+			slog.Error("prune old retry guards", "err", err)
+		} else if n > 0 {
+			slog.Info("pruned old retry guards", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // outboxFeed serves `nudges chat` the texts queued for its phone.

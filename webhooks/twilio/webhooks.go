@@ -1,6 +1,7 @@
 package twilio
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"mime"
@@ -65,7 +66,11 @@ func (w *Webhooks) HandleSMS(c echo.Context) error {
 	}
 	reply, err := w.handler.Handle(c.Request().Context(), in)
 	if err != nil {
-		w.Log.Error("inbound sms failed", "sid", in.SID, "from", in.From, "err", err)
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) {
+			level = slog.LevelWarn // Twilio gave up waiting; it retries
+		}
+		w.Log.Log(c.Request().Context(), level, "inbound sms failed", "sid", in.SID, "from", in.From, "err", err)
 		return echo.NewHTTPError(http.StatusInternalServerError, "could not handle the message; please retry")
 	}
 	return respondTwiML(c, reply.Text)

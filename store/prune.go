@@ -1,0 +1,71 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+// Retention of the records that only guard against retries.
+const (
+	// InboundKeep: Twilio retries a webhook for minutes, not days.
+	InboundKeep = 7 * 24 * time.Hour
+	// EventKeep: Stripe retries an event for up to three days.
+	EventKeep = 30 * 24 * time.Hour
+	// pruneChunk bounds one transaction's deletions, so pruning never holds
+	// the writer long.
+	pruneChunk = 5000
+)
+
+// PruneInbound deletes up to pruneChunk remembered inbound replies older
+// than cutoff and reports how many went; call again while it returns
+// pruneChunk.
+func (t *Tx) PruneInbound(cutoff time.Time) (int, error) {
+	b := t.b(bInbound)
+	var old [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var r inboundRecord
+		if err := jsonDecode(v, &r); err != nil {
+			return fmt.Errorf("decode inbound %s: %w", k, err)
+		}
+		if r.At.Before(cutoff) && len(old) < pruneChunk {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return 0, fmt.Errorf("prune inbound %s: %w", k, err)
+		}
+	}
+	return len(old), nil
+}
+
+// Prune forgets inbound replies and Stripe event ids past their retention,
+// in bounded transactions, and returns how many records went.
+func (db *DB) Prune(now time.Time) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := db.Write(func(tx *Tx) error {
+			var err error
+			n, err = tx.PruneInbound(now.Add(-InboundKeep))
+			return err
+		})
+		total += n
+		if err != nil || n < pruneChunk {
+			if err != nil {
+				return total, err
+			}
+			break
+		}
+	}
+	err := db.Write(func(tx *Tx) error {
+		n, err := tx.PruneEvents(now.Add(-EventKeep))
+		total += n
+		return err
+	})
+	return total, err
+}
