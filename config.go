@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -101,7 +102,7 @@ func checkLocale(c *config, _ func(string, string) string) error {
 func checkRate(c *config, env func(string, string) string) error {
 	s := env("NUDGES_SEND_RATE", "1")
 	r, err := strconv.ParseFloat(s, 64)
-	if err != nil || r <= 0 || r > 10000 {
+	if err != nil || math.IsNaN(r) || r <= 0 || r > 10000 {
 		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 (1 for a US long code)", s)
 	}
 	c.SendRate = r

@@ -102,19 +102,22 @@ func serve(ctx context.Context, cfg config) error {
 }
 
 // run serves HTTP and the workers until ctx ends: then it stops taking
-// requests, lets in-flight ones and the workers finish, and returns.
+// requests, lets in-flight ones finish, stops the workers and waits for every
+// one of them (the dispatcher records its last sends) before returning, so
+// the database is closed only after all work is committed.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.echo, ReadHeaderTimeout: 10 * time.Second}
 	workCtx, stopWork := context.WithCancel(context.Background())
-	done := make(chan error, len(a.workers)+1)
+	workDone := make(chan error, len(a.workers))
 	for _, w := range a.workers {
-		go func() { done <- w(workCtx) }()
+		go func() { workDone <- w(workCtx) }()
 	}
-	go func() { done <- srv.Serve(ln) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	var first error
 	select {
 	case <-ctx.Done():
-	case first = <-done:
+	case first = <-served:
 	}
 	slog.Info("nudges stopping")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -124,7 +127,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	stopWork()
 	for range a.workers {
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) && first == nil {
+		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
 			first = err
 		}
 	}
@@ -210,14 +213,19 @@ func (a *app) prune(ctx context.Context) error {
 	}
 }
 
-// outboxFeed serves `nudges chat` the texts queued for its phone.
+// outboxFeed serves `nudges chat` the texts queued for its phone. Console
+// login codes are left out: the feed asks no credentials.
 type outboxFeed struct{ db *store.DB }
 
 func (f outboxFeed) Since(p bot.Phone, after uint64) ([]bot.OutMessage, error) {
 	var out []bot.OutMessage
 	err := f.db.Read(func(tx *store.Tx) error {
-		var err error
-		out, err = tx.OutboxSince(p, after, 100)
+		msgs, err := tx.OutboxSince(p, after, 100)
+		for _, m := range msgs {
+			if m.Kind != bot.KindOTP {
+				out = append(out, m)
+			}
+		}
 		return err
 	})
 	return out, err

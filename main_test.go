@@ -39,6 +39,8 @@ func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 		{[]string{"NUDGES_ADDR", "nonsense"}, "host:port"},
 		{[]string{"NUDGES_SEND_RATE", "0"}, "NUDGES_SEND_RATE"},
 		{[]string{"NUDGES_SEND_RATE", "fast"}, "NUDGES_SEND_RATE"},
+		{[]string{"NUDGES_SEND_RATE", "NaN"}, "NUDGES_SEND_RATE"},
+		{[]string{"NUDGES_SEND_RATE", "Inf"}, "NUDGES_SEND_RATE"},
 		{[]string{"NUDGES_DEFAULT_LOCALE", "fr"}, "NUDGES_DEFAULT_LOCALE"},
 		{[]string{"NUDGES_PUBLIC_URL", "example.com"}, "NUDGES_PUBLIC_URL"},
 	}

@@ -5,9 +5,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,9 +101,31 @@ func TestServeEndpointsAndCleanStop(t *testing.T) {
 }
 
 func TestDevEndpointsOnlyWithoutTwilio(t *testing.T) {
-	base, _ := startApp(t)
+	base, _ := startApp(t, "NUDGES_ADMIN_PHONES", "+15550001234")
 	if code, _ := get(t, base+"/dev/messages?phone=%2B15550001111&after=0"); code != 200 {
 		t.Fatalf("dev feed without Twilio: %d, want 200", code)
+	}
+	// A console login code is queued for the admin phone but never shown by
+	// the feed, which asks no credentials.
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(base + "/admin/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the login page")
+	}
+	resp, err = c.PostForm(base+"/admin/login", url.Values{"_csrf": {string(m[1])}, "phone": {"+15550001234"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, body := get(t, base+"/dev/messages?phone=%2B15550001234&after=0"); code != 200 || strings.Contains(body, "code") {
+		t.Fatalf("dev feed for the admin phone: %d %s; want no login code", code, body)
 	}
 }
 
@@ -132,5 +157,38 @@ func TestWithTwilioWebhooksMustBeSignedAndDevRoutesAreGone(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "<Message>") {
 		t.Fatalf("signed webhook: %d %s", resp.StatusCode, b)
+	}
+}
+
+// run returns only after every worker has finished, however many there are:
+// the old loop counted the HTTP server's exit as a worker's and returned
+// while the dispatcher was still recording its last sends.
+func TestRunWaitsForEveryWorker(t *testing.T) {
+	var finished [3]atomic.Bool
+	a := &app{echo: newEcho()}
+	for i := range finished {
+		a.workers = append(a.workers, func(ctx context.Context) error {
+			<-ctx.Done()
+			time.Sleep(time.Duration(50*(i+1)) * time.Millisecond) // draining
+			finished[i].Store(true)
+			return nil
+		})
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx, ln) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for i := range finished {
+		if !finished[i].Load() {
+			t.Fatalf("run returned before worker %d finished", i)
+		}
 	}
 }
