@@ -63,10 +63,13 @@ const (
 
 // Client is a business or creator that broadcasts to its list.
 type Client struct {
-	Phone          Phone        `json:"phone"`
-	Name           string       `json:"name"`
-	Keyword        string       `json:"keyword"` // upper case, unique
-	Status         ClientStatus `json:"status"`
+	Phone   Phone        `json:"phone"`
+	Name    string       `json:"name"`
+	Keyword string       `json:"keyword"` // upper case, unique
+	Status  ClientStatus `json:"status"`
+	// ResumeStatus is where billing stands while Status is suspended: an
+	// operator's resume restores it, and Stripe events keep it current.
+	ResumeStatus   ClientStatus `json:"resume_status,omitempty"`
 	PlanID         uint64       `json:"plan_id"`
 	PeriodStart    time.Time    `json:"period_start,omitzero"`
 	PeriodEnd      time.Time    `json:"period_end,omitzero"`
