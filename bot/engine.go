@@ -88,17 +88,32 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
 		return nil
 	})
 	var be brainError
-	if errors.As(err, &be) {
+	var refused *Error
+	switch {
+	case errors.As(err, &be):
 		e.logger().Error("turn failed", "from", in.From, "sid", in.SID, "err", be.err)
-		return Reply{Text: e.T.T(e.DefaultLocale, "Oops", nil)}, nil
-	}
-	if err != nil {
+		return Reply{Text: e.T.T(e.lang(in.From), "Oops", nil)}, nil
+	case errors.As(err, &refused):
+		return Reply{}, refused
+	case err != nil:
 		return Reply{}, fmt.Errorf("commit turn: %w", err)
 	}
 	if queued > 0 && e.Notify != nil {
 		e.Notify()
 	}
 	return Reply{Text: reply}, nil
+}
+
+// lang is the phone's language, for a reply made outside its turn.
+func (e *Engine) lang(p Phone) string {
+	lang := e.DefaultLocale
+	e.Store.View(func(tx Tx) error {
+		if c, err := tx.Conversation(p); err == nil && c.Locale != "" {
+			lang = c.Locale
+		}
+		return nil
+	})
+	return lang
 }
 
 // seen answers a provider's retry from a read transaction, without waiting
@@ -133,6 +148,9 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	conv, err := tx.Conversation(in.From)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	if in.Simulated && !conv.FirstSeen.IsZero() && !conv.Simulated {
+		return nil, Errorf(EINVALID, "%s has texted the service for real: simulate with a made-up number", in.From)
 	}
 	if conv.FirstSeen.IsZero() {
 		conv.FirstSeen = now
@@ -223,6 +241,11 @@ func (t *Turn) Send(to Phone, body, kind string, prio Priority) error {
 	}
 	if conv.OptedOut {
 		return nil
+	}
+	if t.Conv.Simulated && !conv.Simulated {
+		c := *conv // a simulated sender's texts are captured, whoever they go to
+		c.Simulated = true
+		conv = &c
 	}
 	if err := Enqueue(t.Tx, t.Now, conv, body, kind, prio, 0); err != nil {
 		return err

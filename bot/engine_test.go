@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -143,6 +144,60 @@ func TestTurnSendSkipsOptedOut(t *testing.T) {
 		m, err := tx.OutMessage(1)
 		if err != nil || m == nil || m.To != "+15550000003" || m.Status != bot.StatusQueued {
 			t.Errorf("outbox row 1 = %+v, %v", m, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A phone that has texted for real cannot be driven by the simulator: the
+// turn is refused and nothing about the phone changes.
+func TestEngineRefusesSimulatingARealPhone(t *testing.T) {
+	e, db := newEngine(t, &counter{})
+	p := bot.Phone("+15550000001")
+	if _, err := e.Handle(context.Background(), bot.Inbound{SID: "SM1", From: p, Body: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Handle(context.Background(), bot.Inbound{From: p, Body: "hi", Simulated: true})
+	if bot.ErrorCode(err) != bot.EINVALID || !strings.Contains(bot.ErrorMessage(err), "made-up") {
+		t.Fatalf("simulating a real phone: %v; want EINVALID naming a made-up number", err)
+	}
+	db.View(func(tx bot.Tx) error {
+		c, _ := tx.Conversation(p)
+		if c.Simulated || c.Var("n") != "1" {
+			t.Errorf("conversation changed by a refused simulation: %+v", c)
+		}
+		return nil
+	})
+	// A fresh phone can be simulated, and stays simulated.
+	if _, err := e.Handle(context.Background(), bot.Inbound{From: "+15550000002", Body: "hi", Simulated: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Handle(context.Background(), bot.Inbound{From: "+15550000002", Body: "hi", Simulated: true}); err != nil {
+		t.Fatalf("second simulated text: %v", err)
+	}
+}
+
+// Whatever a simulated phone's turn queues is captured, even to a real phone.
+func TestTurnSendFromSimulatedSenderIsCaptured(t *testing.T) {
+	_, db := newEngine(t, &counter{})
+	err := db.Update(func(tx bot.Tx) error {
+		if err := tx.PutConversation(&bot.Conversation{Phone: "+15550000002", FirstSeen: time.Unix(1e9, 0)}); err != nil {
+			return err
+		}
+		turn := &bot.Turn{Tx: tx, Now: time.Unix(1e9, 0), Conv: &bot.Conversation{Phone: "+15550000001", Simulated: true}}
+		if err := turn.Send("+15550000002", "hello", bot.KindReply, bot.PriorityHigh); err != nil {
+			return err
+		}
+		m, err := tx.OutMessage(1)
+		if err != nil || m == nil || !m.Simulated {
+			t.Errorf("message from a simulated sender to a real phone: %+v, %v; want Simulated", m, err)
+		}
+		real, _ := tx.Conversation("+15550000002")
+		if real.Simulated {
+			t.Error("the real recipient's conversation was marked simulated")
 		}
 		return nil
 	})

@@ -283,6 +283,9 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 	msgs := make([]bot.OutMessage, len(rs))
 	var noticed []bot.Subscription
 	for i, r := range rs {
+		if t.Conv.Simulated {
+			r.conv.Simulated = true // a simulated client's broadcast is captured for everyone
+		}
 		v := variant{langOf(r.conv), r.sub.NoticeAt.IsZero() || t.Now.Sub(r.sub.NoticeAt) >= NoticeEvery}
 		body, ok := bodies[v]
 		if !ok {
