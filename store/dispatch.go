@@ -193,7 +193,14 @@ func (t *Tx) recordOne(now time.Time, o bot.Outcome, inflight *bolt.Bucket, s *s
 			return err
 		}
 	}
-	return s.settle(m, bot.StatusSending)
+	if err := s.settle(m, bot.StatusSending); err != nil {
+		return err
+	}
+	if o.Status == bot.StatusSent {
+		// A callback may have beaten this record here (see ApplyStatus).
+		return t.applyEarlyStatus(m, now, s)
+	}
+	return nil
 }
 
 // carrierOptOut marks p opted out because the carrier refused a message to
@@ -284,38 +291,30 @@ func statusRank(s bot.MessageStatus) int {
 
 // ApplyStatus records a provider status callback for the message with that
 // sid: sent, delivered, undelivered or failed, with the provider's error
-// code. An unknown sid, a status the outbox does not track (queued,
-// accepted, read…) and a regression (sent after delivered) change nothing.
-// Error code 21610 opts the phone out.
+// code. A status the outbox does not track (queued, accepted, read…) and a
+// regression (sent after delivered) change nothing. Error code 21610 opts
+// the phone out. A sid not recorded yet (the callback beat the dispatcher's
+// Record) is kept, and Record applies the status when it stores the sid;
+// PruneEarlyStatus forgets those that never come.
 func (db *DB) ApplyStatus(sid string, status bot.MessageStatus, code int) error {
+	return db.applyStatusAt(time.Now().UTC(), sid, status, code)
+}
+
+func (db *DB) applyStatusAt(now time.Time, sid string, status bot.MessageStatus, code int) error {
 	if sid == "" || statusRank(status) == 0 {
 		return nil
 	}
-	now := time.Now().UTC()
 	err := db.WriteBatch(func(tx *Tx) error {
 		id := tx.b(bSIDs).Get([]byte(sid))
 		if id == nil {
-			return nil
+			return tx.keepEarlyStatus(sid, status, code, now)
 		}
 		m, err := tx.OutMessage(btoi(id))
-		if err != nil || m == nil || statusRank(status) <= statusRank(m.Status) {
+		if err != nil || m == nil {
 			return err
-		}
-		from := m.Status
-		m.Status, m.UpdatedAt = status, now
-		if code != 0 {
-			m.ErrorCode = code
-		}
-		if err := tx.putJSON(bOutbox, itob(m.ID), m); err != nil {
-			return err
-		}
-		if code == bot.CodeOptedOut {
-			if err := tx.carrierOptOut(m.To, now); err != nil {
-				return err
-			}
 		}
 		s := tx.settler(now, nil)
-		if err := s.settle(m, from); err != nil {
+		if ok, err := tx.applyStatus(m, status, code, now, s); err != nil || !ok {
 			return err
 		}
 		return s.flush()
@@ -324,6 +323,29 @@ func (db *DB) ApplyStatus(sid string, status bot.MessageStatus, code int) error 
 		return fmt.Errorf("status %s for %s: %w", status, sid, err)
 	}
 	return nil
+}
+
+// applyStatus moves m to a callback's status unless that would not raise
+// its rank, opts the phone out on 21610, and counts the change against m's
+// announcement. It reports whether m changed.
+func (t *Tx) applyStatus(m *bot.OutMessage, status bot.MessageStatus, code int, now time.Time, s *settler) (bool, error) {
+	if statusRank(status) <= statusRank(m.Status) {
+		return false, nil
+	}
+	from := m.Status
+	m.Status, m.UpdatedAt = status, now
+	if code != 0 {
+		m.ErrorCode = code
+	}
+	if err := t.putJSON(bOutbox, itob(m.ID), m); err != nil {
+		return false, err
+	}
+	if code == bot.CodeOptedOut {
+		if err := t.carrierOptOut(m.To, now); err != nil {
+			return false, err
+		}
+	}
+	return true, s.settle(m, from)
 }
 
 // settler keeps announcement counts in step with their messages within one
