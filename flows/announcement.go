@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,12 +87,16 @@ func (b *Brain) draft(tc *turnCtx) error {
 	}
 	id := "DraftReady"
 	if tc.Conv.Draft != nil && !expired(tc.Conv, tc.Now) {
+		if affirmative[tc.m.Norm] { // "YES" to "reply CONFIRM": not a new draft
+			tc.Say("DraftConfirmHint", map[string]any{"Text": quote(tc.Conv.Draft.Text)})
+			return nil
+		}
 		id = "DraftReplaced"
 	}
 	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now}); err != nil {
 		return err
 	}
-	segs, enc := bot.Segments(tc.T.T(tc.Lang(), "Announcement", map[string]any{"Name": c.Name, "Text": text}))
+	segs, enc := segmentRange(tc.T, c.Name, text)
 	encID := "EncodingGSM"
 	if enc == bot.UCS2 {
 		encID = "EncodingUCS2"
@@ -100,7 +105,38 @@ func (b *Brain) draft(tc *turnCtx) error {
 		"Text": quote(text), "Subscribers": c.Subscribers, "Segments": segs,
 		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
 	})
+	if tc.In.NumMedia > 0 {
+		tc.Say("DraftMediaDropped", nil)
+	}
 	return nil
+}
+
+// affirmative words answer "reply CONFIRM" without being CONFIRM.
+var affirmative = map[string]bool{
+	"YES": true, "Y": true, "YEP": true, "YEAH": true, "SURE": true, "OK": true, "OKAY": true,
+	"SI": true, "SÍ": true, "DALE": true, "VALE": true,
+}
+
+// segmentRange is what the announcement costs per subscriber in SMS parts:
+// from the shortest delivered form to the longest (with the opt-out line,
+// in either language), e.g. "1" or "1-2", and its encoding.
+func segmentRange(tr bot.Translator, name, text string) (string, bot.Encoding) {
+	lo, hi, enc := 0, 0, bot.GSM7
+	for _, lang := range []string{bot.English, bot.Spanish} {
+		for _, notice := range []bool{false, true} {
+			n, e := bot.Segments(announcementBody(tr, lang, notice, name, text))
+			if lo == 0 || n < lo {
+				lo = n
+			}
+			if n > hi {
+				hi, enc = n, e
+			}
+		}
+	}
+	if lo == hi {
+		return strconv.Itoa(lo), enc
+	}
+	return fmt.Sprintf("%d-%d", lo, hi), enc
 }
 
 // confirm queues the live draft for every subscriber on the list now, in
@@ -109,8 +145,7 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	c := tc.client
 	switch {
 	case c == nil:
-		tc.Say("NotUnderstood", nil)
-		return nil
+		return b.miss(tc, "NotUnderstood") // counts for the loop guard
 	case !c.CanBroadcast():
 		return b.notActive(tc)
 	}
@@ -164,8 +199,7 @@ func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
 // discard drops the draft (NO).
 func (b *Brain) discard(tc *turnCtx) error {
 	if tc.client == nil {
-		tc.Say("NotUnderstood", nil)
-		return nil
+		return b.miss(tc, "NotUnderstood") // counts for the loop guard
 	}
 	if tc.Conv.Draft == nil {
 		tc.Say("NothingToDiscard", nil)

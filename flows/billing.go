@@ -124,7 +124,8 @@ func concerns(c *bot.Client, ev bot.BillingEvent) bool {
 	if ev.Type == bot.EventCheckoutCompleted {
 		return true
 	}
-	running := c.Status == bot.ClientActive || c.Status == bot.ClientPastDue
+	st := standing(c)
+	running := st == bot.ClientActive || st == bot.ClientPastDue
 	return !running && ev.Status == bot.ClientActive
 }
 
@@ -137,7 +138,7 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 	case !concerns(c, ev):
 		return false, "another subscription", nil
 	}
-	before := c.Status
+	before := standing(c)
 	switch ev.Type {
 	case bot.EventCheckoutExpired:
 		if ev.CheckoutID != "" && c.CheckoutID == ev.CheckoutID {
@@ -152,7 +153,10 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 		return false, "not a billing event", nil
 	}
 	c.LastEventAt = max(c.LastEventAt, ev.Created)
-	id := tellOn(before, c.Status)
+	id := tellOn(before, standing(c))
+	if c.Status == bot.ClientSuspended && (id == "BillingLive" || id == "BillingRestored") {
+		id = "" // it cannot broadcast until the operator resumes it
+	}
 	if id == "BillingLive" && c.LiveAt.IsZero() {
 		c.LiveAt = now
 	}
@@ -190,8 +194,8 @@ func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.
 	if !ev.PeriodStart.IsZero() {
 		setPeriod(c, ev.PeriodStart, ev.PeriodEnd)
 	}
-	c.Status = nextStatus(c.Status, ev.Status)
-	if c.Status == bot.ClientActive && !c.PeriodEnd.After(now) {
+	setStanding(c, nextStatus(standing(c), ev.Status))
+	if standing(c) == bot.ClientActive && !c.PeriodEnd.After(now) {
 		// Paid, but the event carried no period (checkout): count one
 		// interval from now until invoice.paid says exactly.
 		p, err := tx.Plan(c.PlanID)
@@ -248,12 +252,31 @@ func addInterval(t time.Time, p *bot.Plan) time.Time {
 	return t.AddDate(0, 1, 0)
 }
 
-// nextStatus is the client's status after an event saying ev ("" says
-// nothing). A suspension is the operator's and stays; a payment failure
-// pauses only a running plan; nothing goes back to pending.
+// standing is where c stands with billing: its status, or while the
+// operator has it suspended, the status a resume gives back.
+func standing(c *bot.Client) bot.ClientStatus {
+	if c.Status == bot.ClientSuspended {
+		return c.ResumeStatus
+	}
+	return c.Status
+}
+
+// setStanding moves c's billing standing to s; a suspension stays, and only
+// what a resume gives back changes.
+func setStanding(c *bot.Client, s bot.ClientStatus) {
+	if c.Status == bot.ClientSuspended {
+		c.ResumeStatus = s
+		return
+	}
+	c.Status = s
+}
+
+// nextStatus is the billing standing after an event saying ev ("" says
+// nothing). Suspension is the operator's, never an event's; a payment
+// failure pauses only a running plan; nothing goes back to pending.
 func nextStatus(cur, ev bot.ClientStatus) bot.ClientStatus {
 	switch {
-	case ev == "" || cur == bot.ClientSuspended:
+	case ev == "" || ev == bot.ClientSuspended:
 		return cur
 	case ev == bot.ClientPastDue && cur != bot.ClientActive && cur != bot.ClientPastDue:
 		return cur
@@ -391,12 +414,32 @@ func planLines(t *bot.Turn, plans []bot.Plan) string {
 	return strings.Join(lines, "\n")
 }
 
+// currencies are the ISO 4217 codes a plan may be priced in: ones Stripe
+// charges in, lower case as Stripe writes them.
+var currencies = map[string]bool{
+	"usd": true, "eur": true, "gbp": true, "cad": true, "aud": true, "jpy": true, "mxn": true, "brl": true,
+	"inr": true, "chf": true, "sek": true, "nok": true, "dkk": true, "nzd": true, "sgd": true, "hkd": true,
+}
+
+// zeroDecimal are the currencies Stripe counts in whole units (its list;
+// of the ones plans may use, only jpy).
+var zeroDecimal = map[string]bool{
+	"bif": true, "clp": true, "djf": true, "gnf": true, "jpy": true, "kmf": true, "krw": true, "mga": true,
+	"pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true,
+}
+
+// KnownCurrency reports whether a plan may be priced in currency (lower case).
+func KnownCurrency(currency string) bool { return currencies[currency] }
+
+// ZeroDecimal reports whether currency's minor unit is its whole unit (no
+// cents), as Stripe counts amounts.
+func ZeroDecimal(currency string) bool { return zeroDecimal[strings.ToLower(currency)] }
+
 // priceText formats minor units: $9.00, €9.00, £9.00, else "9.00 CHF".
 func priceText(minor int64, currency string) string {
 	cur := strings.ToUpper(currency)
 	amount := fmt.Sprintf("%d.%02d", minor/100, minor%100)
-	switch cur {
-	case "JPY", "KRW", "CLP", "VND":
+	if ZeroDecimal(currency) {
 		amount = strconv.FormatInt(minor, 10)
 	}
 	switch cur {

@@ -40,6 +40,7 @@ type turnCtx struct {
 	*bot.Turn
 	m      Msg
 	client *bot.Client // nil when the sender is not a client
+	missed bool        // the turn drew a "didn't understand" reply
 }
 
 // Turn implements bot.Brain.
@@ -57,14 +58,14 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		return nil // nothing but replies to START and HELP
 	}
 	if tc.m.Raw == "" {
-		return b.miss(tc, emptyMessage(t.In))
+		return b.miss(tc, emptyMessage(t.In, client))
 	}
 	if handled, err := b.resume(tc); handled || err != nil {
 		return err
 	}
 	if handled, err := b.command(tc); handled || err != nil {
-		if err == nil {
-			t.Conv.Misses = nil
+		if err == nil && !tc.missed {
+			t.Conv.Misses = nil // a real command lifts the loop guard
 		}
 		return err
 	}
@@ -72,31 +73,44 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		t.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
 	}
-	if keywordShape.MatchString(tc.m.Norm) {
+	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
 		return b.miss(tc, "UnknownKeyword")
 	}
 	return b.miss(tc, "NotUnderstood")
 }
 
+// commonWords look like keywords but are replies, not attempts to join.
+var commonWords = map[string]bool{
+	"YES": true, "YEP": true, "YEAH": true, "SURE": true, "THANKS": true, "THANK": true, "THX": true,
+	"HELLO": true, "HEY": true, "WHO": true, "WHAT": true, "WHY": true, "OKAY": true, "OK": true,
+	"HOLA": true, "GRACIAS": true, "QUIEN": true, "QUIÉN": true, "QUE": true, "QUÉ": true, "VALE": true,
+}
+
 // keywordShape is what a keyword looks like: 3–20 letters or digits.
 var keywordShape = regexp.MustCompile(`^[\p{L}\p{N}]{3,20}$`)
 
-func emptyMessage(in bot.Inbound) string {
-	if in.NumMedia > 0 {
+func emptyMessage(in bot.Inbound, client *bot.Client) string {
+	switch {
+	case client != nil:
+		return "ClientEmpty" // a client's text is an announcement
+	case in.NumMedia > 0:
 		return "MediaOnly"
 	}
 	return "EmptyMessage"
 }
 
-// noteLanguage switches the phone to the language of the command word it
-// used: Spanish words always, English words unless it chose a language.
+// noteLanguage follows the language of the command words a phone uses
+// (SPEC §6). A Spanish word switches to Spanish; an English word switches to
+// English unless the phone chose Spanish with ESPAÑOL, since STOP, HELP and
+// START are what every carrier teaches, whatever one's language. Using a
+// Spanish word is itself the latest choice, so it lifts an ENGLISH choice.
 func noteLanguage(conv *bot.Conversation, m Msg) {
 	switch {
 	case m.Cmd == CmdEnglish || m.Cmd == CmdSpanish:
 		return // handled by the command itself
 	case m.Lang == bot.Spanish:
-		conv.Locale = bot.Spanish
-	case m.Lang == bot.English && !conv.LocaleChosen:
+		conv.Locale, conv.LocaleChosen = bot.Spanish, false
+	case m.Lang == bot.English && !(conv.LocaleChosen && conv.Locale == bot.Spanish):
 		conv.Locale = bot.English
 	}
 }
@@ -179,6 +193,7 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 // has drawn MissLimit such answers within MissWindow (an auto-responder,
 // usually): then it stays silent until a real command.
 func (b *Brain) miss(tc *turnCtx, id string) error {
+	tc.missed = true
 	data := map[string]any{"Keyword": tc.m.Norm}
 	conv := tc.Conv
 	kept := conv.Misses[:0]

@@ -20,6 +20,7 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 			return true, b.optIn(tc)
 		}
 	case CmdHelp:
+		tc.Conv.Misses = nil
 		return true, b.help(tc)
 	}
 	if tc.client != nil && tc.client.CanBroadcast() {
@@ -56,6 +57,19 @@ func (b *Brain) optOut(tc *turnCtx) error {
 	}
 	conv.OptedOut = true
 	conv.OptedOutAt = tc.Now
+	if tc.client != nil {
+		// A client stops getting texts, not its plan: say so, with the link
+		// that cancels billing, since PLAN gets no answer from now on.
+		c, err := tc.Tx.Client(conv.Phone) // fresh: leaving lists may have changed it
+		if err == nil && c != nil && c.PayToken == "" {
+			err = ensurePayToken(tc.Tx, c)
+		}
+		if err != nil || c == nil {
+			return fmt.Errorf("opt-out billing link: %w", err)
+		}
+		tc.Say("OptedOutClient", map[string]any{"Keyword": c.Keyword, "Link": b.billingLink(c)})
+		return nil
+	}
 	tc.Say("OptedOut", nil)
 	return nil
 }
@@ -86,6 +100,10 @@ func (b *Brain) optIn(tc *turnCtx) error {
 		}
 	}
 	conv.OptedOut, conv.OptedOutAt, conv.OptOutLists = false, time.Time{}, nil
+	if tc.client != nil && len(names) == 0 {
+		tc.Say("OptedInClient", map[string]any{"Keyword": tc.client.Keyword})
+		return nil
+	}
 	if len(names) == 0 {
 		tc.Say("OptedInNoLists", nil)
 		return nil

@@ -165,6 +165,10 @@ func (b *Brain) leaveStep(tc *turnCtx) (bool, error) {
 		return true, err
 	}
 	pick, ok := pickLists(ls, arg)
+	if !ok && isNumber(arg) {
+		tc.Say("LeaveNotOn", map[string]any{"Arg": arg, "Lists": numbered(ls)})
+		return true, nil // a wrong number: still choosing
+	}
 	if err := leaveFlow.fire(tc.Conv, "choose"); err != nil {
 		return true, err
 	}
@@ -172,4 +176,9 @@ func (b *Brain) leaveStep(tc *turnCtx) (bool, error) {
 		return false, nil
 	}
 	return true, b.leaveLists(tc, pick)
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }

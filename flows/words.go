@@ -118,9 +118,42 @@ var optOutPhrases = []*regexp.Regexp{
 	regexp.MustCompile(`^(please )?stop( all)? (the )?(messages|texts)( please)?$`),
 	regexp.MustCompile(`^(por favor )?(deja|dejen|dejar) de (enviarme|mandarme|escribirme|enviar|mandar)( mensajes)?( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?no (me )?(envien|manden|mandes|envies|escriban|escribas) mas( mensajes)?( por favor)?$`),
-	regexp.MustCompile(`^(por favor )?no (quiero )?mas mensajes( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?(ya )?no (quiero )?(recibir )?mas mensajes( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?ya no quiero (recibir )?(mensajes|textos)( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?(sacame|sacarme|saquenme|quitame|quitenme|eliminame|borrame|borrenme) de (la|esta|esa|su|tu|las|todas las) (lista|listas)( por favor)?$`),
 	regexp.MustCompile(`^(quiero )?darme de baja( por favor)?$`),
+}
+
+// optOutWords and optOutFillers: a message made only of these, with at least
+// one opt-out word ("STOP please", "opt out", "cancel it now", "baja por
+// favor"), is an opt-out.
+var (
+	optOutWords = map[string]bool{
+		"stop": true, "stopall": true, "unsubscribe": true, "cancel": true, "end": true, "quit": true,
+		"revoke": true, "optout": true, "parar": true, "baja": true, "cancelar": true, "unsub": true,
+	}
+	optOutFillers = map[string]bool{
+		"please": true, "pls": true, "plz": true, "now": true, "all": true, "it": true, "me": true,
+		"thanks": true, "thank": true, "you": true, "por": true, "favor": true, "ya": true, "todo": true,
+		"gracias": true, "de": true, "dar": true, "darme": true,
+	}
+)
+
+// optOutOnlyWords reports whether the words of s (lower case, letters and
+// digits only) are all opt-out words or fillers, with at least one opt-out
+// word; "opt out" counts as one word.
+func optOutOnlyWords(s string) bool {
+	s = strings.ReplaceAll(" "+s+" ", " opt out ", " optout ")
+	found := false
+	for _, w := range strings.Fields(s) {
+		switch {
+		case optOutWords[w]:
+			found = true
+		case !optOutFillers[w]:
+			return false
+		}
+	}
+	return found
 }
 
 var deaccent = strings.NewReplacer("á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "ü", "u", "ñ", "n", "'", "", "’", "")
@@ -132,6 +165,13 @@ func OptOutPhrase(body string) (bool, string) {
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	}), " ")
+	if optOutOnlyWords(s) {
+		lang := bot.English
+		if strings.Contains(s, "parar") || strings.Contains(s, "baja") || strings.Contains(s, "cancelar") || strings.Contains(s, "favor") {
+			lang = bot.Spanish
+		}
+		return true, lang
+	}
 	for i, re := range optOutPhrases {
 		if re.MatchString(s) {
 			if i >= 7 {
