@@ -43,7 +43,8 @@ func (t *Tx) PruneInbound(cutoff time.Time) (int, error) {
 	return len(old), nil
 }
 
-// Prune forgets inbound replies and Stripe event ids past their retention,
+// Prune forgets inbound replies, Stripe event ids and status callbacks kept
+// for messages that never showed up, past their retention,
 // in bounded transactions, and returns how many records went.
 func (db *DB) Prune(now time.Time) (int, error) {
 	total := 0
@@ -67,5 +68,9 @@ func (db *DB) Prune(now time.Time) (int, error) {
 		total += n
 		return err
 	})
-	return total, err
+	if err != nil {
+		return total, err
+	}
+	n, err := db.PruneEarlyStatus(now)
+	return total + n, err
 }
