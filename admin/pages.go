@@ -72,37 +72,40 @@ func (c *Console) clientsPage(ec echo.Context) error {
 	return c.renderView(ec, http.StatusOK, "clients.html", v)
 }
 
-// clientSuspend stops a client from broadcasting, remembering its status.
+// clientSuspend stops a client from broadcasting. Its billing standing
+// moves to ResumeStatus, where Stripe's events keep it current.
 func (c *Console) clientSuspend(ec echo.Context) error {
 	return c.changeClient(ec, func(tx *store.Tx, cl *bot.Client) (string, error) {
 		if cl.Status == bot.ClientSuspended {
 			return cl.Name + " is already suspended.", nil
 		}
-		if err := tx.PutSuspendedFrom(cl.Phone, cl.Status); err != nil {
-			return "", err
-		}
-		cl.Status = bot.ClientSuspended
+		cl.ResumeStatus, cl.Status = cl.Status, bot.ClientSuspended
 		return cl.Name + " is suspended: it cannot send announcements.", nil
 	})
 }
 
-// clientResume gives a suspended client back the status it had; with none
-// recorded, active while its paid period lasts, else pending.
+// clientResume gives a suspended client back its billing standing as
+// Stripe left it. A client suspended before ResumeStatus existed gets the
+// status recorded then, else active while its paid period lasts, else pending.
 func (c *Console) clientResume(ec echo.Context) error {
 	now := c.cfg.Clock.Now()
 	return c.changeClient(ec, func(tx *store.Tx, cl *bot.Client) (string, error) {
 		if cl.Status != bot.ClientSuspended {
 			return cl.Name + " is not suspended.", nil
 		}
-		prev, ok := tx.SuspendedFrom(cl.Phone)
+		prev := cl.ResumeStatus
+		if legacy, ok := tx.SuspendedFrom(cl.Phone); ok && prev == "" {
+			prev = legacy
+		}
 		switch {
-		case ok && prev != bot.ClientSuspended:
+		case prev != "" && prev != bot.ClientSuspended:
 			cl.Status = prev
 		case cl.PeriodEnd.After(now):
 			cl.Status = bot.ClientActive
 		default:
 			cl.Status = bot.ClientPending
 		}
+		cl.ResumeStatus = ""
 		if err := tx.DeleteSuspendedFrom(cl.Phone); err != nil {
 			return "", err
 		}

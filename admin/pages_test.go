@@ -153,7 +153,7 @@ func TestClientsSuspendAndResume(t *testing.T) {
 	h.post("/admin/clients/suspend", url.Values{"phone": {"+15552220002"}})
 	_, loc, _ := h.post("/admin/clients/suspend", url.Values{"phone": {string(yogaPhone)}})
 	_, _, body = h.get(loc)
-	mustContain(t, body, "Sunrise Yoga is suspended", "was past_due", "was active")
+	mustContain(t, body, "Sunrise Yoga is suspended", "resumes as past_due", "resumes as active")
 	status := func(p bot.Phone) bot.ClientStatus {
 		var c *bot.Client
 		h.write(func(tx *store.Tx) error { var err error; c, err = tx.Client(p); return err })
