@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 
 	stripego "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
@@ -17,8 +18,9 @@ import (
 // sessions and plan sync. Every call happens in an HTTP handler (or the
 // console), never inside a database transaction or an SMS turn.
 type API struct {
-	sc  *client.API
-	cfg Config
+	sc     *client.API
+	cfg    Config
+	prices sync.Map // price id → priceTerms, as read from or sent to Stripe
 }
 
 // NewAPI returns a Stripe client for cfg.SecretKey whose calls go to

@@ -205,3 +205,89 @@ func TestStripeUnreachableIs502(t *testing.T) {
 		t.Fatalf("GET /billing with Stripe down: %d", res.Code)
 	}
 }
+
+// setPlan changes the default plan as a console edit whose Stripe sync
+// failed leaves it: new terms, the old Stripe ids.
+func (f *fixture) setPlan(fn func(p *bot.Plan)) {
+	f.t.Helper()
+	err := f.db.Update(func(tx bot.Tx) error {
+		p, err := tx.Plan(1)
+		if err != nil {
+			return err
+		}
+		fn(p)
+		return tx.PutPlan(p)
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (r *recorder) count(method, path string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, q := range r.reqs {
+		if q.Method == method && q.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// stripe-mock's price fixture, whatever id is asked for: 20.00 USD a month.
+const mockProduct = "prod_QXg1hqf4jFNsqG"
+
+// A plan whose price changed after its Stripe price was made is synced
+// again before checkout: the client is charged the new price, and the old
+// one is archived.
+func TestStripePayResyncsAStalePrice(t *testing.T) {
+	f, rec := stripeFixture(t)
+	f.setPlan(func(p *bot.Plan) {
+		p.PriceMinor, p.StripeProductID, p.StripePriceID = 1500, mockProduct, "price_stale" // Stripe's says 2000
+	})
+	if res := f.do(http.MethodGet, "/pay/"+payToken, "", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("GET /pay: %d\n%s", res.Code, res.Body)
+	}
+	var plan *bot.Plan
+	f.db.View(func(tx bot.Tx) error { plan, _ = tx.Plan(1); return nil })
+	if plan.StripePriceID == "price_stale" || plan.StripePriceID == "" {
+		t.Fatalf("stale price kept: %+v", plan)
+	}
+	wantForm(t, "new price", rec.find(t, http.MethodPost, "/v1/prices"), map[string]string{
+		"product": mockProduct, "unit_amount": "1500", "currency": "usd", "recurring[interval]": "month",
+	})
+	wantForm(t, "old price", rec.find(t, http.MethodPost, "/v1/prices/price_stale"), map[string]string{"active": "false"})
+	wantForm(t, "checkout", rec.find(t, http.MethodPost, "/v1/checkout/sessions"), map[string]string{
+		"line_items[0][price]": plan.StripePriceID,
+	})
+	// The new price is known to match: the next payment link makes no sync.
+	f.update(func(c *bot.Client) { c.CheckoutID = "" })
+	f.do(http.MethodGet, "/pay/"+payToken, "", nil)
+	if n := rec.count(http.MethodPost, "/v1/prices"); n != 1 {
+		t.Fatalf("%d prices created, want 1", n)
+	}
+}
+
+// A plan whose Stripe price still says what it says is not synced again;
+// the price is read from Stripe once.
+func TestStripePayKeepsACurrentPrice(t *testing.T) {
+	f, rec := stripeFixture(t)
+	f.setPlan(func(p *bot.Plan) {
+		p.PriceMinor, p.StripeProductID, p.StripePriceID = 2000, mockProduct, "price_current"
+	})
+	for range 2 {
+		if res := f.do(http.MethodGet, "/pay/"+payToken, "", nil); res.Code != http.StatusSeeOther {
+			t.Fatalf("GET /pay: %d\n%s", res.Code, res.Body)
+		}
+	}
+	if n := rec.count(http.MethodPost, "/v1/prices"); n != 0 {
+		t.Fatalf("%d prices created for a current plan", n)
+	}
+	if n := rec.count(http.MethodGet, "/v1/prices/price_current"); n != 1 {
+		t.Fatalf("price read %d times, want 1", n)
+	}
+	wantForm(t, "checkout", rec.find(t, http.MethodPost, "/v1/checkout/sessions"), map[string]string{
+		"line_items[0][price]": "price_current",
+	})
+}

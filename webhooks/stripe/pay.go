@@ -120,11 +120,13 @@ func (s *Server) saveCheckout(token, id string) (*bot.Client, error) {
 	return cl, nil
 }
 
-// syncedPlan returns p with a Stripe price, creating the product and price
-// on first use (the default plan is made before Stripe is ever called).
+// syncedPlan returns p with a Stripe price that charges what p says. It
+// syncs the plan when it has no price yet (the default plan is made before
+// Stripe is ever called) or when its price, currency or interval changed
+// since its price was made (a console edit whose sync failed).
 func (s *Server) syncedPlan(ctx context.Context, p *bot.Plan) (*bot.Plan, error) {
-	if p.StripePriceID != "" {
-		return p, nil
+	if ok, err := s.api.PriceCurrent(ctx, p); err != nil || ok {
+		return p, err
 	}
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
@@ -136,8 +138,8 @@ func (s *Server) syncedPlan(ctx context.Context, p *bot.Plan) (*bot.Plan, error)
 	}); err != nil || fresh == nil {
 		return nil, fmt.Errorf("reload plan %d: %v", p.ID, err)
 	}
-	if fresh.StripePriceID != "" {
-		return fresh, nil
+	if ok, err := s.api.PriceCurrent(ctx, fresh); err != nil || ok {
+		return fresh, err // synced meanwhile
 	}
 	if err := s.api.SyncPlan(ctx, fresh); err != nil {
 		return nil, err
@@ -147,13 +149,22 @@ func (s *Server) syncedPlan(ctx context.Context, p *bot.Plan) (*bot.Plan, error)
 		if err != nil || cur == nil {
 			return err
 		}
-		cur.StripeProductID, cur.StripePriceID = fresh.StripeProductID, fresh.StripePriceID
+		cur.StripeProductID = fresh.StripeProductID
+		if sameTerms(cur, fresh) {
+			cur.StripePriceID = fresh.StripePriceID
+		}
 		return tx.PutPlan(cur)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save stripe ids of plan %d: %w", p.ID, err)
 	}
 	return fresh, nil
+}
+
+// sameTerms reports whether plans a and b charge the same: amount, currency
+// and interval. A Stripe price made for one serves the other.
+func sameTerms(a, b *bot.Plan) bool {
+	return a.PriceMinor == b.PriceMinor && a.Currency == b.Currency && a.Interval == b.Interval
 }
 
 func randomHex() string {

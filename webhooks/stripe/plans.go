@@ -38,6 +38,7 @@ func (a *API) SyncPlan(ctx context.Context, p *bot.Plan) error {
 	}
 	old := p.StripePriceID
 	p.StripePriceID = price.ID
+	a.prices.Store(price.ID, termsOf(p))
 	if old != "" {
 		archive := &stripego.PriceParams{Active: stripego.Bool(false)}
 		archive.Context = ctx
@@ -69,10 +70,33 @@ func (a *API) syncProduct(ctx context.Context, p *bot.Plan) error {
 	return nil
 }
 
+// priceTerms is what a Stripe price charges. Stripe never changes these on
+// a price, so once read they are remembered by price id.
+type priceTerms struct {
+	Amount   int64
+	Currency string
+	Interval string
+	Product  string
+}
+
+func termsOf(p *bot.Plan) priceTerms {
+	return priceTerms{Amount: p.PriceMinor, Currency: p.Currency, Interval: string(p.Interval), Product: p.StripeProductID}
+}
+
+// PriceCurrent reports whether p's Stripe price charges what p says: its
+// amount, currency and interval, on its product. It asks Stripe only the
+// first time it sees a price id.
+func (a *API) PriceCurrent(ctx context.Context, p *bot.Plan) (bool, error) {
+	return a.priceMatches(ctx, p)
+}
+
 // priceMatches reports whether p's current Stripe price still says what p says.
 func (a *API) priceMatches(ctx context.Context, p *bot.Plan) (bool, error) {
 	if p.StripePriceID == "" {
 		return false, nil
+	}
+	if t, ok := a.prices.Load(p.StripePriceID); ok {
+		return t.(priceTerms) == termsOf(p), nil
 	}
 	params := &stripego.PriceParams{}
 	params.Context = ctx
@@ -80,7 +104,13 @@ func (a *API) priceMatches(ctx context.Context, p *bot.Plan) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read price %s of plan %d: %w", p.StripePriceID, p.ID, err)
 	}
-	return pr.UnitAmount == p.PriceMinor && string(pr.Currency) == p.Currency &&
-		pr.Recurring != nil && string(pr.Recurring.Interval) == string(p.Interval) &&
-		pr.Product != nil && pr.Product.ID == p.StripeProductID, nil
+	t := priceTerms{Amount: pr.UnitAmount, Currency: string(pr.Currency)}
+	if pr.Recurring != nil {
+		t.Interval = string(pr.Recurring.Interval)
+	}
+	if pr.Product != nil {
+		t.Product = pr.Product.ID
+	}
+	a.prices.Store(p.StripePriceID, t)
+	return t == termsOf(p), nil
 }
