@@ -131,13 +131,19 @@ func TestPriceParsing(t *testing.T) {
 			t.Errorf("parsePrice(%q) = %d, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"", "0", "-1", "1.234", "9.", "abc", "1e3", "100001"} {
+	for _, bad := range []string{"", "0", "-1", "1.234", "9.", "abc", "1e3", "100001", "5.+1", "5.-1", "+5", "-0.50", " 5", "0x10", "1_0", "99999999999999999999"} {
 		if _, err := parsePrice(bad, "usd"); err == nil {
 			t.Errorf("parsePrice(%q) accepted", bad)
 		}
 	}
 	if got, err := parsePrice("500", "jpy"); err != nil || got != 500 {
 		t.Errorf("yen: %d %v", got, err)
+	}
+	if _, err := parsePrice("500.5", "jpy"); err == nil {
+		t.Error("yen with decimals accepted")
+	}
+	if formatPrice(500, "jpy") != "500" || formatMoney(500, "JPY") != "500 JPY" || formatPrice(905, "chf") != "9.05" {
+		t.Error("zero-decimal formatting")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/flows"
 	"nudges/store"
 )
 
@@ -78,7 +79,7 @@ func (c *Console) loadPlan(ec echo.Context) (*bot.Plan, error) {
 }
 
 func (c *Console) planCreate(ec echo.Context) error {
-	return c.savePlan(ec, &bot.Plan{Active: true, CreatedAt: c.cfg.Clock.Now()})
+	return c.savePlan(ec, &bot.Plan{Active: true})
 }
 
 func (c *Console) planUpdate(ec echo.Context) error {
@@ -90,6 +91,8 @@ func (c *Console) planUpdate(ec echo.Context) error {
 }
 
 // savePlan validates the form into p, saves it, then syncs it to Stripe.
+// An existing plan is read again inside the write, so that Stripe ids saved
+// since the form was loaded are kept.
 func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
 	f := readPlanForm(ec)
 	f.ID = p.ID
@@ -100,28 +103,67 @@ func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
 		}
 		return c.renderView(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: title, Nav: "plans", Error: "Please fix the fields marked below.", D: f})
 	}
-	err := c.db.Write(func(tx *store.Tx) error {
+	saved, err := c.writePlan(p.ID, func(tx *store.Tx, cur *bot.Plan) error {
 		other, err := tx.PlanByName(p.Name)
 		if err != nil {
 			return err
 		}
-		if other != nil && other.ID != p.ID {
+		if other != nil && other.ID != cur.ID {
 			return bot.Errorf(bot.ECONFLICT, "another plan is called %s", p.Name)
 		}
-		return tx.PutPlan(p)
+		cur.Name, cur.Description, cur.PriceMinor, cur.Currency = p.Name, p.Description, p.PriceMinor, p.Currency
+		cur.Interval, cur.Quota, cur.Active = p.Interval, p.Quota, p.Active
+		return nil
 	})
 	if bot.ErrorCode(err) == bot.ECONFLICT {
 		f.Errors["name"] = bot.ErrorMessage(err)
 		return c.renderView(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: "Plan", Nav: "plans", Error: "Please fix the fields marked below.", D: f})
 	}
 	if err != nil {
-		return c.internal(ec, "save plan", err)
+		return c.planError(ec, "save plan", err)
 	}
-	return c.afterPlanSave(ec, p, "Plan "+p.Name+" saved.")
+	return c.afterPlanSave(ec, saved, "Plan "+saved.Name+" saved.")
+}
+
+// writePlan changes plan id (a new plan when 0) as it stands inside one
+// write transaction and returns what was saved.
+func (c *Console) writePlan(id uint64, change func(*store.Tx, *bot.Plan) error) (*bot.Plan, error) {
+	var saved bot.Plan
+	err := c.db.Write(func(tx *store.Tx) error {
+		cur := &bot.Plan{Active: true, CreatedAt: c.cfg.Clock.Now()}
+		if id != 0 {
+			var err error
+			if cur, err = tx.Plan(id); err != nil {
+				return err
+			}
+			if cur == nil {
+				return bot.Errorf(bot.ENOTFOUND, "No such plan.")
+			}
+		}
+		if err := change(tx, cur); err != nil {
+			return err
+		}
+		if err := tx.PutPlan(cur); err != nil {
+			return err
+		}
+		saved = *cur
+		return nil
+	})
+	return &saved, err
+}
+
+// planError shows a plan that vanished as 404, anything else as a 500.
+func (c *Console) planError(ec echo.Context, what string, err error) error {
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return c.fail(ec, http.StatusNotFound, bot.ErrorMessage(err))
+	}
+	return c.internal(ec, what, err)
 }
 
 // afterPlanSave syncs p to Stripe (outside any transaction), stores the ids
-// it got, and goes back to the list.
+// it got, and goes back to the list. The price id is stored only if the
+// plan still charges what was synced; otherwise the next payment link
+// syncs it again.
 func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) error {
 	if c.cfg.Plans == nil {
 		return ec.Redirect(http.StatusSeeOther, "/admin/plans?notice="+url.QueryEscape(notice))
@@ -138,7 +180,10 @@ func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) err
 		if err != nil || cur == nil {
 			return err
 		}
-		cur.StripeProductID, cur.StripePriceID = p.StripeProductID, p.StripePriceID
+		cur.StripeProductID = p.StripeProductID
+		if cur.PriceMinor == p.PriceMinor && cur.Currency == p.Currency && cur.Interval == p.Interval {
+			cur.StripePriceID = p.StripePriceID
+		}
 		return tx.PutPlan(cur)
 	})
 	if err != nil {
@@ -154,9 +199,10 @@ func (c *Console) planArchive(ec echo.Context) error {
 	if err != nil || p == nil {
 		return err
 	}
-	p.Active = ec.FormValue("restore") == "1"
-	if err := c.db.Write(func(tx *store.Tx) error { return tx.PutPlan(p) }); err != nil {
-		return c.internal(ec, "archive plan", err)
+	active := ec.FormValue("restore") == "1"
+	p, err = c.writePlan(p.ID, func(_ *store.Tx, cur *bot.Plan) error { cur.Active = active; return nil })
+	if err != nil {
+		return c.planError(ec, "archive plan", err)
 	}
 	notice := "Plan " + p.Name + " archived: new clients can no longer pick it."
 	if p.Active {
@@ -186,8 +232,8 @@ func (f *planForm) apply(p *bot.Plan) bool {
 	if utf8.RuneCountInString(f.Description) > 200 {
 		f.Errors["description"] = "At most 200 characters."
 	}
-	if !isCurrency(f.Currency) {
-		f.Errors["currency"] = "Use a 3-letter ISO currency code, like usd or eur."
+	if !flows.KnownCurrency(f.Currency) {
+		f.Errors["currency"] = "Use a 3-letter ISO currency code Stripe supports: " + strings.Join(flows.Currencies(), ", ") + "."
 	}
 	minor, err := parsePrice(f.Price, f.Currency)
 	if err != nil {
@@ -209,32 +255,21 @@ func (f *planForm) apply(p *bot.Plan) bool {
 	return true
 }
 
-func isCurrency(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'a' || r > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// parsePrice reads "9", "9.5" or "9.00" into minor units of currency.
+// parsePrice reads "9", "9.5" or "9.00" (digits and one point, nothing
+// else) into minor units of currency.
 func parsePrice(s, currency string) (int64, error) {
 	bad := fmt.Errorf("a price like 9.00 is needed (more than 0, at most 100000)")
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	decimals := 2
-	if zeroDecimal[currency] {
+	if flows.ZeroDecimal(currency) {
 		decimals = 0
 	}
-	if whole == "" || len(frac) > decimals || (hasFrac && frac == "") {
+	if !digits(whole) || len(frac) > decimals || (hasFrac && !digits(frac)) || len(whole) > 6 {
 		return 0, bad
 	}
 	frac += strings.Repeat("0", decimals-len(frac))
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || w > 100000 {
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	if w > 100000 {
 		return 0, bad
 	}
 	minor := w
@@ -242,10 +277,7 @@ func parsePrice(s, currency string) (int64, error) {
 		minor *= 10
 	}
 	if frac != "" {
-		fv, err := strconv.ParseInt(frac, 10, 64)
-		if err != nil || fv < 0 {
-			return 0, bad
-		}
+		fv, _ := strconv.ParseInt(frac, 10, 64)
 		minor += fv
 	}
 	if minor <= 0 {
@@ -254,9 +286,19 @@ func parsePrice(s, currency string) (int64, error) {
 	return minor, nil
 }
 
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // formatPrice is the form's text for minor units ("9.00").
 func formatPrice(minor int64, currency string) string {
-	if zeroDecimal[currency] {
+	if flows.ZeroDecimal(currency) {
 		return strconv.FormatInt(minor, 10)
 	}
 	return fmt.Sprintf("%d.%02d", minor/100, minor%100)

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/flows"
 )
 
 //go:embed templates/*.html
@@ -118,13 +119,10 @@ func staticHandler() echo.HandlerFunc {
 	}
 }
 
-// zeroDecimal lists currencies Stripe counts in whole units.
-var zeroDecimal = map[string]bool{"jpy": true, "krw": true, "clp": true, "vnd": true, "pyg": true, "isk": true}
-
 // formatMoney shows minor units in the currency's major unit: "9.00 USD".
 func formatMoney(minor int64, currency string) string {
 	cur := strings.ToUpper(currency)
-	if zeroDecimal[strings.ToLower(currency)] {
+	if flows.ZeroDecimal(currency) {
 		return fmt.Sprintf("%d %s", minor, cur)
 	}
 	sign := ""

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -416,10 +417,7 @@ func planLines(t *bot.Turn, plans []bot.Plan) string {
 
 // currencies are the ISO 4217 codes a plan may be priced in: ones Stripe
 // charges in, lower case as Stripe writes them.
-var currencies = map[string]bool{
-	"usd": true, "eur": true, "gbp": true, "cad": true, "aud": true, "jpy": true, "mxn": true, "brl": true,
-	"inr": true, "chf": true, "sek": true, "nok": true, "dkk": true, "nzd": true, "sgd": true, "hkd": true,
-}
+var currencies = []string{"usd", "eur", "gbp", "cad", "aud", "jpy", "mxn", "brl", "inr", "chf", "sek", "nok", "dkk", "nzd", "sgd", "hkd"}
 
 // zeroDecimal are the currencies Stripe counts in whole units (its list;
 // of the ones plans may use, only jpy).
@@ -428,8 +426,11 @@ var zeroDecimal = map[string]bool{
 	"pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true,
 }
 
+// Currencies returns the ISO 4217 codes a plan may be priced in, lower case.
+func Currencies() []string { return slices.Clone(currencies) }
+
 // KnownCurrency reports whether a plan may be priced in currency (lower case).
-func KnownCurrency(currency string) bool { return currencies[currency] }
+func KnownCurrency(currency string) bool { return slices.Contains(currencies, currency) }
 
 // ZeroDecimal reports whether currency's minor unit is its whole unit (no
 // cents), as Stripe counts amounts.
