@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,15 +297,14 @@ func directiveDispatch(h *harness, args string) error {
 // fakeSender accepts every message except those to phones in fail.
 type fakeSender struct {
 	fail map[bot.Phone]bool
-	n    int
+	n    atomic.Int64 // the dispatcher sends from several workers
 }
 
 func (s *fakeSender) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	if s.fail[m.To] {
 		return "", &bot.SendError{Status: 400, Code: 21211, Message: "invalid 'To' number"}
 	}
-	s.n++
-	return fmt.Sprintf("SMfake%04d", s.n), nil
+	return fmt.Sprintf("SMfake%04d", s.n.Add(1)), nil
 }
 
 // plainStore hides the store's bulk methods, so turns take the one-by-one
