@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -245,12 +246,15 @@ func tuneGC() {
 	}
 }
 
+// serviceNumber is the number clients share: TWILIO_FROM_NUMBER; with a
+// Messaging Service there is none fixed, and each client's signup number is
+// used instead (flows.Brain.number); the console driver's is a test number.
 func serviceNumber(cfg config) string {
 	if cfg.TwilioFrom != "" {
 		return cfg.TwilioFrom
 	}
 	if cfg.twilio() {
-		return "our number"
+		return ""
 	}
 	return "+15550000000"
 }
@@ -292,7 +296,7 @@ func chat(args []string) error {
 	defer stop()
 	return twilio.Chat(ctx, twilio.ChatConfig{
 		Server: "http://" + dialable(cfg.Addr), PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioToken,
-		Phone: phone, To: serviceNumber(cfg),
+		Phone: phone, To: cmp.Or(serviceNumber(cfg), "+15550000000"),
 	}, os.Stdin, os.Stdout)
 }
 
@@ -312,7 +316,7 @@ func dialable(addr string) string {
 // aboutText is the public page HELP points to.
 func aboutText(cfg config) string {
 	return "Nudges: text announcements from the businesses you choose.\n\n" +
-		"Text a business's keyword to " + serviceNumber(cfg) + " to join its list.\n" +
+		"Text a business's keyword to " + cmp.Or(serviceNumber(cfg), "this service's number") + " to join its list.\n" +
 		"LIST shows your lists, LEAVE leaves one, HELP lists the commands.\n" +
 		"Reply STOP at any time to get no more messages; START brings your lists back.\n" +
 		"Msg frequency varies. Msg&data rates may apply.\n\n" +

@@ -81,8 +81,11 @@ type Client struct {
 	PayToken       string       `json:"pay_token,omitempty"`   // secret in the SMS payment link
 	LastEventAt    int64        `json:"last_event_at,omitempty"`
 	Locale         string       `json:"locale,omitempty"`
-	CreatedAt      time.Time    `json:"created_at"`
-	LiveAt         time.Time    `json:"live_at,omitzero"`
+	// Number is the service number the client signed up through (the
+	// inbound To), for its subscribers to text when no fixed sender is set.
+	Number    string    `json:"number,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	LiveAt    time.Time `json:"live_at,omitzero"`
 }
 
 // CanBroadcast reports whether the client's billing lets it send.

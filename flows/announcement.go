@@ -157,7 +157,7 @@ func (b *Brain) confirm(tc *turnCtx) error {
 		return err
 	}
 	if len(rs) == 0 {
-		tc.Say("ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.ServiceNumber})
+		tc.Say("ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.number(c)})
 		return nil
 	}
 	q, left, err := quota(tc.Tx, c)

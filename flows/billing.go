@@ -321,7 +321,7 @@ func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool
 		lang = bot.English
 	}
 	data := map[string]any{
-		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.ServiceNumber,
+		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c),
 		"Link": b.brain.billingLink(c),
 	}
 	if id == "BillingCanceled" {

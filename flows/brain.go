@@ -23,7 +23,9 @@ const (
 // Brain routes a turn: compliance words, then the step in progress, then
 // commands, then a client's announcement draft, then "didn't understand".
 type Brain struct {
-	// ServiceNumber is the number clients share with their subscribers.
+	// ServiceNumber is the number clients share with their subscribers;
+	// empty when Twilio sends through a Messaging Service, and then each
+	// client's own signup number is used (see number).
 	ServiceNumber string
 	// PublicURL is the base of links sent by SMS (payment, billing).
 	PublicURL string
@@ -209,6 +211,15 @@ func (b *Brain) miss(tc *turnCtx, id string) error {
 	conv.Misses = append(conv.Misses, tc.Now)
 	tc.Say(id, data)
 	return nil
+}
+
+// number is the number c's subscribers text: the configured sender, else
+// the number c signed up through.
+func (b *Brain) number(c *bot.Client) string {
+	if b.ServiceNumber != "" || c == nil {
+		return b.ServiceNumber
+	}
+	return c.Number
 }
 
 func (b *Brain) language(tc *turnCtx) error {

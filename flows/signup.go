@@ -360,6 +360,9 @@ func (b *Brain) createClient(tc *turnCtx, p bot.Plan, kw string) (*bot.Client, e
 		Phone: tc.Conv.Phone, Name: tc.Conv.Var("name"), Keyword: kw,
 		Status: bot.ClientPending, PlanID: p.ID, Locale: tc.Lang(), CreatedAt: tc.Now,
 	}
+	if to, err := bot.ParsePhone(tc.In.To); err == nil {
+		c.Number = string(to)
+	}
 	if err := ensurePayToken(tc.Tx, c); err != nil {
 		return nil, err
 	}
