@@ -85,8 +85,8 @@ func (c *Console) clientSuspend(ec echo.Context) error {
 }
 
 // clientResume gives a suspended client back its billing standing as
-// Stripe left it. A client suspended before ResumeStatus existed gets the
-// status recorded then, else active while its paid period lasts, else pending.
+// Stripe left it; with none recorded, active while its paid period lasts,
+// else pending.
 func (c *Console) clientResume(ec echo.Context) error {
 	now := c.cfg.Clock.Now()
 	return c.changeClient(ec, func(tx *store.Tx, cl *bot.Client) (string, error) {
@@ -94,9 +94,6 @@ func (c *Console) clientResume(ec echo.Context) error {
 			return cl.Name + " is not suspended.", nil
 		}
 		prev := cl.ResumeStatus
-		if legacy, ok := tx.SuspendedFrom(cl.Phone); ok && prev == "" {
-			prev = legacy
-		}
 		switch {
 		case prev != "" && prev != bot.ClientSuspended:
 			cl.Status = prev
@@ -106,9 +103,6 @@ func (c *Console) clientResume(ec echo.Context) error {
 			cl.Status = bot.ClientPending
 		}
 		cl.ResumeStatus = ""
-		if err := tx.DeleteSuspendedFrom(cl.Phone); err != nil {
-			return "", err
-		}
 		return fmt.Sprintf("%s is resumed (%s).", cl.Name, cl.Status), nil
 	})
 }

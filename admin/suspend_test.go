@@ -143,33 +143,3 @@ func TestResumeAfterInvoicePaidIsActiveWithNewPeriod(t *testing.T) {
 		t.Fatalf("after resume: %+v", c)
 	}
 }
-
-// A client suspended before ResumeStatus existed resumes to the status the
-// old record kept, and the record is dropped.
-func TestResumeReadsTheLegacyRecordOnce(t *testing.T) {
-	h := newHarness(t)
-	seedYoga(h)
-	h.write(func(tx *store.Tx) error {
-		c, err := tx.Client(yogaPhone)
-		if err != nil {
-			return err
-		}
-		c.Status = bot.ClientSuspended
-		if err := tx.PutClient(c); err != nil {
-			return err
-		}
-		return tx.PutSuspendedFrom(yogaPhone, bot.ClientPastDue)
-	})
-	h.login()
-	h.get("/admin/clients")
-	h.post("/admin/clients/resume", url.Values{"phone": {string(yogaPhone)}})
-	if c := h.yoga(); c.Status != bot.ClientPastDue {
-		t.Fatalf("legacy resume: %s", c.Status)
-	}
-	h.write(func(tx *store.Tx) error {
-		if _, ok := tx.SuspendedFrom(yogaPhone); ok {
-			t.Error("legacy record kept")
-		}
-		return nil
-	})
-}

@@ -15,14 +15,12 @@ import (
 //	otp \0 phone      → the OTP flow's record (JSON, owned by the caller)
 //	sess \0 tokenhash → Session
 //	rl \0 key         → rateWindow (a fixed-window counter)
-//	susp \0 phone     → legacy: the status a client suspended before
 //	                    Client.ResumeStatus existed had; read on resume only
 var (
 	authSecretKey = []byte("secret")
 	prefixOTP     = "otp"
 	prefixSession = "sess"
 	prefixRate    = "rl"
-	prefixSusp    = "susp"
 )
 
 // Session is one signed-in console session, stored under the hash of its
@@ -136,28 +134,6 @@ func (t *Tx) Hits(key string, now time.Time, window time.Duration) (int, error) 
 		return 0, err
 	}
 	return w.Count, nil
-}
-
-// SuspendedFrom returns the status client p had when the console suspended
-// it, as recorded before bot.Client.ResumeStatus replaced this record;
-// false if none is recorded. Only a resume of such a client reads it.
-func (t *Tx) SuspendedFrom(p bot.Phone) (bot.ClientStatus, bool) {
-	v := t.b(bAuth).Get(pair(prefixSusp, string(p)))
-	if v == nil {
-		return "", false
-	}
-	return bot.ClientStatus(v), true
-}
-
-// PutSuspendedFrom writes the legacy record SuspendedFrom reads. Nothing in
-// the service writes it any more; it stays for tests of old databases.
-func (t *Tx) PutSuspendedFrom(p bot.Phone, prev bot.ClientStatus) error {
-	return t.b(bAuth).Put(pair(prefixSusp, string(p)), []byte(prev))
-}
-
-// DeleteSuspendedFrom forgets p's legacy record.
-func (t *Tx) DeleteSuspendedFrom(p bot.Phone) error {
-	return t.b(bAuth).Delete(pair(prefixSusp, string(p)))
 }
 
 func hasPrefix(k, prefix []byte) bool {

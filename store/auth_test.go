@@ -122,29 +122,3 @@ func TestCountHitWindows(t *testing.T) {
 		t.Fatalf("new window counted %d", got)
 	}
 }
-
-func TestSuspendedFrom(t *testing.T) {
-	db := openTest(t)
-	p := bot.Phone("+15550002222")
-	err := db.Write(func(tx *Tx) error {
-		if _, ok := tx.SuspendedFrom(p); ok {
-			t.Error("status before any suspension")
-		}
-		if err := tx.PutSuspendedFrom(p, bot.ClientPastDue); err != nil {
-			return err
-		}
-		if s, ok := tx.SuspendedFrom(p); !ok || s != bot.ClientPastDue {
-			t.Errorf("got %q %v", s, ok)
-		}
-		if err := tx.DeleteSuspendedFrom(p); err != nil {
-			return err
-		}
-		if _, ok := tx.SuspendedFrom(p); ok {
-			t.Error("kept after delete")
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}

@@ -171,8 +171,7 @@ func (t *Tx) RecentAnnouncements(limit int) ([]bot.Announcement, error) {
 // ClientRow is one line of the console's client list.
 type ClientRow struct {
 	bot.Client
-	PlanName      string
-	SuspendedFrom bot.ClientStatus // status before the console suspended it
+	PlanName string
 }
 
 // ClientRows returns every client with its plan's name, by name.
@@ -187,8 +186,7 @@ func (t *Tx) ClientRows() ([]ClientRow, error) {
 	}
 	var out []ClientRow
 	err = t.EachClient(func(c *bot.Client) error {
-		prev, _ := t.SuspendedFrom(c.Phone)
-		out = append(out, ClientRow{Client: *c, PlanName: plans[c.PlanID], SuspendedFrom: prev})
+		out = append(out, ClientRow{Client: *c, PlanName: plans[c.PlanID]})
 		return nil
 	})
 	sort.SliceStable(out, func(i, j int) bool {

@@ -18,14 +18,11 @@ func seedConsole(t *testing.T, db *DB, now time.Time) {
 		}
 		for _, c := range []bot.Client{
 			{Phone: "+15550000001", Name: "Yoga", Keyword: "YOGA", Status: bot.ClientActive, PlanID: plan.ID},
-			{Phone: "+15550000002", Name: "bakery", Keyword: "BREAD", Status: bot.ClientSuspended},
+			{Phone: "+15550000002", Name: "bakery", Keyword: "BREAD", Status: bot.ClientSuspended, ResumeStatus: bot.ClientPastDue},
 		} {
 			if err := tx.PutClient(&c); err != nil {
 				return err
 			}
-		}
-		if err := tx.PutSuspendedFrom("+15550000002", bot.ClientPastDue); err != nil {
-			return err
 		}
 		joins := []struct {
 			kw string
@@ -115,7 +112,7 @@ func TestClientRowsAndSearch(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(rows) != 2 || rows[0].Name != "bakery" || rows[0].SuspendedFrom != bot.ClientPastDue || rows[1].PlanName != "Starter" {
+		if len(rows) != 2 || rows[0].Name != "bakery" || rows[0].ResumeStatus != bot.ClientPastDue || rows[1].PlanName != "Starter" {
 			t.Errorf("client rows %+v", rows)
 		}
 		found, err := tx.SearchPhones("1555111", 10)
