@@ -1,0 +1,149 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"nudges/bot"
+)
+
+// plan answers PLAN/BILLING: the plan, the status and the period end, with
+// the billing link when paid or a fresh payment link when not.
+func (b *Brain) plan(tc *turnCtx) error {
+	c := tc.client
+	if c == nil {
+		tc.Say("PlanNotClient", nil)
+		return nil
+	}
+	p, err := tc.Tx.Plan(c.PlanID)
+	if err != nil {
+		return fmt.Errorf("load plan %d: %w", c.PlanID, err)
+	}
+	if err := ensurePayToken(tc.Tx, c); err != nil {
+		return err
+	}
+	data := planData(tc.Turn, p)
+	data["Status"], data["PeriodEnd"] = statusWord(tc.Turn, c.Status), dayText(tc.Lang(), c.PeriodEnd)
+	data["Link"], data["Support"] = b.payLink(c), b.Support
+	id := "PlanUnpaid"
+	switch c.Status {
+	case bot.ClientActive, bot.ClientPastDue:
+		id = "PlanPaid"
+		if c.Status == bot.ClientPastDue {
+			id = "PlanPastDue"
+		}
+		if c.CustomerID != "" {
+			data["Link"] = b.billingLink(c)
+		}
+	case bot.ClientSuspended:
+		id = "PlanSuspended"
+	}
+	tc.Say(id, data)
+	return nil
+}
+
+// stats answers STATS: subscribers, announcements left this period, period end.
+func (b *Brain) stats(tc *turnCtx) error {
+	c := tc.client
+	if c == nil {
+		tc.Say("StatsNotClient", nil)
+		return nil
+	}
+	p, err := tc.Tx.Plan(c.PlanID)
+	if err != nil {
+		return fmt.Errorf("load plan %d: %w", c.PlanID, err)
+	}
+	data := planData(tc.Turn, p)
+	quota, _ := data["Quota"].(int)
+	data["Keyword"], data["Subscribers"] = c.Keyword, c.Subscribers
+	data["Left"], data["Status"] = max(quota-c.Used, 0), statusWord(tc.Turn, c.Status)
+	data["PeriodEnd"] = dayText(tc.Lang(), c.PeriodEnd)
+	id := "Stats"
+	if c.PeriodEnd.IsZero() {
+		id = "StatsNoPeriod"
+	}
+	tc.Say(id, data)
+	return nil
+}
+
+// planData is a plan as messages show it: Plan, Price, Interval, Quota.
+func planData(t *bot.Turn, p *bot.Plan) map[string]any {
+	if p == nil {
+		return map[string]any{"Plan": "-", "Price": "-", "Interval": "-", "Quota": 0}
+	}
+	return map[string]any{
+		"Plan": p.Name, "Price": priceText(p.PriceMinor, p.Currency),
+		"Interval": t.T.T(t.Lang(), "Interval_"+string(p.Interval), nil), "Quota": p.Quota,
+	}
+}
+
+// planLines numbers plans: "1. Starter: $9.00/month, 30 announcements".
+func planLines(t *bot.Turn, plans []bot.Plan) string {
+	lines := make([]string, 0, len(plans))
+	for i, p := range plans {
+		data := planData(t, &p)
+		data["N"] = i + 1
+		lines = append(lines, t.T.T(t.Lang(), "SignupPlanLine", data))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// currencies are the ISO 4217 codes a plan may be priced in: ones Stripe
+// charges in, lower case as Stripe writes them.
+var currencies = []string{"usd", "eur", "gbp", "cad", "aud", "jpy", "mxn", "brl", "inr", "chf", "sek", "nok", "dkk", "nzd", "sgd", "hkd"}
+
+// zeroDecimal are the currencies Stripe counts in whole units (its list;
+// of the ones plans may use, only jpy).
+var zeroDecimal = map[string]bool{
+	"bif": true, "clp": true, "djf": true, "gnf": true, "jpy": true, "kmf": true, "krw": true, "mga": true,
+	"pyg": true, "rwf": true, "ugx": true, "vnd": true, "vuv": true, "xaf": true, "xof": true, "xpf": true,
+}
+
+// Currencies returns the ISO 4217 codes a plan may be priced in, lower case.
+func Currencies() []string { return slices.Clone(currencies) }
+
+// KnownCurrency reports whether a plan may be priced in currency (lower case).
+func KnownCurrency(currency string) bool { return slices.Contains(currencies, currency) }
+
+// ZeroDecimal reports whether currency's minor unit is its whole unit (no
+// cents), as Stripe counts amounts.
+func ZeroDecimal(currency string) bool { return zeroDecimal[strings.ToLower(currency)] }
+
+// priceText formats minor units: $9.00, €9.00, £9.00, else "9.00 CHF".
+func priceText(minor int64, currency string) string {
+	cur := strings.ToUpper(currency)
+	amount := fmt.Sprintf("%d.%02d", minor/100, minor%100)
+	if ZeroDecimal(currency) {
+		amount = strconv.FormatInt(minor, 10)
+	}
+	switch cur {
+	case "USD":
+		return "$" + amount
+	case "EUR":
+		return "€" + amount
+	case "GBP":
+		return "£" + amount
+	}
+	return amount + " " + cur
+}
+
+var monthsShortES = [...]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"}
+
+// dayText is a date as a client reads it: "Feb 5, 2026" or "5 feb 2026".
+func dayText(lang string, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if lang == bot.Spanish {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsShortES[t.Month()-1], t.Year())
+	}
+	return t.Format("Jan 2, 2006")
+}
+
+// statusWord is a client status in the reader's language.
+func statusWord(t *bot.Turn, s bot.ClientStatus) string {
+	return t.T.T(t.Lang(), "Status_"+string(s), nil)
+}
