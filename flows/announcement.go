@@ -165,7 +165,7 @@ func (b *Brain) confirm(tc *turnCtx) error {
 		return err
 	}
 	if left <= 0 {
-		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": shortDate(tc.Lang(), c.PeriodEnd)})
+		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": dayText(tc.Lang(), c.PeriodEnd)})
 		return nil
 	}
 	if err := b.broadcast(tc, c, rs); err != nil {
@@ -418,17 +418,4 @@ func quote(text string) string {
 	}
 	r := []rune(s)[:quoteLen]
 	return strings.TrimRight(string(r), " ") + "..."
-}
-
-var monthsES = [...]string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"}
-
-// shortDate is a day as a client reads it: "Feb 5, 2026" or "5 feb 2026".
-func shortDate(lang string, t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	if lang == bot.Spanish {
-		return fmt.Sprintf("%d %s %d", t.Day(), monthsES[t.Month()-1], t.Year())
-	}
-	return t.Format("Jan 2, 2006")
 }

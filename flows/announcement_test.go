@@ -263,10 +263,10 @@ func TestQuote(t *testing.T) {
 
 func TestShortDate(t *testing.T) {
 	d := time.Date(2026, 2, 5, 0, 0, 0, 0, time.UTC)
-	if got := shortDate(bot.English, d); got != "Feb 5, 2026" {
+	if got := dayText(bot.English, d); got != "Feb 5, 2026" {
 		t.Errorf("en %q", got)
 	}
-	if got := shortDate(bot.Spanish, d); got != "5 feb 2026" {
+	if got := dayText(bot.Spanish, d); got != "5 feb 2026" {
 		t.Errorf("es %q", got)
 	}
 }
