@@ -45,7 +45,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	dbPath := filepath.Join(dir, "nudges.db")
-	subs := seedCrashList(t, dbPath)
+	subs := seedCrashList(t, dbPath, crashSubscribers)
 	tw := twiliotest.New(t)
 	addr := freeAddr(t)
 	env := append(os.Environ(),
@@ -113,8 +113,8 @@ func checkCrashOutcome(t *testing.T, tw *twiliotest.Server, dbPath string, subs 
 	t.Logf("%d subscribers: %d received once, %d unknown (in flight at the kill)", len(subs), received, unknown)
 }
 
-// seedCrashList creates the active client with a plan and its subscribers.
-func seedCrashList(t *testing.T, path string) []bot.Phone {
+// seedCrashList creates the active client with a plan and n subscribers.
+func seedCrashList(t *testing.T, path string, n int) []bot.Phone {
 	t.Helper()
 	db, err := store.Open(path)
 	if err != nil {
@@ -133,7 +133,7 @@ func seedCrashList(t *testing.T, path string) []bot.Phone {
 		if err := tx.PutClient(c); err != nil {
 			return err
 		}
-		for i := range crashSubscribers {
+		for i := range n {
 			phone := bot.Phone(fmt.Sprintf("+1555200%04d", i))
 			conv := &bot.Conversation{Phone: phone, Locale: bot.English, FirstSeen: now, LastSeen: now}
 			if err := tx.PutConversation(conv); err != nil {

@@ -48,7 +48,7 @@ func TestBroadcastSurvivesKillAtRandomPoints(t *testing.T) {
 func killRound(t *testing.T, bin string, rng *rand.Rand, kills int) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "nudges.db")
-	subs := seedList(t, dbPath, killSubscribers)
+	subs := seedCrashList(t, dbPath, killSubscribers)
 	tw := twiliotest.New(t)
 	addr := freeAddr(t)
 	env := append(os.Environ(),
@@ -157,42 +157,4 @@ func reportRows(t *testing.T, path string) []bot.MessageStatus {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// seedList creates crash_test.go's active client with n subscribers.
-func seedList(t *testing.T, path string, n int) []bot.Phone {
-	t.Helper()
-	db, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Now().UTC()
-	var subs []bot.Phone
-	err = db.Update(func(tx bot.Tx) error {
-		p := &bot.Plan{Name: "Starter", PriceMinor: 900, Currency: "usd", Interval: bot.Month, Quota: 30, Active: true, CreatedAt: now}
-		if err := tx.PutPlan(p); err != nil {
-			return err
-		}
-		c := &bot.Client{Phone: crashClient, Name: "Sunrise Yoga", Keyword: "YOGA", Status: bot.ClientActive, PlanID: p.ID,
-			PeriodStart: now, PeriodEnd: now.AddDate(0, 1, 0), CreatedAt: now, LiveAt: now, Locale: bot.English}
-		if err := tx.PutClient(c); err != nil {
-			return err
-		}
-		for i := range n {
-			phone := bot.Phone(fmt.Sprintf("+1555600%04d", i))
-			if err := tx.PutConversation(&bot.Conversation{Phone: phone, Locale: bot.English, FirstSeen: now, LastSeen: now}); err != nil {
-				return err
-			}
-			if _, err := tx.Subscribe("YOGA", phone, now); err != nil {
-				return err
-			}
-			subs = append(subs, phone)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return subs
 }
