@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -81,32 +80,18 @@ func startResApp(t *testing.T, dbPath string, seed func(tx bot.Tx) error) *resAp
 	logs := &lockedBuffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
-	a, err := build(cfg, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.run(ctx, ln) }()
+	base, stopApp := serveApp(t, cfg, db)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				t.Error("service did not stop within 30 s")
+			if err := stopApp(); err != nil {
+				t.Error(err)
 			}
-			db.Close()
 			slog.SetDefault(prev)
 		})
 	}
 	t.Cleanup(stop)
-	return &resApp{base: "http://" + ln.Addr().String(), db: db, logs: logs, stop: stop}
+	return &resApp{base: base, db: db, logs: logs, stop: stop}
 }
 
 var resClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

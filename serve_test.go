@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,6 +34,14 @@ func startApp(t *testing.T, env ...string) (base string, stop func() error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveApp(t, cfg, db)
+}
+
+// serveApp builds the service on db and serves it on a loopback port. stop
+// (also run when the test ends, at most once) waits for a clean stop, at
+// most 30 s, then closes db.
+func serveApp(t *testing.T, cfg config, db *store.DB) (base string, stop func() error) {
+	t.Helper()
 	a, err := build(cfg, db)
 	if err != nil {
 		t.Fatal(err)
@@ -43,23 +53,25 @@ func startApp(t *testing.T, env ...string) (base string, stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.run(ctx, ln) }()
-	stopped := false
+	var once sync.Once
+	var stopErr error
 	stop = func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(30 * time.Second):
+				stopErr = errors.New("service did not stop within 30 s")
+			}
 			db.Close()
-			return err
-		case <-time.After(30 * time.Second):
-			t.Fatal("service did not stop within 30 s")
-			return nil
-		}
+		})
+		return stopErr
 	}
-	t.Cleanup(func() { stop() })
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
 	return "http://" + ln.Addr().String(), stop
 }
 
