@@ -62,6 +62,3 @@ func (m *machine) fire(conv *bot.Conversation, event string) error {
 	conv.State = f.Current()
 	return nil
 }
-
-// in reports whether conv is mid-way through this flow.
-func (m *machine) in(conv *bot.Conversation) bool { return m.current(conv) != idle }

@@ -108,7 +108,7 @@ func Parse(body string) Msg {
 // optOutPhrases are natural-language opt-outs, matched against the whole
 // message lower-cased with accents and punctuation removed. They are
 // deliberately specific: "stop by our shop today" is not one.
-var optOutPhrases = []*regexp.Regexp{
+var optOutPhrases = map[string][]*regexp.Regexp{bot.English: {
 	regexp.MustCompile(`^(please )?(stop|quit) (texting|messaging|txting|sending|contacting|spamming)( me)?( (messages|texts|sms))?( (now|please|thanks|thank you))*$`),
 	regexp.MustCompile(`^(please )?unsubscribe me( (from (this|the|your|all) (list|lists|messages|texts)))?( (now|please))*$`),
 	regexp.MustCompile(`^(please )?no more (messages|texts|texting|sms)( please)?$`),
@@ -116,13 +116,14 @@ var optOutPhrases = []*regexp.Regexp{
 	regexp.MustCompile(`^(please )?(remove|delete) me( please)?$`),
 	regexp.MustCompile(`^(please )?(dont|do not) (text|message|contact) me( (again|anymore|any more|ever again))?( please)?$`),
 	regexp.MustCompile(`^(please )?stop( all)? (the )?(messages|texts)( please)?$`),
+}, bot.Spanish: {
 	regexp.MustCompile(`^(por favor )?(deja|dejen|dejar) de (enviarme|mandarme|escribirme|enviar|mandar)( mensajes)?( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?no (me )?(envien|manden|mandes|envies|escriban|escribas) mas( mensajes)?( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?(ya )?no (quiero )?(recibir )?mas mensajes( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?ya no quiero (recibir )?(mensajes|textos)( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?(sacame|sacarme|saquenme|quitame|quitenme|eliminame|borrame|borrenme) de (la|esta|esa|su|tu|las|todas las) (lista|listas)( por favor)?$`),
 	regexp.MustCompile(`^(quiero )?darme de baja( por favor)?$`),
-}
+}}
 
 // optOutWords and optOutFillers: a message made only of these, with at least
 // one opt-out word ("STOP please", "opt out", "cancel it now", "baja por
@@ -172,12 +173,11 @@ func OptOutPhrase(body string) (bool, string) {
 		}
 		return true, lang
 	}
-	for i, re := range optOutPhrases {
-		if re.MatchString(s) {
-			if i >= 7 {
-				return true, bot.Spanish
+	for lang, phrases := range optOutPhrases {
+		for _, re := range phrases {
+			if re.MatchString(s) {
+				return true, lang
 			}
-			return true, bot.English
 		}
 	}
 	return false, ""

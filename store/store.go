@@ -123,13 +123,6 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// BackupSize is the size a Backup will write.
-func (db *DB) BackupSize() (int64, error) {
-	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
-	return n, err
-}
-
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(fn func(tx *Tx) error) error {
 	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })

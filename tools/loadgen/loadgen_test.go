@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -126,7 +127,7 @@ func TestPercentile(t *testing.T) {
 
 func TestMixIsMostlyCommands(t *testing.T) {
 	seen := map[string]int{}
-	r := newRand(1)
+	r := rand.New(rand.NewPCG(1, 1))
 	for range 10_000 {
 		seen[pickBody(r)]++
 	}

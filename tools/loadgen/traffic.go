@@ -58,5 +58,3 @@ func inboundForm(sid, from, to, body string) url.Values {
 
 // sidOf is a MessageSid unique to this run (run id) and request (n).
 func sidOf(run uint32, n uint64) string { return fmt.Sprintf("SM%08x%024x", run, n) }
-
-func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
