@@ -11,10 +11,6 @@ import (
 	"nudges/bot"
 )
 
-// bInflight indexes the messages claimed and not yet recorded (id → nothing),
-// so that start-up finds them without scanning the whole outbox. It is
-// created by the dispatcher's own write transactions.
-
 var _ bot.Queue = (*DB)(nil)
 
 // Claim implements bot.Queue. A read-only look comes first, so that an idle
@@ -60,10 +56,7 @@ func (t *Tx) peekQueue(now time.Time) (bool, time.Time) {
 // claim marks up to n due messages sending, most urgent first, and settles
 // those to opted-out phones as skipped.
 func (t *Tx) claim(now time.Time, n int, report bot.Reporter) ([]bot.OutMessage, time.Time, error) {
-	inflight, err := t.tx.CreateBucketIfNotExists(bInflight)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("inflight bucket: %w", err)
-	}
+	inflight := t.b(bInflight)
 	s := t.settler(now, report)
 	optedOut := map[bot.Phone]bool{}
 	var out []bot.OutMessage
@@ -135,10 +128,7 @@ func (t *Tx) claimOne(id uint64, now time.Time, optedOut map[bot.Phone]bool, inf
 // Record implements bot.Queue.
 func (db *DB) Record(now time.Time, outs []bot.Outcome, report bot.Reporter) error {
 	err := db.Write(func(tx *Tx) error {
-		inflight, err := tx.tx.CreateBucketIfNotExists(bInflight)
-		if err != nil {
-			return fmt.Errorf("inflight bucket: %w", err)
-		}
+		inflight := tx.b(bInflight)
 		s := tx.settler(now, report)
 		for _, o := range outs {
 			if err := tx.recordOne(now, o, inflight, s); err != nil {
@@ -234,10 +224,7 @@ func (t *Tx) carrierOptOut(p bot.Phone, now time.Time) error {
 func (db *DB) Recover(now time.Time, report bot.Reporter) (int, error) {
 	var n int
 	err := db.Write(func(tx *Tx) error {
-		inflight, err := tx.tx.CreateBucketIfNotExists(bInflight)
-		if err != nil {
-			return fmt.Errorf("inflight bucket: %w", err)
-		}
+		inflight := tx.b(bInflight)
 		var ids [][]byte
 		if err := inflight.ForEach(func(k, _ []byte) error { ids = append(ids, bytes.Clone(k)); return nil }); err != nil {
 			return err

@@ -13,8 +13,7 @@ import (
 // Twilio does not retry a status callback, so dropping one would lose the
 // delivery result, or a carrier opt-out (21610), for good. Record applies
 // and deletes the entry when it stores the sid; PruneEarlyStatus forgets
-// entries for sids that never show up. The bucket is created by the write
-// transactions that need it.
+// entries for sids that never show up.
 var bEarlyStatus = []byte("early_status")
 
 // EarlyStatusKeep is how long a callback for an unknown sid is kept waiting
@@ -38,11 +37,7 @@ func (t *Tx) keepEarlyStatus(sid string, status bot.MessageStatus, code int, now
 	if statusRank(status) <= statusRank(bot.StatusSent) {
 		return nil // Record lands the message at sent anyway
 	}
-	b, err := t.tx.CreateBucketIfNotExists(bEarlyStatus)
-	if err != nil {
-		return fmt.Errorf("early status bucket: %w", err)
-	}
-	if b.Get([]byte(sid)) != nil {
+	if t.b(bEarlyStatus).Get([]byte(sid)) != nil {
 		return nil // a terminal status is kept already; later ones change nothing
 	}
 	return t.putJSON(bEarlyStatus, []byte(sid), earlyStatus{Status: status, Code: code, At: now})
@@ -52,7 +47,7 @@ func (t *Tx) keepEarlyStatus(sid string, status bot.MessageStatus, code int, now
 // any; m has just been recorded sent.
 func (t *Tx) applyEarlyStatus(m *bot.OutMessage, now time.Time, s *settler) error {
 	b := t.b(bEarlyStatus)
-	if b == nil || m.SID == "" {
+	if m.SID == "" {
 		return nil
 	}
 	key := []byte(m.SID)
@@ -75,9 +70,6 @@ func (t *Tx) applyEarlyStatus(m *bot.OutMessage, now time.Time, s *settler) erro
 // cutoff and reports how many went.
 func (t *Tx) pruneEarlyStatus(cutoff time.Time) (int, error) {
 	b := t.b(bEarlyStatus)
-	if b == nil {
-		return 0, nil
-	}
 	var old [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		if len(old) >= pruneChunk {

@@ -38,7 +38,7 @@ var (
 	bLog           = []byte("log")           // phone \0 seq → LogEntry
 	bStripeEvents  = []byte("stripe_events") // event id → applied at
 	bAuth          = []byte("auth")          // console login state, see auth.go
-	bInflight      = []byte("inflight")      // outbox ids claimed and not yet recorded
+	bInflight      = []byte("inflight")      // outbox ids claimed, not yet recorded: marked unknown at start
 	bMeta          = []byte("meta")
 )
 
