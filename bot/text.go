@@ -43,6 +43,9 @@ var gsmCost = func() map[rune]int {
 	return m
 }()
 
+// MaxReply is the most characters a filled reply template may have (SPEC §6).
+const MaxReply = 320
+
 // Encoding is how an SMS body travels.
 type Encoding string
 

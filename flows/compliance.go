@@ -2,7 +2,6 @@ package flows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -108,7 +107,7 @@ func (b *Brain) optIn(tc *turnCtx) error {
 		tc.Say("OptedInNoLists", nil)
 		return nil
 	}
-	tc.Say("OptedIn", map[string]any{"Lists": strings.Join(names, ", ")})
+	tc.sayItems("OptedIn", nil, names, ", ")
 	return nil
 }
 

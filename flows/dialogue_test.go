@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"nudges/bot"
 	"nudges/locales"
@@ -150,6 +151,11 @@ func (h *harness) send(out *strings.Builder, line string) {
 	}
 	if reply.Text != "" {
 		writeMsg(out, "<", in.From, reply.Text)
+	}
+	// A reply is a template filled with this phone's data; it stays within
+	// two segments however much data there is.
+	if n := utf8.RuneCountInString(reply.Text); n > bot.MaxReply {
+		h.t.Errorf("%s: a reply of %d characters (limit %d): %q", line, n, bot.MaxReply, reply.Text)
 	}
 	h.drainOutbox(out)
 }

@@ -2,8 +2,10 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/looplab/fsm"
 
@@ -69,15 +71,45 @@ func (b *Brain) lists(tc *turnCtx) ([]listed, error) {
 	return out, nil
 }
 
-func numbered(ls []listed) string {
-	var b strings.Builder
+// numbered is one line per list, "2. Joe's Coffee (COFFEE)".
+func numbered(ls []listed) []string {
+	out := make([]string, len(ls))
 	for i, l := range ls {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "%d. %s (%s)", i+1, l.Name, l.Keyword)
+		out[i] = fmt.Sprintf("%d. %s (%s)", i+1, l.Name, l.Keyword)
 	}
-	return b.String()
+	return out
+}
+
+// clientNames is each list's client name.
+func clientNames(ls []listed) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Name
+	}
+	return out
+}
+
+// sayItems says message id with data["Lists"] set to items joined by sep.
+// When that would pass bot.MaxReply characters (a phone on dozens of lists),
+// it names as many items as fit and "and N more" instead, so the reply stays
+// two segments; the numbers of the items shown stay the list numbers.
+func (tc *turnCtx) sayItems(id string, data map[string]any, items []string, sep string) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	lang := tc.Lang()
+	for shown := len(items); ; shown-- {
+		text := strings.Join(items[:shown], sep)
+		if shown < len(items) {
+			more := tc.T.T(lang, "MoreLists", map[string]any{"N": len(items) - shown})
+			text = strings.Join(append(slices.Clip(items[:shown]), more), sep)
+		}
+		data["Lists"] = text
+		if shown == 0 || utf8.RuneCountInString(tc.T.T(lang, id, data)) <= bot.MaxReply {
+			break
+		}
+	}
+	tc.Say(id, data)
 }
 
 func (b *Brain) list(tc *turnCtx) error {
@@ -89,7 +121,7 @@ func (b *Brain) list(tc *turnCtx) error {
 		tc.Say("ListNone", nil)
 		return nil
 	}
-	tc.Say("ListSome", map[string]any{"Lists": numbered(ls), "Count": len(ls)})
+	tc.sayItems("ListSome", map[string]any{"Count": len(ls)}, numbered(ls), "\n")
 	return nil
 }
 
@@ -110,12 +142,12 @@ func (b *Brain) leave(tc *turnCtx, arg string) error {
 			return err
 		}
 		tc.Conv.StepAt = tc.Now
-		tc.Say("LeaveWhich", map[string]any{"Lists": numbered(ls), "Example": ls[0].Keyword})
+		tc.sayItems("LeaveWhich", map[string]any{"Example": ls[0].Keyword}, numbered(ls), "\n")
 		return nil
 	}
 	pick, ok := pickLists(ls, arg)
 	if !ok {
-		tc.Say("LeaveNotOn", map[string]any{"Arg": arg, "Lists": numbered(ls)})
+		tc.sayItems("LeaveNotOn", map[string]any{"Arg": arg}, numbered(ls), "\n")
 		return nil
 	}
 	return b.leaveLists(tc, pick)
@@ -142,14 +174,12 @@ func pickLists(ls []listed, arg string) ([]listed, bool) {
 }
 
 func (b *Brain) leaveLists(tc *turnCtx, ls []listed) error {
-	names := make([]string, 0, len(ls))
 	for _, l := range ls {
 		if _, err := tc.Tx.Unsubscribe(l.Keyword, tc.Conv.Phone); err != nil {
 			return fmt.Errorf("leave %s: %w", l.Keyword, err)
 		}
-		names = append(names, l.Name)
 	}
-	tc.Say("Left", map[string]any{"Lists": strings.Join(names, ", ")})
+	tc.sayItems("Left", nil, clientNames(ls), ", ")
 	return nil
 }
 
@@ -166,7 +196,7 @@ func (b *Brain) leaveStep(tc *turnCtx) (bool, error) {
 	}
 	pick, ok := pickLists(ls, arg)
 	if !ok && isNumber(arg) {
-		tc.Say("LeaveNotOn", map[string]any{"Arg": arg, "Lists": numbered(ls)})
+		tc.sayItems("LeaveNotOn", map[string]any{"Arg": arg}, numbered(ls), "\n")
 		return true, nil // a wrong number: still choosing
 	}
 	if err := leaveFlow.fire(tc.Conv, "choose"); err != nil {
