@@ -78,15 +78,29 @@ type Client struct {
 	CustomerID     string       `json:"customer_id,omitempty"`
 	SubscriptionID string       `json:"subscription_id,omitempty"`
 	CheckoutID     string       `json:"checkout_id,omitempty"` // pending checkout session
-	PayToken       string       `json:"pay_token,omitempty"`   // secret in the SMS payment link
-	LastEventAt    int64        `json:"last_event_at,omitempty"`
-	Locale         string       `json:"locale,omitempty"`
+	// Checkout is where the pending session pays, while it is open: the
+	// payment link opens it again rather than making another.
+	Checkout    OpenCheckout `json:"checkout,omitzero"`
+	PayToken    string       `json:"pay_token,omitempty"` // secret in the SMS payment link
+	LastEventAt int64        `json:"last_event_at,omitempty"`
+	Locale      string       `json:"locale,omitempty"`
 	// Number is the service number the client signed up through (the
 	// inbound To), for its subscribers to text when no fixed sender is set.
 	Number    string    `json:"number,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	LiveAt    time.Time `json:"live_at,omitzero"`
 }
+
+// OpenCheckout is a Checkout Session a payment link can send the client back
+// to: its URL, the Stripe price it charges and when Stripe expires it.
+type OpenCheckout struct {
+	URL     string    `json:"url,omitempty"`
+	Price   string    `json:"price,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// DropCheckout forgets the client's pending Checkout Session.
+func (c *Client) DropCheckout() { c.CheckoutID, c.Checkout = "", OpenCheckout{} }
 
 // CanBroadcast reports whether the client's billing lets it send.
 func (c *Client) CanBroadcast() bool { return c.Status == ClientActive }

@@ -140,7 +140,7 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 	switch ev.Type {
 	case bot.EventCheckoutExpired:
 		if ev.CheckoutID != "" && c.CheckoutID == ev.CheckoutID {
-			c.CheckoutID = ""
+			c.DropCheckout()
 		}
 	case bot.EventCheckoutCompleted, bot.EventInvoicePaid, bot.EventInvoiceFailed,
 		bot.EventSubscriptionUpdated, bot.EventSubscriptionDeleted:
@@ -180,7 +180,7 @@ func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.
 		c.SubscriptionID = ev.SubscriptionID
 	}
 	if ev.Type == bot.EventCheckoutCompleted || ev.Status == bot.ClientActive {
-		c.CheckoutID = ""
+		c.DropCheckout()
 	}
 	plan, err := resolvePlan(tx, ev)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
@@ -42,8 +43,8 @@ func metadata(c *bot.Client, p *bot.Plan) map[string]string {
 }
 
 // Checkout creates a subscription-mode Checkout Session for c on plan p,
-// whose price must be synced, and returns its id and URL.
-func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan) (id, url string, err error) {
+// whose price must be synced, and returns its id and where it pays.
+func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan) (id string, open bot.OpenCheckout, err error) {
 	base := a.cfg.publicURL() + PathPay + c.PayToken
 	params := &stripego.CheckoutSessionParams{
 		Mode:              stripego.String(string(stripego.CheckoutSessionModeSubscription)),
@@ -67,9 +68,9 @@ func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan) (id, url
 	}
 	s, err := a.sc.CheckoutSessions.New(params)
 	if err != nil {
-		return "", "", fmt.Errorf("create checkout session for %s: %w", c.Phone, err)
+		return "", bot.OpenCheckout{}, fmt.Errorf("create checkout session for %s: %w", c.Phone, err)
 	}
-	return s.ID, s.URL, nil
+	return s.ID, bot.OpenCheckout{URL: s.URL, Price: p.StripePriceID, Expires: time.Unix(s.ExpiresAt, 0).UTC()}, nil
 }
 
 // Portal creates a Billing Portal session for c's customer and returns its URL.

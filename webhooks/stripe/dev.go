@@ -41,7 +41,7 @@ func (s *Server) handleDevPay(c echo.Context) error {
 		return s.say(c, http.StatusOK, lang(cl), "PageAlreadyPaid")
 	}
 	if cl.CheckoutID == "" {
-		if cl, err = s.saveCheckout(cl.PayToken, "cs_dev_"+randomHex()); err != nil {
+		if cl, err = s.saveCheckout(cl.PayToken, "cs_dev_"+randomHex(), bot.OpenCheckout{}); err != nil {
 			return err
 		}
 	}

@@ -291,3 +291,53 @@ func TestStripePayKeepsACurrentPrice(t *testing.T) {
 		"line_items[0][price]": "price_current",
 	})
 }
+
+// mockExpiry is when stripe-mock says every Checkout Session expires.
+var mockExpiry = time.Unix(1234567890, 0)
+
+// Opening the payment link again (a second tap, a link preview, a payment
+// whose webhook is late) returns to the open session rather than making a
+// second one to pay; a session about to expire, or one for an old price, or
+// one already completed is not reused.
+func TestStripePayReopensTheOpenSession(t *testing.T) {
+	f, rec := stripeFixture(t)
+	f.clock.Set(mockExpiry.Add(-2 * time.Hour))
+	var urls []string
+	pay := func() string {
+		t.Helper()
+		res := f.do(http.MethodGet, "/pay/"+payToken, "", nil)
+		if res.Code != http.StatusSeeOther {
+			t.Fatalf("GET /pay: %d\n%s", res.Code, res.Body)
+		}
+		urls = append(urls, res.Header().Get("Location"))
+		return res.Header().Get("Location")
+	}
+	first := pay()
+	c := f.client()
+	if c.Checkout.URL != first || c.Checkout.Expires.Unix() != mockExpiry.Unix() || c.Checkout.Price == "" {
+		t.Fatalf("open checkout not kept: %+v (went to %q)", c.Checkout, first)
+	}
+	if again := pay(); again != first {
+		t.Fatalf("second visit went to %q, first to %q", again, first)
+	}
+	if n := rec.count(http.MethodPost, "/v1/checkout/sessions"); n != 1 {
+		t.Fatalf("%d sessions for two visits, want 1", n)
+	}
+	f.clock.Set(mockExpiry.Add(-10 * time.Minute)) // too little time left to pay
+	pay()
+	if n := rec.count(http.MethodPost, "/v1/checkout/sessions"); n != 2 {
+		t.Fatalf("%d sessions after the first neared expiry, want 2", n)
+	}
+	f.clock.Set(mockExpiry.Add(-2 * time.Hour))
+	f.update(func(c *bot.Client) { c.Checkout.Price = "price_before_the_plan_changed" })
+	pay()
+	if n := rec.count(http.MethodPost, "/v1/checkout/sessions"); n != 3 {
+		t.Fatalf("%d sessions after the price changed, want 3", n)
+	}
+	f.postOK(event("evt_done", bot.EventCheckoutCompleted, f.clock.Now(), session(f.client().CheckoutID)))
+	f.update(func(c *bot.Client) { c.Status = bot.ClientCanceled }) // and later canceled: pays anew
+	pay()
+	if n := rec.count(http.MethodPost, "/v1/checkout/sessions"); n != 4 {
+		t.Fatalf("%d sessions for a canceled client paying again, want 4 (urls %q)", n, urls)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -44,8 +45,15 @@ func (s *Server) linkClient(c echo.Context) (*bot.Client, *bot.Plan, error) {
 	return cl, p, nil
 }
 
-// handlePay is GET /pay/{token}: a fresh Checkout Session (or the dev
-// checkout) for an unpaid client; a paid one goes to billing.
+// reopenMargin is how long before Stripe expires a Checkout Session the
+// payment link stops sending clients back to it: time to type a card.
+const reopenMargin = 15 * time.Minute
+
+// handlePay is GET /pay/{token}: the client's open Checkout Session, or a
+// fresh one (or the dev checkout), for an unpaid client; a paid one goes to
+// billing. Opening the link again — a second tap, a messaging app fetching a
+// preview, a payment whose webhook has not arrived yet — returns to the same
+// session instead of making another one to pay.
 func (s *Server) handlePay(c echo.Context) error {
 	cl, p, err := s.linkClient(c)
 	if cl == nil {
@@ -57,20 +65,21 @@ func (s *Server) handlePay(c echo.Context) error {
 	case bot.ClientSuspended:
 		return s.say(c, http.StatusForbidden, lang(cl), "PageSuspended")
 	}
-	if s.cfg.Dev() {
-		if _, err := s.saveCheckout(cl.PayToken, "cs_dev_"+randomHex()); err != nil {
-			return err
-		}
+	if s.cfg.Dev() { // the dev checkout makes its session when opened
 		return c.Redirect(http.StatusSeeOther, PathDevCheckout+cl.PayToken)
 	}
 	ctx := c.Request().Context()
 	if p, err = s.syncedPlan(ctx, p); err == nil {
-		var id, url string
-		if id, url, err = s.api.Checkout(ctx, cl, p); err == nil {
-			if _, err := s.saveCheckout(cl.PayToken, id); err != nil {
+		if s.reopenable(cl, p) {
+			return c.Redirect(http.StatusSeeOther, cl.Checkout.URL)
+		}
+		var id string
+		var open bot.OpenCheckout
+		if id, open, err = s.api.Checkout(ctx, cl, p); err == nil {
+			if _, err := s.saveCheckout(cl.PayToken, id, open); err != nil {
 				return err
 			}
-			return c.Redirect(http.StatusSeeOther, url)
+			return c.Redirect(http.StatusSeeOther, open.URL)
 		}
 	}
 	s.Log.Error("checkout", "client", cl.Phone, "err", err)
@@ -103,15 +112,23 @@ func (s *Server) handleBilling(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, url)
 }
 
+// reopenable reports whether cl's pending Checkout Session can be opened
+// again for plan p: it charges p's current price and stays open a while yet.
+func (s *Server) reopenable(cl *bot.Client, p *bot.Plan) bool {
+	o := cl.Checkout
+	return cl.CheckoutID != "" && o.URL != "" && o.Price == p.StripePriceID &&
+		s.clock.Now().Add(reopenMargin).Before(o.Expires)
+}
+
 // saveCheckout records the client's pending checkout session.
-func (s *Server) saveCheckout(token, id string) (*bot.Client, error) {
+func (s *Server) saveCheckout(token, id string, open bot.OpenCheckout) (*bot.Client, error) {
 	var cl *bot.Client
 	err := s.store.Update(func(tx bot.Tx) error {
 		var err error
 		if cl, err = tx.ClientByPayToken(token); err != nil || cl == nil {
 			return err
 		}
-		cl.CheckoutID = id
+		cl.CheckoutID, cl.Checkout = id, open
 		return tx.PutClient(cl)
 	})
 	if err != nil {

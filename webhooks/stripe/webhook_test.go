@@ -174,15 +174,16 @@ func TestSubscriptionUpdatedFollowsStripeUnlessOlder(t *testing.T) {
 
 func TestCheckoutExpiredDropsPendingLink(t *testing.T) {
 	f := newFixture(t, devConfig())
-	f.update(func(c *bot.Client) { c.CheckoutID = "cs_2" })
+	open := bot.OpenCheckout{URL: "https://checkout.stripe.com/c/pay/cs_2", Price: "price_1", Expires: T0.Add(time.Hour)}
+	f.update(func(c *bot.Client) { c.CheckoutID, c.Checkout = "cs_2", open })
 	f.postOK(event("evt_x1", bot.EventCheckoutExpired, T0, session("cs_1"))) // an older session
-	if c := f.client(); c.CheckoutID != "cs_2" {
-		t.Fatalf("another session's expiry dropped %q", c.CheckoutID)
+	if c := f.client(); c.CheckoutID != "cs_2" || c.Checkout != open {
+		t.Fatalf("another session's expiry dropped %q %+v", c.CheckoutID, c.Checkout)
 	}
 	f.postOK(event("evt_x2", bot.EventCheckoutExpired, T0, session("cs_2")))
 	c := f.client()
-	if c.CheckoutID != "" || c.Status != bot.ClientPending {
-		t.Fatalf("after expiry: checkout %q status %s", c.CheckoutID, c.Status)
+	if c.CheckoutID != "" || c.Checkout != (bot.OpenCheckout{}) || c.Status != bot.ClientPending {
+		t.Fatalf("after expiry: checkout %q %+v status %s", c.CheckoutID, c.Checkout, c.Status)
 	}
 	if n := len(f.outbox()); n != 0 {
 		t.Fatalf("%d SMS for an expired checkout", n)
