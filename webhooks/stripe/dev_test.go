@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"nudges/bot"
 )
@@ -89,5 +90,26 @@ func TestSuspendedClientCannotPay(t *testing.T) {
 	}
 	if rec := f.do(http.MethodPost, "/dev/checkout/"+payToken, "", nil); rec.Code != http.StatusOK || f.client().Status != bot.ClientSuspended {
 		t.Fatalf("suspended dev pay: %d status %s", rec.Code, f.client().Status)
+	}
+}
+
+// A checkout session created while the client's payment webhook overtook
+// the request is not recorded: the paid client keeps no pending session a
+// later payment link would send it back to.
+func TestSessionNotSavedForAPaidClient(t *testing.T) {
+	f := newFixture(t, devConfig())
+	open := bot.OpenCheckout{URL: "https://checkout.stripe.com/c/pay/cs_late", Price: "price_1", Expires: T0.Add(time.Hour)}
+	if _, err := f.srv.saveCheckout(payToken, "cs_early", open); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.client(); c.CheckoutID != "cs_early" || c.Checkout != open {
+		t.Fatalf("pending client's session not saved: %q %+v", c.CheckoutID, c.Checkout)
+	}
+	f.update(func(c *bot.Client) { c.Status = bot.ClientActive; c.DropCheckout() })
+	if _, err := f.srv.saveCheckout(payToken, "cs_late", open); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.client(); c.CheckoutID != "" || c.Checkout != (bot.OpenCheckout{}) {
+		t.Fatalf("paid client got a pending session: %q %+v", c.CheckoutID, c.Checkout)
 	}
 }

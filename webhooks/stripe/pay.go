@@ -120,13 +120,17 @@ func (s *Server) reopenable(cl *bot.Client, p *bot.Plan) bool {
 		s.clock.Now().Add(reopenMargin).Before(o.Expires)
 }
 
-// saveCheckout records the client's pending checkout session.
+// saveCheckout records the client's pending checkout session, unless the
+// client paid meanwhile (a webhook that overtook this request).
 func (s *Server) saveCheckout(token, id string, open bot.OpenCheckout) (*bot.Client, error) {
 	var cl *bot.Client
 	err := s.store.Update(func(tx bot.Tx) error {
 		var err error
 		if cl, err = tx.ClientByPayToken(token); err != nil || cl == nil {
 			return err
+		}
+		if cl.Status != bot.ClientPending && cl.Status != bot.ClientCanceled {
+			return nil
 		}
 		cl.CheckoutID, cl.Checkout = id, open
 		return tx.PutClient(cl)
