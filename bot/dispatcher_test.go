@@ -113,7 +113,8 @@ func (h *dispHarness) drain(d *bot.Dispatcher) {
 	}
 }
 
-// send queues body to p the way every path does (bot.Enqueue) and returns its id.
+// send queues body to p the way every path does (bot.Enqueue) and returns
+// its id. With an announcement, p is on its list, as the fan-out finds it.
 func (h *dispHarness) send(p bot.Phone, body string, prio bot.Priority, ann uint64) uint64 {
 	h.t.Helper()
 	var id uint64
@@ -121,6 +122,15 @@ func (h *dispHarness) send(p bot.Phone, body string, prio bot.Priority, ann uint
 		conv, err := tx.Conversation(p)
 		if err != nil {
 			return err
+		}
+		if ann != 0 {
+			a, err := tx.Announcement(ann)
+			if err != nil || a == nil {
+				return fmt.Errorf("announcement %d: %v", ann, err)
+			}
+			if _, err := tx.Subscribe(a.Keyword, p, h.clock.Now()); err != nil {
+				return err
+			}
 		}
 		m := &bot.OutMessage{To: p, Body: body, Kind: bot.KindReply, Priority: prio, AnnouncementID: ann,
 			Simulated: conv.Simulated, NextAt: h.clock.Now(), CreatedAt: h.clock.Now()}
@@ -375,6 +385,48 @@ func TestDispatchAnnouncementReportsOnceInClientLanguage(t *testing.T) {
 	}
 	if n := len(h.tw.Sent()); n != 3 {
 		t.Errorf("%d messages accepted, want 2 subscribers and 1 report", n)
+	}
+}
+
+// Subscribers who leave the list or text STOP after CONFIRM are not sent
+// the announcement, and the client's report does not call them failures.
+func TestDispatchReportSeparatesLeaversFromFailures(t *testing.T) {
+	h := newDispHarness(t)
+	client := phone(500)
+	h.putConv(&bot.Conversation{Phone: client, Locale: bot.English, FirstSeen: dispT0})
+	a := &bot.Announcement{Client: client, Keyword: "YOGA", Text: "Class at 6", Total: 4, CreatedAt: dispT0,
+		Counts: map[bot.MessageStatus]int{bot.StatusQueued: 4}}
+	if err := h.db.Update(func(tx bot.Tx) error { return tx.PutAnnouncement(a) }); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		h.send(phone(i), "Sunrise Yoga: Class at 6", bot.PriorityBulk, a.ID)
+	}
+	err := h.db.Update(func(tx bot.Tx) error {
+		if _, err := tx.Unsubscribe("YOGA", phone(1)); err != nil { // LEAVE
+			return err
+		}
+		return tx.PutConversation(&bot.Conversation{Phone: phone(2), OptedOut: true, FirstSeen: dispT0}) // STOP
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.drain(h.dispatcher(0))
+	var to, reports []string
+	for _, r := range h.tw.Sent() {
+		if r.Form.Get("To") == string(client) {
+			reports = append(reports, r.Form.Get("Body"))
+		} else {
+			to = append(to, r.Form.Get("To"))
+		}
+	}
+	slices.Sort(to) // workers send in parallel
+	if want := []string{string(phone(0)), string(phone(3))}; !slices.Equal(to, want) {
+		t.Errorf("announcement went to %v, want %v", to, want)
+	}
+	want := "Your announcement was sent to 2 of 4 subscribers. Failed: 0. Not sent to 2 who left or opted out before it reached them."
+	if len(reports) != 1 || reports[0] != want {
+		t.Fatalf("reports %q, want once %q", reports, want)
 	}
 }
 

@@ -38,7 +38,10 @@ func ReportTo(t Translator) Reporter {
 		body := t.T(reportLang(conv, client), "AnnouncementReport", map[string]any{
 			"Sent":   c[StatusSent] + c[StatusDelivered],
 			"Total":  a.Total,
-			"Failed": c[StatusFailed] + c[StatusUndelivered] + c[StatusUnknown] + c[StatusSkipped],
+			"Failed": c[StatusFailed] + c[StatusUndelivered] + c[StatusUnknown],
+			// Skipped: the phone opted out or left the list after CONFIRM,
+			// which is the subscriber's choice, not a failure.
+			"Skipped": c[StatusSkipped],
 		})
 		return Enqueue(tx, now, conv, body, KindReport, PriorityHigh, 0)
 	}

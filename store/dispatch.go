@@ -91,7 +91,8 @@ func (t *Tx) claim(now time.Time, n int, report bot.Reporter) ([]bot.OutMessage,
 }
 
 // claimOne marks one queued message sending and returns it, or settles it
-// as skipped when its phone opted out (nil then).
+// as skipped when its phone opted out or left the announcement's list (nil
+// then).
 func (t *Tx) claimOne(id uint64, now time.Time, optedOut map[bot.Phone]bool, inflight *bolt.Bucket, s *settler) (*bot.OutMessage, error) {
 	m, err := t.OutMessage(id)
 	if err != nil {
@@ -110,8 +111,16 @@ func (t *Tx) claimOne(id uint64, now time.Time, optedOut map[bot.Phone]bool, inf
 		optedOut[m.To] = out
 	}
 	m.UpdatedAt = now
+	why := ""
 	if out {
-		m.Status, m.Error = bot.StatusSkipped, "recipient opted out"
+		why = "recipient opted out"
+	} else if left, err := t.leftList(m, s); err != nil {
+		return nil, err
+	} else if left {
+		why = "recipient left the list"
+	}
+	if why != "" {
+		m.Status, m.Error = bot.StatusSkipped, why
 		if err := t.putJSON(bOutbox, itob(id), m); err != nil {
 			return nil, err
 		}
@@ -122,6 +131,19 @@ func (t *Tx) claimOne(id uint64, now time.Time, optedOut map[bot.Phone]bool, inf
 		return nil, err
 	}
 	return m, inflight.Put(itob(id), nil)
+}
+
+// leftList reports whether m is an announcement whose recipient left the
+// client's list after CONFIRM queued it: LEAVE promises no more messages.
+func (t *Tx) leftList(m *bot.OutMessage, s *settler) (bool, error) {
+	if m.AnnouncementID == 0 {
+		return false, nil
+	}
+	a, err := s.announcement(m.AnnouncementID)
+	if err != nil || a == nil {
+		return false, err
+	}
+	return t.b(bSubs).Get(pair(a.Keyword, string(m.To))) == nil, nil
 }
 
 // Record implements bot.Queue.

@@ -27,11 +27,22 @@ func openDispatchDB(t *testing.T) (*DB, string) {
 	return db, path
 }
 
-// put queues a message to p due at due and returns its id.
+// put queues a message to p due at due and returns its id. With an
+// announcement, p is on its list, as the fan-out finds it.
 func dspPut(t *testing.T, db *DB, p bot.Phone, prio bot.Priority, due time.Time, ann uint64) uint64 {
 	t.Helper()
 	m := &bot.OutMessage{To: p, Body: "hi", Kind: bot.KindReply, Priority: prio, NextAt: due, AnnouncementID: ann, CreatedAt: dspT0}
-	if err := db.Write(func(tx *Tx) error { return tx.Enqueue(m) }); err != nil {
+	err := db.Write(func(tx *Tx) error {
+		if a, err := tx.Announcement(ann); err != nil {
+			return err
+		} else if a != nil {
+			if _, err := tx.Subscribe(a.Keyword, p, dspT0); err != nil {
+				return err
+			}
+		}
+		return tx.Enqueue(m)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return m.ID
@@ -324,5 +335,36 @@ func TestApplyStatusTransitions(t *testing.T) {
 	var conv *bot.Conversation
 	if err := db.Read(func(tx *Tx) (err error) { conv, err = tx.Conversation(dspB); return err }); err != nil || !conv.OptedOut {
 		t.Errorf("21610 in a callback did not opt the phone out: %+v %v", conv, err)
+	}
+}
+
+// A phone that left the list after CONFIRM queued the announcement is not
+// sent it (LEAVE promised no more messages): the row settles as skipped.
+// Other messages to phones on no list are sent as ever.
+func TestClaimSkipsAnnouncementAfterLeave(t *testing.T) {
+	db, _ := openDispatchDB(t)
+	a := &bot.Announcement{Client: dspClient, Keyword: "YOGA", Text: "Class at 6", Total: 2,
+		Counts: map[bot.MessageStatus]int{bot.StatusQueued: 2}, CreatedAt: dspT0}
+	if err := db.Write(func(tx *Tx) error { return tx.PutAnnouncement(a) }); err != nil {
+		t.Fatal(err)
+	}
+	stay, left := dspPut(t, db, dspA, bot.PriorityBulk, dspT0, a.ID), dspPut(t, db, dspB, bot.PriorityBulk, dspT0, a.ID)
+	reply := dspPut(t, db, dspB, bot.PriorityHigh, dspT0, 0)
+	if err := db.Write(func(tx *Tx) error { _, err := tx.Unsubscribe("YOGA", dspB); return err }); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := dspClaim(t, db, dspT0, 10, nil)
+	if !slices.Contains(ids, stay) || !slices.Contains(ids, reply) || slices.Contains(ids, left) {
+		t.Fatalf("claimed %v; want %d and %d, not %d", ids, stay, reply, left)
+	}
+	if m := dspMsg(t, db, left); m.Status != bot.StatusSkipped || m.Error != "recipient left the list" {
+		t.Fatalf("left phone's row: %+v", m)
+	}
+	var got *bot.Announcement
+	if err := db.Read(func(tx *Tx) (err error) { got, err = tx.Announcement(a.ID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got.Counts[bot.StatusSkipped] != 1 || got.Settled != 1 {
+		t.Fatalf("announcement counts %v settled %d", got.Counts, got.Settled)
 	}
 }

@@ -21,6 +21,19 @@ func (t *Tx) settler(now time.Time, report bot.Reporter) *settler {
 	return &settler{t: t, now: now, report: report, anns: map[uint64]*bot.Announcement{}}
 }
 
+// announcement loads announcement id once per transaction (nil if gone).
+func (s *settler) announcement(id uint64) (*bot.Announcement, error) {
+	if a, ok := s.anns[id]; ok {
+		return a, nil
+	}
+	a, err := s.t.Announcement(id)
+	if err != nil {
+		return nil, fmt.Errorf("load announcement %d: %w", id, err)
+	}
+	s.anns[id] = a
+	return a, nil
+}
+
 // settle counts m's new status against its announcement; from is the status
 // it had before. Counts[queued], if the fan-out set it, goes down as
 // messages settle.
@@ -28,16 +41,9 @@ func (s *settler) settle(m *bot.OutMessage, from bot.MessageStatus) error {
 	if m.AnnouncementID == 0 || !m.Status.Settled() || m.Status == from {
 		return nil
 	}
-	a, ok := s.anns[m.AnnouncementID]
-	if !ok {
-		var err error
-		if a, err = s.t.Announcement(m.AnnouncementID); err != nil {
-			return fmt.Errorf("load announcement %d: %w", m.AnnouncementID, err)
-		}
-		s.anns[m.AnnouncementID] = a
-	}
-	if a == nil {
-		return nil
+	a, err := s.announcement(m.AnnouncementID)
+	if err != nil || a == nil {
+		return err
 	}
 	if a.Counts == nil {
 		a.Counts = map[bot.MessageStatus]int{}
