@@ -4,11 +4,15 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf16"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-// Normalize prepares a message for matching: surrounding spaces, emoji and
-// trailing punctuation removed, inner runs of space folded to one, upper case.
+// Normalize prepares a message for matching: composed (NFC, so an Ñ typed
+// as N and a combining tilde is Ñ), surrounding spaces, emoji and trailing
+// punctuation removed, inner runs of space folded to one, upper case.
 func Normalize(s string) string {
+	s = norm.NFC.String(s)
 	s = strings.TrimRightFunc(s, func(r rune) bool {
 		return unicode.IsPunct(r) || decoration(r)
 	})

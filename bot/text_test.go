@@ -15,6 +15,8 @@ func TestNormalize(t *testing.T) {
 		"🧘 yoga 🙏":         "YOGA",
 		"👍🏽":               "",
 		"español":          "ESPAÑOL",
+		"ESPAN\u0303OL":    "ESPAÑOL", // N + combining tilde, as some keyboards send it
+		"cafe\u0301":       "CAFÉ",
 		"Stop by our shop": "STOP BY OUR SHOP",
 		"":                 "",
 	}
