@@ -3,6 +3,8 @@ package flows
 import (
 	"fmt"
 	"time"
+
+	"nudges/bot"
 )
 
 // compliance handles the words of SPEC §4.1 in any state: opt-out, opt back
@@ -56,7 +58,7 @@ func (b *Brain) optOut(tc *turnCtx) error {
 	}
 	conv.OptedOut = true
 	conv.OptedOutAt = tc.Now
-	if tc.client != nil {
+	if tc.client != nil && billed(tc.client) {
 		// A client stops getting texts, not its plan: say so, with the link
 		// that cancels billing, since PLAN gets no answer from now on.
 		c, err := tc.Tx.Client(conv.Phone) // fresh: leaving lists may have changed it
@@ -117,6 +119,11 @@ func (b *Brain) help(tc *turnCtx) error {
 	switch {
 	case tc.Conv.OptedOut:
 		id = "HelpOptedOut"
+	case tc.Conv.Flow == signupFlow.name && tc.Now.Sub(tc.Conv.StepAt) <= StepIdle:
+		id = "HelpSignup" // mid-signup: the step stays, HELP says how to go on
+		tc.Conv.StepAt = tc.Now
+	case tc.client != nil && !billed(tc.client):
+		return b.helpUnpaid(tc)
 	case tc.client != nil:
 		id = "HelpClient"
 	default:
@@ -129,5 +136,25 @@ func (b *Brain) help(tc *turnCtx) error {
 		}
 	}
 	tc.Say(id, map[string]any{"Support": b.Support})
+	return nil
+}
+
+// billed reports whether c has a subscription running (paid or past due),
+// whatever an operator's suspension says.
+func billed(c *bot.Client) bool {
+	st := standing(c)
+	return st == bot.ClientActive || st == bot.ClientPastDue
+}
+
+// helpUnpaid is HELP for a client that has not paid (or whose subscription
+// ended): the payment link, since announcements wait for it.
+func (b *Brain) helpUnpaid(tc *turnCtx) error {
+	c := tc.client
+	if c.PayToken == "" {
+		if err := ensurePayToken(tc.Tx, c); err != nil {
+			return fmt.Errorf("help: %w", err)
+		}
+	}
+	tc.Say("HelpClientUnpaid", map[string]any{"Keyword": c.Keyword, "Link": b.payLink(c), "Support": b.Support})
 	return nil
 }

@@ -222,6 +222,9 @@ func directiveClient(h *harness, args string) error {
 		Phone: bot.MustPhone(f[0]), Keyword: f[1], Name: strings.Join(name, " "), Status: status,
 		PeriodStart: now, PeriodEnd: now.AddDate(0, 1, 0), CreatedAt: now, LiveAt: now,
 	}
+	if status == bot.ClientSuspended {
+		c.ResumeStatus = bot.ClientActive // an operator suspended a paying client
+	}
 	return h.db.Update(func(tx bot.Tx) error {
 		if p, err := tx.Plans(); err == nil && len(p) > 0 {
 			c.PlanID = p[0].ID
