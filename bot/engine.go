@@ -274,6 +274,9 @@ func Enqueue(tx Tx, now time.Time, conv *Conversation, body, kind string, prio P
 	if kind == KindAnnouncement {
 		return nil
 	}
+	if kind == KindOTP {
+		body = RedactCodes(body)
+	}
 	if err := tx.AppendLog(LogEntry{Phone: conv.Phone, At: now, Dir: DirOut, Body: body}); err != nil {
 		return fmt.Errorf("log outbound: %w", err)
 	}

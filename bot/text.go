@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -84,3 +85,11 @@ func parts(units, single, multi int) int {
 	}
 	return (units + multi - 1) / multi
 }
+
+// codeRE is a one-time code in a message body: six digits on their own.
+var codeRE = regexp.MustCompile(`\b[0-9]{6}\b`)
+
+// RedactCodes hides the one-time codes in body. A login code is kept in
+// clear only while its SMS waits to be sent: the conversation log, the
+// outbox row once settled, and so backups hold it redacted (SPEC §7).
+func RedactCodes(body string) string { return codeRE.ReplaceAllString(body, "••••••") }

@@ -81,3 +81,17 @@ func TestParsePhone(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactCodes(t *testing.T) {
+	cases := map[string]string{
+		"Your Nudges console code is 907066. It expires in 10 minutes.": "Your Nudges console code is ••••••. It expires in 10 minutes.",
+		"Tu código de la consola de Nudges es 012345.":                  "Tu código de la consola de Nudges es ••••••.",
+		"Call +15550001111 at 10:30":                                    "Call +15550001111 at 10:30",
+		"no code here":                                                  "no code here",
+	}
+	for in, want := range cases {
+		if got := RedactCodes(in); got != want {
+			t.Errorf("RedactCodes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -121,13 +121,13 @@ func (t *Tx) claimOne(id uint64, now time.Time, optedOut map[bot.Phone]bool, inf
 	}
 	if why != "" {
 		m.Status, m.Error = bot.StatusSkipped, why
-		if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+		if err := t.putOut(m); err != nil {
 			return nil, err
 		}
 		return nil, s.settle(m, bot.StatusQueued)
 	}
 	m.Status = bot.StatusSending
-	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+	if err := t.putOut(m); err != nil {
 		return nil, err
 	}
 	return m, inflight.Put(itob(id), nil)
@@ -196,7 +196,7 @@ func (t *Tx) recordOne(now time.Time, o bot.Outcome, inflight *bolt.Bucket, s *s
 	}
 	m.Status, m.Tries, m.UpdatedAt = o.Status, o.Tries, now
 	m.ErrorCode, m.Error = o.Code, o.Error
-	if err := t.putJSON(bOutbox, itob(m.ID), m); err != nil {
+	if err := t.putOut(m); err != nil {
 		return err
 	}
 	if o.Code == bot.CodeOptedOut {
@@ -279,7 +279,7 @@ func (t *Tx) markUnknown(id uint64, now time.Time, s *settler) (bool, error) {
 	}
 	m.Status, m.UpdatedAt = bot.StatusUnknown, now
 	m.Error = "in flight when the service stopped; not resent"
-	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
+	if err := t.putOut(m); err != nil {
 		return false, err
 	}
 	return true, s.settle(m, bot.StatusSending)
@@ -345,7 +345,7 @@ func (t *Tx) applyStatus(m *bot.OutMessage, status bot.MessageStatus, code int, 
 	if code != 0 {
 		m.ErrorCode = code
 	}
-	if err := t.putJSON(bOutbox, itob(m.ID), m); err != nil {
+	if err := t.putOut(m); err != nil {
 		return false, err
 	}
 	if code == bot.CodeOptedOut {

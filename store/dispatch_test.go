@@ -3,6 +3,7 @@ package store
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -366,5 +367,49 @@ func TestClaimSkipsAnnouncementAfterLeave(t *testing.T) {
 	}
 	if got.Counts[bot.StatusSkipped] != 1 || got.Settled != 1 {
 		t.Fatalf("announcement counts %v settled %d", got.Counts, got.Settled)
+	}
+}
+
+// A login code is on disk in clear only while its SMS may still be sent:
+// the conversation log has it redacted from the start, the outbox row once
+// it settles (sent, failed, unknown after a crash).
+func TestLoginCodeKeptInClearOnlyUntilSent(t *testing.T) {
+	db, _ := openDispatchDB(t)
+	body := "Your Nudges console code is 907066. It expires in 10 minutes."
+	for _, p := range []bot.Phone{dspA, dspB} {
+		err := db.Update(func(tx bot.Tx) error {
+			conv, err := tx.Conversation(p)
+			if err != nil {
+				return err
+			}
+			return bot.Enqueue(tx, dspT0, conv, body, bot.KindOTP, bot.PriorityHigh, 0)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log []bot.LogEntry
+	if err := db.Read(func(tx *Tx) (err error) { log, err = tx.LogOf(dspA, 5); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 1 || strings.Contains(log[0].Body, "907066") || !strings.Contains(log[0].Body, "••••••") {
+		t.Fatalf("conversation log: %+v", log)
+	}
+	ids, _ := dspClaim(t, db, dspT0, 10, nil)
+	if len(ids) != 2 {
+		t.Fatalf("claimed %v", ids)
+	}
+	if m := dspMsg(t, db, ids[0]); m.Body != body {
+		t.Fatalf("the code left the row before it was sent: %q", m.Body)
+	}
+	dspRecord(t, db, nil, bot.Outcome{ID: ids[0], Status: bot.StatusSent, SID: "SMotp", Tries: 1})
+	if m := dspMsg(t, db, ids[0]); m.Body != "Your Nudges console code is ••••••. It expires in 10 minutes." {
+		t.Fatalf("sent row: %q", m.Body)
+	}
+	if n, err := db.Recover(dspT0, nil); err != nil || n != 1 { // the other was in flight at a crash
+		t.Fatalf("recover: %d %v", n, err)
+	}
+	if m := dspMsg(t, db, ids[1]); m.Status != bot.StatusUnknown || strings.Contains(m.Body, "907066") {
+		t.Fatalf("row in flight at a crash: %+v", m)
 	}
 }

@@ -76,3 +76,12 @@ func (t *Tx) OutboxSince(p bot.Phone, after uint64, limit int) ([]bot.OutMessage
 	}
 	return out, nil
 }
+
+// putOut saves outbox row m. A login code's row keeps the code only while it
+// may still be sent: once settled, its body is redacted.
+func (t *Tx) putOut(m *bot.OutMessage) error {
+	if m.Kind == bot.KindOTP && m.Status.Settled() {
+		m.Body = bot.RedactCodes(m.Body)
+	}
+	return t.putJSON(bOutbox, itob(m.ID), m)
+}
