@@ -262,7 +262,7 @@ func serviceNumber(cfg config) string {
 func newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = admin.ClientIP()
 	return e
 }
 

@@ -100,12 +100,20 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	return c, nil
 }
 
-// Register mounts the console under /admin. It sets e.IPExtractor to the
-// direct peer address when main has not chosen one, so that X-Forwarded-For
-// is never trusted by default.
+// ClientIP finds the address the per-IP login limits count: the direct
+// peer, or, when that peer is this machine (a reverse proxy such as Caddy or
+// nginx in front of the binary, which TLS needs), the nearest address it
+// put in X-Forwarded-For. The header from any other peer is ignored: it
+// could be forged to dodge the limits.
+func ClientIP() echo.IPExtractor {
+	return echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+}
+
+// Register mounts the console under /admin. It sets e.IPExtractor to
+// ClientIP when main has not chosen one.
 func (c *Console) Register(e *echo.Echo) {
 	if e.IPExtractor == nil {
-		e.IPExtractor = echo.ExtractIPDirect()
+		e.IPExtractor = ClientIP()
 	}
 	g := e.Group("/admin",
 		middleware.Recover(),

@@ -176,7 +176,7 @@ func (c *Console) textCode(tx *store.Tx, p bot.Phone, code string, now time.Time
 func (c *Console) verify(ec echo.Context) error {
 	p, err := bot.ParsePhone(ec.FormValue("phone"))
 	if err != nil {
-		return c.renderView(ec, http.StatusOK, "login.html", view{Title: "Sign in", Error: bot.ErrorMessage(err)})
+		return c.renderView(ec, http.StatusOK, "login.html", view{Title: "Sign in", Error: bot.ErrorMessage(err), D: loginView{Phone: ec.FormValue("phone")}})
 	}
 	code := strings.TrimSpace(ec.FormValue("code"))
 	now := c.cfg.Clock.Now()

@@ -237,6 +237,67 @@ func TestPerIPLimits(t *testing.T) {
 	}
 }
 
+// Behind a reverse proxy on the same machine (the harness's loopback
+// server), the per-IP limits count each visitor's forwarded address, so one
+// visitor cannot lock every admin out.
+func TestPerIPLimitsCountVisitorsBehindALocalProxy(t *testing.T) {
+	h := newHarness(t)
+	h.xff = "203.0.113.9"
+	for i := 0; i < ipCodesPerHour; i++ {
+		if st, _ := h.requestCode(bot.Phone(fmt.Sprintf("+1555100%04d", i))); st != http.StatusOK {
+			t.Fatalf("request %d: %d", i, st)
+		}
+	}
+	if st, _ := h.requestCode(adminPhone); st != http.StatusTooManyRequests {
+		t.Fatalf("the same visitor over the limit: %d", st)
+	}
+	h.xff = "198.51.100.20, 203.0.113.10" // another visitor, through two proxies
+	if st, _ := h.requestCode(adminPhone); st != http.StatusOK {
+		t.Fatalf("another visitor was locked out: %d", st)
+	}
+	if len(h.otpMessages(adminPhone)) != 1 {
+		t.Fatal("no code texted to the admin")
+	}
+}
+
+// X-Forwarded-For is believed only from a proxy on this machine: from any
+// other peer it could be forged to dodge the limits.
+func TestClientIP(t *testing.T) {
+	cases := []struct{ peer, xff, want string }{
+		{"127.0.0.1:4000", "", "127.0.0.1"},
+		{"127.0.0.1:4000", "203.0.113.9", "203.0.113.9"},
+		{"[::1]:4000", "203.0.113.9, 198.51.100.7", "198.51.100.7"},
+		{"198.51.100.7:4000", "203.0.113.9", "198.51.100.7"},
+		{"10.0.0.5:4000", "203.0.113.9", "10.0.0.5"},
+		{"127.0.0.1:4000", "not an address", "127.0.0.1"},
+	}
+	ip := ClientIP()
+	for _, c := range cases {
+		req := httptest.NewRequest(http.MethodGet, "/admin/login", nil)
+		req.RemoteAddr = c.peer
+		if c.xff != "" {
+			req.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := ip(req); got != c.want {
+			t.Errorf("peer %s, X-Forwarded-For %q: %s, want %s", c.peer, c.xff, got, c.want)
+		}
+	}
+}
+
+// A code checked for something that is not a phone number is refused
+// clearly on the sign-in page, never a 500.
+func TestVerifyWithABadPhoneIsRefusedClearly(t *testing.T) {
+	h := newHarness(t)
+	h.get("/admin/login")
+	for _, p := range []string{"abc", "", "+1"} {
+		st, _, body := h.post("/admin/verify", url.Values{"phone": {p}, "code": {"123456"}})
+		if st != http.StatusOK {
+			t.Fatalf("phone %q: status %d\n%s", p, st, body)
+		}
+		mustContain(t, body, "phone number", `name="phone"`)
+	}
+}
+
 func TestLoginBurstLimiter(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.LoginBurst, c.LoginRate = 2, 0.0001 })
 	h.requestCode(adminPhone)

@@ -89,6 +89,7 @@ type harness struct {
 	codeN  atomic.Int32
 	csrf   string
 	logs   *strings.Builder
+	xff    string // X-Forwarded-For on every request, as a local proxy adds it
 }
 
 type harnessOpt func(*Config)
@@ -153,6 +154,9 @@ var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
 // the page's CSRF token for the next post.
 func (h *harness) do(req *http.Request) (int, string, string) {
 	h.t.Helper()
+	if h.xff != "" {
+		req.Header.Set("X-Forwarded-For", h.xff)
+	}
 	resp, err := h.client.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
