@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -68,7 +69,8 @@ func (c *Console) clientsPage(ec echo.Context) error {
 	if err != nil {
 		return c.internal(ec, "clients", err)
 	}
-	v := view{Title: "Clients", D: clientsView{Rows: rows}, Notice: ec.QueryParam("notice")}
+	notice, failure := c.takeFlash(ec)
+	v := view{Title: "Clients", D: clientsView{Rows: rows}, Notice: notice, Error: failure}
 	return c.renderView(ec, http.StatusOK, "clients.html", v)
 }
 
@@ -131,7 +133,7 @@ func (c *Console) changeClient(ec echo.Context, change func(*store.Tx, *bot.Clie
 	if !found {
 		return c.fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
 	}
-	return ec.Redirect(http.StatusSeeOther, "/admin/clients?notice="+url.QueryEscape(notice))
+	return c.redirectFlash(ec, "/admin/clients", notice, false)
 }
 
 type subscribersView struct {
@@ -140,8 +142,15 @@ type subscribersView struct {
 }
 
 func (c *Console) subscribersPage(ec echo.Context) error {
-	q := ec.QueryParam("q")
+	q := strings.TrimSpace(ec.QueryParam("q"))
 	prefix := digitsOf(q)
+	if p, err := bot.ParsePhone(q); err == nil {
+		prefix = digitsOf(string(p)) // a whole number, written any way login takes it
+	}
+	if q != "" && prefix == "" {
+		return c.renderView(ec, http.StatusOK, "subscribers.html", view{Title: "Subscribers",
+			Error: "Search by phone number: its first digits, like +1555 or 555 222 0001.", D: subscribersView{Q: q}})
+	}
 	var rows []store.PhoneRow
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error

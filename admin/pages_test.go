@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,11 +69,18 @@ func TestPlansCreateEditArchive(t *testing.T) {
 	}
 	st, loc, _ := h.post("/admin/plans", url.Values{"name": {"Pro"}, "description": {"For studios"}, "price": {"29.5"},
 		"currency": {"USD"}, "interval": {"month"}, "quota": {"200"}, "active": {"1"}})
-	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/plans?notice=") {
+	if st != http.StatusSeeOther || loc != "/admin/plans" {
 		t.Fatalf("create: %d %q", st, loc)
 	}
 	_, _, body := h.get(loc)
 	mustContain(t, body, "Plan Pro saved. Synced to Stripe.", "29.50 USD", "price_1_1")
+	// The notice shows once, and only after the action: a link cannot make one.
+	if _, _, again := h.get(loc); strings.Contains(again, "Plan Pro saved") {
+		t.Fatal("the notice showed twice")
+	}
+	if _, _, forged := h.get("/admin/plans?notice=Reply+with+your+code&error=Reply+with+your+code"); strings.Contains(forged, "Reply with your code") {
+		t.Fatal("a query parameter put words in the console")
+	}
 	var p *bot.Plan
 	h.write(func(tx *store.Tx) error { var err error; p, err = tx.Plan(1); return err })
 	if p == nil || p.PriceMinor != 2950 || p.Currency != "usd" || p.Quota != 200 || !p.Active || p.StripeProductID != "prod_1" {
@@ -105,7 +113,7 @@ func TestPlanValidationErrors(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid plan: %d", st)
 	}
-	mustContain(t, body, "A name of 2 to 40 characters", "a price like 9.00", "3-letter ISO currency", "Pick week, month or year", "whole number from 1")
+	mustContain(t, body, "A name of 2 to 40 characters", "A price like 9.00", "3-letter ISO currency", "Pick week, month or year", "whole number from 1")
 	h.post("/admin/plans", url.Values{"name": {"Starter"}, "price": {"9"}, "currency": {"usd"}, "interval": {"month"}, "quota": {"30"}})
 	st, _, body = h.post("/admin/plans", url.Values{"name": {"starter"}, "price": {"9"}, "currency": {"usd"}, "interval": {"month"}, "quota": {"30"}})
 	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "another plan is called") {
@@ -186,6 +194,17 @@ func TestSubscribersSearchAndConversation(t *testing.T) {
 	mustContain(t, body, "+15551110001", "YOGA", "es")
 	_, _, body = h.get("/admin/subscribers?q=1444")
 	mustContain(t, body, "No phone matches")
+	// A whole number is found however it is written, as login takes it.
+	for _, q := range []string{"5551110001", "(555) 111-0001", "+15551110001"} {
+		_, _, body = h.get("/admin/subscribers?q=" + url.QueryEscape(q))
+		mustContain(t, body, "+15551110001")
+	}
+	// Words are not a phone number: refused clearly, not every phone listed.
+	_, _, body = h.get("/admin/subscribers?q=zzz")
+	mustContain(t, body, "Search by phone number")
+	if strings.Contains(body, "+15551110001") {
+		t.Fatal("a search with no digits listed phones")
+	}
 	st, _, body := h.get("/admin/subscribers/+15551110001")
 	if st != http.StatusOK {
 		t.Fatalf("subscriber page: %d", st)
@@ -231,6 +250,18 @@ func TestSimulatorJoinsAListAndCapturesOutbound(t *testing.T) {
 	})
 	if len(subs) != 1 || !conv.Simulated {
 		t.Fatalf("simulated join not stored: %+v %+v", subs, conv)
+	}
+	// A client signed up through the simulator is marked as such.
+	h.write(func(tx *store.Tx) error {
+		if err := tx.PutConversation(&bot.Conversation{Phone: "+15551234999", Simulated: true}); err != nil {
+			return err
+		}
+		return tx.PutClient(&bot.Client{Phone: "+15551234999", Name: "Sim Bakery", Keyword: "SIMBAKE", Status: bot.ClientActive})
+	})
+	_, _, body = h.get("/admin/clients")
+	if !regexp.MustCompile(`Sim Bakery <small class="tag">simulated</small>`).MatchString(body) ||
+		regexp.MustCompile(`Sunrise Yoga <small class="tag">simulated`).MatchString(body) {
+		t.Fatalf("clients page does not tell the simulated client apart:\n%s", body)
 	}
 	if st, _, body := h.post("/admin/simulator", url.Values{"phone": {"me"}, "text": {"hi"}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "not a phone number") {
 		t.Fatalf("bad phone: %d", st)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +43,8 @@ func (c *Console) plansPage(ec echo.Context) error {
 	if err != nil {
 		return c.internal(ec, "plans", err)
 	}
-	return c.renderView(ec, http.StatusOK, "plans.html", view{Title: "Plans", Notice: ec.QueryParam("notice"), Error: ec.QueryParam("error"), D: plansView{Plans: ps}})
+	notice, failure := c.takeFlash(ec)
+	return c.renderView(ec, http.StatusOK, "plans.html", view{Title: "Plans", Notice: notice, Error: failure, D: plansView{Plans: ps}})
 }
 
 func (c *Console) planNew(ec echo.Context) error {
@@ -166,14 +166,14 @@ func (c *Console) planError(ec echo.Context, what string, err error) error {
 // syncs it again.
 func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) error {
 	if c.cfg.Plans == nil {
-		return ec.Redirect(http.StatusSeeOther, "/admin/plans?notice="+url.QueryEscape(notice))
+		return c.redirectFlash(ec, "/admin/plans", notice, false)
 	}
 	ctx, cancel := context.WithTimeout(ec.Request().Context(), 20*time.Second)
 	defer cancel()
 	if err := c.cfg.Plans.SyncPlan(ctx, p); err != nil {
 		c.log.Error("console: sync plan to Stripe", "plan", p.ID, "err", err)
 		msg := notice + " Syncing it to Stripe failed (" + bot.ErrorMessage(err) + "); save it again to retry."
-		return ec.Redirect(http.StatusSeeOther, "/admin/plans?error="+url.QueryEscape(msg))
+		return c.redirectFlash(ec, "/admin/plans", msg, true)
 	}
 	err := c.db.Write(func(tx *store.Tx) error {
 		cur, err := tx.Plan(p.ID)
@@ -189,7 +189,7 @@ func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) err
 	if err != nil {
 		return c.internal(ec, "save Stripe ids", err)
 	}
-	return ec.Redirect(http.StatusSeeOther, "/admin/plans?notice="+url.QueryEscape(notice+" Synced to Stripe."))
+	return c.redirectFlash(ec, "/admin/plans", notice+" Synced to Stripe.", false)
 }
 
 // planArchive takes a plan off sale (or back on with restore=1). Clients
@@ -258,7 +258,7 @@ func (f *planForm) apply(p *bot.Plan) bool {
 // parsePrice reads "9", "9.5" or "9.00" (digits and one point, nothing
 // else) into minor units of currency.
 func parsePrice(s, currency string) (int64, error) {
-	bad := fmt.Errorf("a price like 9.00 is needed (more than 0, at most 100000)")
+	bad := fmt.Errorf("A price like 9.00 is needed (more than 0, at most 100000)")
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	decimals := 2
 	if flows.ZeroDecimal(currency) {

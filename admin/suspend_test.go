@@ -80,14 +80,15 @@ func (h *harness) yoga() *bot.Client {
 func suspendThenResume(h *harness, between func()) string {
 	h.t.Helper()
 	h.get("/admin/clients")
-	if _, loc, _ := h.post("/admin/clients/suspend", url.Values{"phone": {string(yogaPhone)}}); !strings.Contains(loc, "suspended") {
-		h.t.Fatalf("suspend: %q", loc)
+	_, loc, _ := h.post("/admin/clients/suspend", url.Values{"phone": {string(yogaPhone)}})
+	if _, _, body := h.get(loc); !strings.Contains(body, "suspended") {
+		h.t.Fatalf("suspend: %q\n%s", loc, body)
 	}
 	between()
 	if c := h.yoga(); c.Status != bot.ClientSuspended || c.CanBroadcast() {
 		h.t.Fatalf("a billing event lifted the suspension: %+v", c)
 	}
-	_, loc, _ := h.post("/admin/clients/resume", url.Values{"phone": {string(yogaPhone)}})
+	_, loc, _ = h.post("/admin/clients/resume", url.Values{"phone": {string(yogaPhone)}})
 	_, _, body := h.get(loc)
 	return body
 }
