@@ -174,7 +174,7 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 func (c *Console) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
-		CookieName:     "nudges_csrf",
+		CookieName:     csrfCookie,
 		CookiePath:     "/admin",
 		CookieHTTPOnly: true,
 		CookieSecure:   c.secure,

@@ -22,6 +22,7 @@ import (
 
 const (
 	sessionCookie = "nudges_session"
+	csrfCookie    = "nudges_csrf"
 	sessionTTL    = 12 * time.Hour
 	adminKey      = "admin_phone"
 )
@@ -251,6 +252,9 @@ func checkMessage(err error, left int) string {
 	case errors.Is(err, flows.ErrOTPWrong) && left == 0:
 		return "That code is not right, and it had no tries left. Ask for a new code."
 	case errors.Is(err, flows.ErrOTPWrong):
+		if left == 1 {
+			return "That code is not right. 1 try left."
+		}
 		return fmt.Sprintf("That code is not right. %d tries left.", left)
 	default:
 		return "That code is not right. Ask for a new code."
@@ -280,6 +284,12 @@ func (c *Console) setSessionCookie(ec echo.Context, token string, expires time.T
 	}
 	ec.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/admin", Expires: expires, MaxAge: maxAge,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
+	})
+	// A new CSRF token with each new session (and none after logout): the
+	// next page the console serves makes one.
+	ec.SetCookie(&http.Cookie{
+		Name: csrfCookie, Path: "/admin", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode,
 	})
 }

@@ -145,7 +145,7 @@ func TestSixthCheckIsLocked(t *testing.T) {
 			t.Fatalf("wrong check %d: %d", i, st)
 		}
 		if i == 4 {
-			mustContain(t, body, "1 tries left")
+			mustContain(t, body, "1 try left.")
 		}
 	}
 	st, loc, body := h.post("/admin/verify", url.Values{"phone": {string(adminPhone)}, "code": {code}})
@@ -428,3 +428,33 @@ func (noT) T(_, id string, _ map[string]any) string { return id }
 type noHandler struct{}
 
 func (noHandler) Handle(_ context.Context, _ bot.Inbound) (bot.Reply, error) { return bot.Reply{}, nil }
+
+// Signing in and out each start a fresh CSRF token: one seen before login
+// does not carry into the session.
+func TestCSRFTokenRotatesAtLoginAndLogout(t *testing.T) {
+	h := newHarness(t)
+	u, _ := url.Parse(h.srv.URL + "/admin/")
+	token := func() string {
+		for _, ck := range h.client.Jar.Cookies(u) {
+			if ck.Name == csrfCookie {
+				return ck.Value
+			}
+		}
+		return ""
+	}
+	h.get("/admin/login")
+	before := token()
+	h.login()
+	h.get("/admin/plans")
+	during := token()
+	if before == "" || during == "" || during == before {
+		t.Fatalf("CSRF token before login %q, after %q", before, during)
+	}
+	if st, _, _ := h.post("/admin/logout", nil); st != http.StatusSeeOther {
+		t.Fatalf("logout: %d", st)
+	}
+	h.get("/admin/login")
+	if after := token(); after == "" || after == during {
+		t.Fatalf("CSRF token after logout %q, during the session %q", after, during)
+	}
+}

@@ -171,7 +171,8 @@ func (t *Tx) RecentAnnouncements(limit int) ([]bot.Announcement, error) {
 // ClientRow is one line of the console's client list.
 type ClientRow struct {
 	bot.Client
-	PlanName string
+	PlanName  string
+	Simulated bool // signed up through the console simulator
 }
 
 // ClientRows returns every client with its plan's name, by name.
@@ -186,7 +187,11 @@ func (t *Tx) ClientRows() ([]ClientRow, error) {
 	}
 	var out []ClientRow
 	err = t.EachClient(func(c *bot.Client) error {
-		out = append(out, ClientRow{Client: *c, PlanName: plans[c.PlanID]})
+		conv, err := t.Conversation(c.Phone)
+		if err != nil {
+			return err
+		}
+		out = append(out, ClientRow{Client: *c, PlanName: plans[c.PlanID], Simulated: conv.Simulated})
 		return nil
 	})
 	sort.SliceStable(out, func(i, j int) bool {
