@@ -94,22 +94,29 @@ func clientNames(ls []listed) []string {
 // it names as many items as fit and "and N more" instead, so the reply stays
 // two segments; the numbers of the items shown stay the list numbers.
 func (tc *turnCtx) sayItems(id string, data map[string]any, items []string, sep string) {
+	data, _ = tc.fitItems(id, data, items, sep, func(n int) string {
+		return tc.T.T(tc.Lang(), "MoreLists", map[string]any{"N": n})
+	})
+	tc.Say(id, data)
+}
+
+// fitItems sets data["Lists"] to as many of items as fit message id within
+// bot.MaxReply characters, followed by more(the number left out) if any
+// are, and returns data and how many items it shows (at least one).
+func (tc *turnCtx) fitItems(id string, data map[string]any, items []string, sep string, more func(int) string) (map[string]any, int) {
 	if data == nil {
 		data = map[string]any{}
 	}
-	lang := tc.Lang()
 	for shown := len(items); ; shown-- {
 		text := strings.Join(items[:shown], sep)
 		if shown < len(items) {
-			more := tc.T.T(lang, "MoreLists", map[string]any{"N": len(items) - shown})
-			text = strings.Join(append(slices.Clip(items[:shown]), more), sep)
+			text = strings.Join(append(slices.Clip(items[:shown]), more(len(items)-shown)), sep)
 		}
 		data["Lists"] = text
-		if shown == 0 || utf8.RuneCountInString(tc.T.T(lang, id, data)) <= bot.MaxReply {
-			break
+		if shown <= 1 || utf8.RuneCountInString(tc.T.T(tc.Lang(), id, data)) <= bot.MaxReply {
+			return data, shown
 		}
 	}
-	tc.Say(id, data)
 }
 
 func (b *Brain) list(tc *turnCtx) error {
@@ -121,7 +128,23 @@ func (b *Brain) list(tc *turnCtx) error {
 		tc.Say("ListNone", nil)
 		return nil
 	}
-	tc.sayItems("ListSome", map[string]any{"Count": len(ls)}, numbered(ls), "\n")
+	items, page := numbered(ls), 1
+	if tc.m.Arg != "" {
+		page, _ = strconv.Atoi(tc.m.Arg)
+	}
+	// LIST 2 is the second page: pages follow one another, each starting
+	// after what the one before showed. A page past the end is the last.
+	var data map[string]any
+	for start, p := 0, 1; ; p++ {
+		var shown int
+		data, shown = tc.fitItems("ListSome", map[string]any{"Count": len(ls)}, items[start:], "\n", func(n int) string {
+			return tc.T.T(tc.Lang(), "MoreListsPage", map[string]any{"N": n, "Next": p + 1})
+		})
+		if start += shown; p >= page || start >= len(items) {
+			break
+		}
+	}
+	tc.Say("ListSome", data)
 	return nil
 }
 

@@ -98,7 +98,8 @@ func Parse(body string) Msg {
 		first, rest = "SIGNUP", ""
 	}
 	w, ok := words[first]
-	if !ok || (rest != "" && !w.args) {
+	pageOf := w.cmd == CmdList && isNumber(rest) // LIST 2: the second page
+	if !ok || (rest != "" && !w.args && !pageOf) {
 		return m
 	}
 	m.Cmd, m.Arg, m.Lang, m.Word = w.cmd, rest, w.lang, first
