@@ -510,10 +510,20 @@ func benchDispatch(b *testing.B, sender bot.Sender, n int) {
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
+		// One announcement to n subscribers, as CONFIRM leaves it: each
+		// claim checks the phone is still on the list, each outcome counts.
 		err := db.Write(func(tx *store.Tx) error {
+			a := &bot.Announcement{Client: phone(n + 1), Keyword: "YOGA", Total: n, CreatedAt: time.Now(),
+				Counts: map[bot.MessageStatus]int{bot.StatusQueued: n}}
+			if err := tx.PutAnnouncement(a); err != nil {
+				return err
+			}
 			for j := range n {
+				if _, err := tx.Subscribe("YOGA", phone(j), time.Now()); err != nil {
+					return err
+				}
 				m := &bot.OutMessage{To: phone(j), Body: "Sunrise Yoga: class moved to 6pm today", Kind: bot.KindAnnouncement,
-					Priority: bot.PriorityBulk, NextAt: time.Now(), CreatedAt: time.Now()}
+					Priority: bot.PriorityBulk, NextAt: time.Now(), CreatedAt: time.Now(), AnnouncementID: a.ID}
 				if err := tx.Enqueue(m); err != nil {
 					return err
 				}
