@@ -175,7 +175,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
-		if err := hooks.RegisterDev(a.echo, outboxFeed{db}); err != nil {
+		if err := hooks.RegisterDev(a.echo, store.ChatFeed{DB: db}); err != nil {
 			return nil, err
 		}
 	}
@@ -212,24 +212,6 @@ func (a *app) prune(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// outboxFeed serves `nudges chat` the texts queued for its phone. Console
-// login codes are left out: the feed asks no credentials.
-type outboxFeed struct{ db *store.DB }
-
-func (f outboxFeed) Since(p bot.Phone, after uint64) ([]bot.OutMessage, error) {
-	var out []bot.OutMessage
-	err := f.db.Read(func(tx *store.Tx) error {
-		msgs, err := tx.OutboxSince(p, after, 100)
-		for _, m := range msgs {
-			if m.Kind != bot.KindOTP {
-				out = append(out, m)
-			}
-		}
-		return err
-	})
-	return out, err
 }
 
 // tuneGC collects less often than Go's default: the live heap is small and

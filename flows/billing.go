@@ -122,9 +122,7 @@ func concerns(c *bot.Client, ev bot.BillingEvent) bool {
 	if ev.Type == bot.EventCheckoutCompleted {
 		return true
 	}
-	st := standing(c)
-	running := st == bot.ClientActive || st == bot.ClientPastDue
-	return !running && ev.Status == bot.ClientActive
+	return !billed(c) && ev.Status == bot.ClientActive
 }
 
 // applyTo changes c as ev says and queues the SMS its new standing calls
@@ -248,6 +246,13 @@ func addInterval(t time.Time, p *bot.Plan) time.Time {
 		return t.AddDate(1, 0, 0)
 	}
 	return t.AddDate(0, 1, 0)
+}
+
+// billed reports whether c has a subscription running (paid or past due),
+// whatever an operator's suspension says.
+func billed(c *bot.Client) bool {
+	st := standing(c)
+	return st == bot.ClientActive || st == bot.ClientPastDue
 }
 
 // standing is where c stands with billing: its status, or while the

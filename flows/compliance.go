@@ -3,8 +3,6 @@ package flows
 import (
 	"fmt"
 	"time"
-
-	"nudges/bot"
 )
 
 // compliance handles the words of SPEC §4.1 in any state: opt-out, opt back
@@ -137,13 +135,6 @@ func (b *Brain) help(tc *turnCtx) error {
 	}
 	tc.Say(id, map[string]any{"Support": b.Support})
 	return nil
-}
-
-// billed reports whether c has a subscription running (paid or past due),
-// whatever an operator's suspension says.
-func billed(c *bot.Client) bool {
-	st := standing(c)
-	return st == bot.ClientActive || st == bot.ClientPastDue
 }
 
 // helpUnpaid is HELP for a client that has not paid (or whose subscription

@@ -32,38 +32,58 @@ const (
 
 type word struct {
 	cmd  Cmd
-	lang string // "" when the word is the same in both languages
-	args bool   // takes an argument after the word
+	lang string  // "" when the word is the same in both languages
+	args argKind // what may follow the word
+}
+
+// argKind is what a command word takes after it.
+type argKind int
+
+const (
+	noArg     argKind = iota // the word alone
+	anyArg                   // JOIN YOGA, LEAVE 2
+	numberArg                // LIST 2 (the second page); "List of specials" is no command
+)
+
+// takes reports whether rest, the text after the word, fits w.
+func (w word) takes(rest string) bool {
+	switch {
+	case rest == "":
+		return true
+	case w.args == numberArg:
+		return isNumber(rest)
+	}
+	return w.args == anyArg
 }
 
 // words maps each command word (upper case, as Normalize leaves it) to its
 // meaning. Spanish words switch the phone to Spanish.
 var words = map[string]word{
-	"STOP": {CmdStop, bot.English, false}, "STOPALL": {CmdStop, bot.English, false},
-	"UNSUBSCRIBE": {CmdStop, bot.English, false}, "CANCEL": {CmdStop, bot.English, false},
-	"END": {CmdStop, bot.English, false}, "QUIT": {CmdStop, bot.English, false},
-	"REVOKE": {CmdStop, bot.English, false}, "OPTOUT": {CmdStop, bot.English, false},
-	"PARAR": {CmdStop, bot.Spanish, false}, "BAJA": {CmdStop, bot.Spanish, false},
-	"CANCELAR": {CmdStop, bot.Spanish, false},
-	"START":    {CmdStart, bot.English, false}, "UNSTOP": {CmdStart, bot.English, false},
-	"ALTA": {CmdStart, bot.Spanish, false}, "YES": {CmdYes, bot.English, false},
-	"HELP": {CmdHelp, bot.English, false}, "INFO": {CmdHelp, "", false},
-	"AYUDA": {CmdHelp, bot.Spanish, false},
-	"JOIN":  {CmdJoin, bot.English, true}, "UNIRME": {CmdJoin, bot.Spanish, true},
-	"LIST": {CmdList, bot.English, false}, "LISTA": {CmdList, bot.Spanish, false},
-	"LEAVE": {CmdLeave, bot.English, true}, "SALIR": {CmdLeave, bot.Spanish, true},
-	"ENGLISH": {CmdEnglish, bot.English, false}, "INGLES": {CmdEnglish, bot.English, false},
-	"INGLÉS":  {CmdEnglish, bot.English, false},
-	"ESPAÑOL": {CmdSpanish, bot.Spanish, false}, "ESPANOL": {CmdSpanish, bot.Spanish, false},
-	"SPANISH": {CmdSpanish, bot.Spanish, false},
-	"SIGNUP":  {CmdSignup, bot.English, false}, "REGISTRO": {CmdSignup, bot.Spanish, false},
-	"EXIT": {CmdExit, bot.English, false},
-	"PLAN": {CmdPlan, "", false}, "BILLING": {CmdPlan, bot.English, false},
-	"STATS": {CmdStats, bot.English, false}, "ESTADO": {CmdStats, bot.Spanish, false},
-	"CONFIRM": {CmdConfirm, bot.English, false}, "SEND": {CmdConfirm, bot.English, false},
-	"CONFIRMAR": {CmdConfirm, bot.Spanish, false}, "ENVIAR": {CmdConfirm, bot.Spanish, false},
-	"NO": {CmdDiscard, "", false}, "DISCARD": {CmdDiscard, bot.English, false},
-	"DESCARTAR": {CmdDiscard, bot.Spanish, false},
+	"STOP": {CmdStop, bot.English, noArg}, "STOPALL": {CmdStop, bot.English, noArg},
+	"UNSUBSCRIBE": {CmdStop, bot.English, noArg}, "CANCEL": {CmdStop, bot.English, noArg},
+	"END": {CmdStop, bot.English, noArg}, "QUIT": {CmdStop, bot.English, noArg},
+	"REVOKE": {CmdStop, bot.English, noArg}, "OPTOUT": {CmdStop, bot.English, noArg},
+	"PARAR": {CmdStop, bot.Spanish, noArg}, "BAJA": {CmdStop, bot.Spanish, noArg},
+	"CANCELAR": {CmdStop, bot.Spanish, noArg},
+	"START":    {CmdStart, bot.English, noArg}, "UNSTOP": {CmdStart, bot.English, noArg},
+	"ALTA": {CmdStart, bot.Spanish, noArg}, "YES": {CmdYes, bot.English, noArg},
+	"HELP": {CmdHelp, bot.English, noArg}, "INFO": {CmdHelp, "", noArg},
+	"AYUDA": {CmdHelp, bot.Spanish, noArg},
+	"JOIN":  {CmdJoin, bot.English, anyArg}, "UNIRME": {CmdJoin, bot.Spanish, anyArg},
+	"LIST": {CmdList, bot.English, numberArg}, "LISTA": {CmdList, bot.Spanish, numberArg},
+	"LEAVE": {CmdLeave, bot.English, anyArg}, "SALIR": {CmdLeave, bot.Spanish, anyArg},
+	"ENGLISH": {CmdEnglish, bot.English, noArg}, "INGLES": {CmdEnglish, bot.English, noArg},
+	"INGLÉS":  {CmdEnglish, bot.English, noArg},
+	"ESPAÑOL": {CmdSpanish, bot.Spanish, noArg}, "ESPANOL": {CmdSpanish, bot.Spanish, noArg},
+	"SPANISH": {CmdSpanish, bot.Spanish, noArg},
+	"SIGNUP":  {CmdSignup, bot.English, noArg}, "REGISTRO": {CmdSignup, bot.Spanish, noArg},
+	"EXIT": {CmdExit, bot.English, noArg},
+	"PLAN": {CmdPlan, "", noArg}, "BILLING": {CmdPlan, bot.English, noArg},
+	"STATS": {CmdStats, bot.English, noArg}, "ESTADO": {CmdStats, bot.Spanish, noArg},
+	"CONFIRM": {CmdConfirm, bot.English, noArg}, "SEND": {CmdConfirm, bot.English, noArg},
+	"CONFIRMAR": {CmdConfirm, bot.Spanish, noArg}, "ENVIAR": {CmdConfirm, bot.Spanish, noArg},
+	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
+	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise
@@ -98,8 +118,7 @@ func Parse(body string) Msg {
 		first, rest = "SIGNUP", ""
 	}
 	w, ok := words[first]
-	pageOf := w.cmd == CmdList && isNumber(rest) // LIST 2: the second page
-	if !ok || (rest != "" && !w.args && !pageOf) {
+	if !ok || !w.takes(rest) {
 		return m
 	}
 	m.Cmd, m.Arg, m.Lang, m.Word = w.cmd, rest, w.lang, first

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"nudges/bot"
 )
 
 // typical fills every template variable with a realistic, longish value.
@@ -61,8 +63,8 @@ func TestFilledTemplatesFitTwoSegments(t *testing.T) {
 			if strings.Contains(s, "<no value>") {
 				t.Errorf("%s/%s: a variable is missing from the typical values: %q", lang, id, s)
 			}
-			if n := utf8.RuneCountInString(s); n > 320 {
-				t.Errorf("%s/%s is %d characters filled (limit 320): %q", lang, id, n, s)
+			if n := utf8.RuneCountInString(s); n > bot.MaxReply {
+				t.Errorf("%s/%s is %d characters filled (limit %d): %q", lang, id, n, bot.MaxReply, s)
 			}
 		}
 	}

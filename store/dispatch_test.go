@@ -49,6 +49,18 @@ func dspPut(t *testing.T, db *DB, p bot.Phone, prio bot.Priority, due time.Time,
 	return m.ID
 }
 
+// dspAnnounce stores YOGA's announcement to total subscribers, all queued,
+// as CONFIRM leaves it.
+func dspAnnounce(t *testing.T, db *DB, total int) *bot.Announcement {
+	t.Helper()
+	a := &bot.Announcement{Client: dspClient, Keyword: "YOGA", Text: "Class at 6", Total: total,
+		Counts: map[bot.MessageStatus]int{bot.StatusQueued: total}, CreatedAt: dspT0}
+	if err := db.Write(func(tx *Tx) error { return tx.PutAnnouncement(a) }); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func dspMsg(t *testing.T, db *DB, id uint64) bot.OutMessage {
 	t.Helper()
 	var m *bot.OutMessage
@@ -240,11 +252,7 @@ func (c *dspReporter) report(_ bot.Tx, _ time.Time, a *bot.Announcement) error {
 
 func TestAnnouncementSettlesAndReportsOnce(t *testing.T) {
 	db, _ := openDispatchDB(t)
-	a := &bot.Announcement{Client: dspClient, Keyword: "YOGA", Text: "Class at 6", Total: 4,
-		Counts: map[bot.MessageStatus]int{bot.StatusQueued: 4}, CreatedAt: dspT0}
-	if err := db.Write(func(tx *Tx) error { return tx.PutAnnouncement(a) }); err != nil {
-		t.Fatal(err)
-	}
+	a := dspAnnounce(t, db, 4)
 	dspC, dspD := bot.MustPhone("+15550003333"), bot.MustPhone("+15550004444")
 	if err := db.Write(func(tx *Tx) error { return tx.PutConversation(&bot.Conversation{Phone: dspD, OptedOut: true}) }); err != nil {
 		t.Fatal(err)
@@ -344,11 +352,7 @@ func TestApplyStatusTransitions(t *testing.T) {
 // Other messages to phones on no list are sent as ever.
 func TestClaimSkipsAnnouncementAfterLeave(t *testing.T) {
 	db, _ := openDispatchDB(t)
-	a := &bot.Announcement{Client: dspClient, Keyword: "YOGA", Text: "Class at 6", Total: 2,
-		Counts: map[bot.MessageStatus]int{bot.StatusQueued: 2}, CreatedAt: dspT0}
-	if err := db.Write(func(tx *Tx) error { return tx.PutAnnouncement(a) }); err != nil {
-		t.Fatal(err)
-	}
+	a := dspAnnounce(t, db, 2)
 	stay, left := dspPut(t, db, dspA, bot.PriorityBulk, dspT0, a.ID), dspPut(t, db, dspB, bot.PriorityBulk, dspT0, a.ID)
 	reply := dspPut(t, db, dspB, bot.PriorityHigh, dspT0, 0)
 	if err := db.Write(func(tx *Tx) error { _, err := tx.Unsubscribe("YOGA", dspB); return err }); err != nil {

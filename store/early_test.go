@@ -111,11 +111,7 @@ func TestEarlyStatusOnlyForSentOutcome(t *testing.T) {
 
 func TestEarlyStatusSettlesAnnouncement(t *testing.T) {
 	db, _ := openDispatchDB(t)
-	a := &bot.Announcement{Client: dspClient, Keyword: "YOGA", Text: "Class at 6", Total: 3,
-		Counts: map[bot.MessageStatus]int{bot.StatusQueued: 3}, CreatedAt: dspT0}
-	if err := db.Write(func(tx *Tx) error { return tx.PutAnnouncement(a) }); err != nil {
-		t.Fatal(err)
-	}
+	a := dspAnnounce(t, db, 3)
 	dspC := bot.MustPhone("+15550003333")
 	ids := []uint64{dspPut(t, db, dspA, 1, dspT0, a.ID), dspPut(t, db, dspB, 1, dspT0, a.ID), dspPut(t, db, dspC, 1, dspT0, a.ID)}
 	rep := &dspReporter{}

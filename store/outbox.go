@@ -77,6 +77,26 @@ func (t *Tx) OutboxSince(p bot.Phone, after uint64, limit int) ([]bot.OutMessage
 	return out, nil
 }
 
+// ChatFeed serves `nudges chat` (GET /dev/messages in dev mode) the texts
+// queued for its phone. Console login codes are left out: the feed asks no
+// credentials.
+type ChatFeed struct{ DB *DB }
+
+// Since returns up to 100 messages to p with ids above after, oldest first.
+func (f ChatFeed) Since(p bot.Phone, after uint64) ([]bot.OutMessage, error) {
+	var out []bot.OutMessage
+	err := f.DB.Read(func(tx *Tx) error {
+		msgs, err := tx.OutboxSince(p, after, 100)
+		for _, m := range msgs {
+			if m.Kind != bot.KindOTP {
+				out = append(out, m)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
 // putOut saves outbox row m. A login code's row keeps the code only while it
 // may still be sent: once settled, its body is redacted.
 func (t *Tx) putOut(m *bot.OutMessage) error {

@@ -15,19 +15,6 @@ import (
 	"nudges/store"
 )
 
-// outboxFeed is the adapter main.go uses: Feed over *store.DB.
-type outboxFeed struct{ db *store.DB }
-
-func (f outboxFeed) Since(p bot.Phone, after uint64) ([]bot.OutMessage, error) {
-	var out []bot.OutMessage
-	err := f.db.Read(func(tx *store.Tx) error {
-		var err error
-		out, err = tx.OutboxSince(p, after, 100)
-		return err
-	})
-	return out, err
-}
-
 // queueText puts an outbound text to p in the outbox, as a flow would.
 func queueText(t *testing.T, h *harness, p bot.Phone, body string) {
 	t.Helper()
@@ -49,7 +36,7 @@ func chatConfig(srv *httptest.Server) ChatConfig {
 
 func TestChatDevMode(t *testing.T) {
 	h := newHarness(t, "")
-	if err := h.hooks.RegisterDev(h.e, outboxFeed{h.db}); err != nil {
+	if err := h.hooks.RegisterDev(h.e, store.ChatFeed{DB: h.db}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h.e)
@@ -118,7 +105,7 @@ func TestChatEndsWithContext(t *testing.T) {
 
 func TestDevFeed(t *testing.T) {
 	h := newHarness(t, "")
-	if err := h.hooks.RegisterDev(h.e, outboxFeed{h.db}); err != nil {
+	if err := h.hooks.RegisterDev(h.e, store.ChatFeed{DB: h.db}); err != nil {
 		t.Fatal(err)
 	}
 	queueText(t, h, testPhone, "one")
@@ -149,7 +136,7 @@ func TestDevFeed(t *testing.T) {
 
 func TestDevFeedRefusedWithToken(t *testing.T) {
 	h := newHarness(t, testToken)
-	if err := h.hooks.RegisterDev(h.e, outboxFeed{h.db}); !errors.Is(err, ErrNotDev) {
+	if err := h.hooks.RegisterDev(h.e, store.ChatFeed{DB: h.db}); !errors.Is(err, ErrNotDev) {
 		t.Fatalf("RegisterDev with a token: %v", err)
 	}
 	rec := httptest.NewRecorder()
