@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"nudges/bot"
 	"nudges/locales"
@@ -21,6 +22,9 @@ type config struct {
 	DefaultLocale string
 	SendRate      float64
 	Insecure      bool
+	// OutboxKeep is how long a settled announcement keeps its
+	// per-recipient rows before they are folded into its counts.
+	OutboxKeep time.Duration
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
@@ -58,7 +62,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
-		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
+		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -106,6 +110,16 @@ func checkRate(c *config, env func(string, string) string) error {
 		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 (1 for a US long code)", s)
 	}
 	c.SendRate = r
+	return nil
+}
+
+func checkKeep(c *config, env func(string, string) string) error {
+	s := env("NUDGES_OUTBOX_KEEP", "720h")
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("NUDGES_OUTBOX_KEEP %q must be a duration like 720h (30 days) or 0 to fold rows as soon as settled", s)
+	}
+	c.OutboxKeep = d
 	return nil
 }
 

@@ -157,8 +157,10 @@ func build(cfg config, db *store.DB) (*app, error) {
 		}
 	}
 	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
-	a.engine.Notify = disp.Kick
-	a.workers = append(a.workers, disp.Run, a.prune)
+	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: bot.ReportTo(tr),
+		Clock: bot.SystemClock{}, Notify: disp.Kick}
+	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
+	a.workers = append(a.workers, disp.Run, fan.Run, a.prune)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("default plan: %w", err)

@@ -209,6 +209,17 @@ type Announcement struct {
 	Reported  bool                  `json:"reported"`
 	CreatedAt time.Time             `json:"created_at"`
 	DoneAt    time.Time             `json:"done_at,omitzero"`
+	// Planned is the list's size at CONFIRM: what "sending to N" said.
+	Planned int `json:"planned,omitempty"`
+	// Fanning is set while the fan-out is still adding recipients; Total
+	// counts the rows added so far and the announcement cannot complete.
+	Fanning bool `json:"fanning,omitempty"`
+	// Cursor is the last phone of the list the fan-out has covered, saved
+	// in the same transaction as the rows it added.
+	Cursor Phone `json:"cursor,omitempty"`
+	// Simulated: sent from the console simulator, every recipient's message
+	// is captured, never sent.
+	Simulated bool `json:"simulated,omitempty"`
 }
 
 // Direction of a conversation-log entry.

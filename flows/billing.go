@@ -308,20 +308,6 @@ func tellOn(before, after bot.ClientStatus) string {
 
 // tell queues message id to the client, in its language, unless it opted out.
 func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool, error) {
-	conv, err := tx.Conversation(c.Phone)
-	if err != nil {
-		return false, fmt.Errorf("load conversation %s: %w", c.Phone, err)
-	}
-	if conv.OptedOut {
-		return false, nil
-	}
-	lang := conv.Locale
-	if lang == "" {
-		lang = c.Locale
-	}
-	if lang == "" {
-		lang = bot.English
-	}
 	data := map[string]any{
 		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c),
 		"Link": b.brain.billingLink(c),
@@ -329,9 +315,12 @@ func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool
 	if id == "BillingCanceled" {
 		data["Link"] = b.brain.payLink(c)
 	}
-	body := b.t.T(lang, id, data)
-	if err := bot.Enqueue(tx, now, conv, body, bot.KindBilling, bot.PriorityHigh, 0); err != nil {
+	ok, err := bot.Text(tx, now, bot.Note{
+		To: c.Phone, Kind: bot.KindBilling, Priority: bot.PriorityHigh, Client: c.Locale,
+		Body: func(lang string) string { return b.t.T(lang, id, data) },
+	})
+	if err != nil {
 		return false, fmt.Errorf("tell %s: %w", c.Phone, err)
 	}
-	return true, nil
+	return ok, nil
 }

@@ -50,7 +50,7 @@ func TestEnqueueBulkQueuesAndLogsOnSend(t *testing.T) {
 		{To: "+15550001111", Body: "A: hi", Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk, AnnouncementID: 1, NextAt: now, CreatedAt: now, UpdatedAt: now},
 		{To: "+15550002222", Body: "A: hola", Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk, AnnouncementID: 1, NextAt: now, CreatedAt: now, UpdatedAt: now},
 	}
-	if err := db.Write(func(tx *Tx) error { return tx.EnqueueBulk(now, msgs) }); err != nil {
+	if err := db.Write(func(tx *Tx) error { return tx.EnqueueBulk(msgs) }); err != nil {
 		t.Fatal(err)
 	}
 	claimed, _, err := db.Claim(now, 10, nil)

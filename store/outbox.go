@@ -47,7 +47,24 @@ func (t *Tx) PutAnnouncement(a *bot.Announcement) error {
 		}
 		a.ID = id
 	}
+	if a.Fanning {
+		if err := t.b(bFanning).Put(itob(a.ID), nil); err != nil {
+			return err
+		}
+	} else if err := t.b(bFanning).Delete(itob(a.ID)); err != nil {
+		return err
+	}
 	return t.putJSON(bAnnouncements, itob(a.ID), a)
+}
+
+// Fanning implements bot.Broadcasts.
+func (t *Tx) Fanning() ([]uint64, error) {
+	var ids []uint64
+	err := t.b(bFanning).ForEach(func(k, _ []byte) error {
+		ids = append(ids, btoi(k))
+		return nil
+	})
+	return ids, err
 }
 
 // Announcement implements bot.Outbox.

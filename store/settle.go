@@ -73,10 +73,11 @@ func (s *settler) flush() error {
 	slices.Sort(ids)
 	for _, id := range ids {
 		a := s.anns[id]
-		if a.Settled >= a.Total && a.DoneAt.IsZero() {
+		complete := !a.Fanning && a.Settled >= a.Total
+		if complete && a.DoneAt.IsZero() {
 			a.DoneAt = s.now
 		}
-		if a.Settled >= a.Total && !a.Reported && s.report != nil {
+		if complete && !a.Reported && s.report != nil {
 			a.Reported = true
 			if err := s.report(s.t, s.now, a); err != nil {
 				return fmt.Errorf("report announcement %d: %w", id, err)

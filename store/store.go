@@ -34,6 +34,7 @@ var (
 	bQueue         = []byte("queue")         // priority, id → due time (unix ns)
 	bSIDs          = []byte("sids")          // provider sid → outbox id
 	bAnnouncements = []byte("announcements") // id → Announcement
+	bFanning       = []byte("fanning")       // id of an announcement still fanning out → nothing
 	bInbound       = []byte("inbound")       // provider sid → inboundRecord
 	bLog           = []byte("log")           // phone \0 seq → LogEntry
 	bStripeEvents  = []byte("stripe_events") // event id → applied at
@@ -45,7 +46,7 @@ var (
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bMeta,
+	bAuth, bInflight, bEarlyStatus, bFanning, bMeta,
 }
 
 // DB is the open database.

@@ -1,0 +1,236 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// DefaultFanoutChunk is how many list entries one fan-out transaction
+// covers: a few milliseconds of bbolt work, so inbound turns wait little.
+const DefaultFanoutChunk = 2000
+
+// Recipient is one subscriber an announcement goes to: the subscription
+// and what the fan-out read of the phone's conversation.
+type Recipient struct {
+	Sub  Subscription
+	Conv Conversation
+}
+
+// Composer makes the body one recipient gets of announcement a from the
+// client named name, and reports whether it carries the opt-out line (the
+// subscription's NoticeAt is then set to now).
+type Composer func(a *Announcement, name string, r *Recipient, now time.Time) (body string, notice bool)
+
+// StartFanout saves a (new or scheduled) announcement as due to fan out:
+// the FanOut worker adds its recipients after the transaction commits, in
+// bounded transactions. Its audience is the list at a.CreatedAt: phones
+// that join later are left out. Call FanOut.Kick after the commit.
+func StartFanout(tx Outbox, a *Announcement) error {
+	a.Fanning, a.Cursor = true, ""
+	if a.Counts == nil {
+		a.Counts = map[MessageStatus]int{}
+	}
+	if err := tx.PutAnnouncement(a); err != nil {
+		return fmt.Errorf("start fan-out: %w", err)
+	}
+	return nil
+}
+
+// FanOut adds the recipients of confirmed announcements to the outbox, a
+// chunk of the list per write transaction, each saving the cursor with the
+// rows it covers: after a crash it resumes where the last commit ended, so
+// nobody gets two rows and nobody is skipped. The dispatcher sends the rows
+// while later chunks are still being added.
+type FanOut struct {
+	Store   Store
+	Compose Composer
+	// Due is when a recipient's message may go (NextAt); nil means now.
+	// A send window plugs in here.
+	Due    func(a *Announcement, r *Recipient, now time.Time) time.Time
+	Report Reporter // queues the client's report when the last row settled first
+	Clock  Clock
+	Chunk  int    // list entries per transaction; DefaultFanoutChunk if 0
+	Notify func() // rows were added: wake the dispatcher
+	Poll   time.Duration
+	Log    *slog.Logger
+
+	once sync.Once
+	kick chan struct{}
+}
+
+func (f *FanOut) init() { f.once.Do(func() { f.kick = make(chan struct{}, 1) }) }
+
+// Kick tells the worker an announcement started. It never blocks.
+func (f *FanOut) Kick() {
+	f.init()
+	signal(f.kick)
+}
+
+// Run fans out every unfinished announcement, then waits for more, until
+// ctx ends.
+func (f *FanOut) Run(ctx context.Context) error {
+	f.init()
+	for ctx.Err() == nil {
+		if err := f.Drain(ctx); err != nil {
+			f.log().Error("fan-out", "err", err)
+		}
+		t := time.NewTimer(orDefault(f.Poll, DefaultPoll))
+		select {
+		case <-ctx.Done():
+		case <-f.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	return nil
+}
+
+// Drain fans out every unfinished announcement and returns when none is
+// left (or ctx ends).
+func (f *FanOut) Drain(ctx context.Context) error {
+	var ids []uint64
+	err := f.Store.View(func(tx Tx) error {
+		var err error
+		ids, err = tx.Fanning()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("list fan-outs: %w", err)
+	}
+	for _, id := range ids {
+		for ctx.Err() == nil {
+			done, err := f.Step(id)
+			if err != nil {
+				return fmt.Errorf("announcement %d: %w", id, err)
+			}
+			if done {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Step adds the next chunk of announcement id's recipients in one write
+// transaction and reports whether the fan-out is finished.
+func (f *FanOut) Step(id uint64) (done bool, err error) {
+	added := 0
+	err = f.Store.Update(func(tx Tx) error {
+		a, err := tx.Announcement(id)
+		if err != nil || a == nil || !a.Fanning {
+			done = true
+			return err
+		}
+		added, done, err = f.chunk(tx, a)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("fan-out step: %w", err)
+	}
+	if added > 0 && f.Notify != nil {
+		f.Notify()
+	}
+	return done, nil
+}
+
+// chunk adds the rows of the next page of a's list and saves a.
+func (f *FanOut) chunk(tx Tx, a *Announcement) (added int, done bool, err error) {
+	now := f.now()
+	client, err := tx.Client(a.Client)
+	if err != nil {
+		return 0, false, fmt.Errorf("load client: %w", err)
+	}
+	name := a.Keyword
+	if client != nil {
+		name = client.Name
+	}
+	n := orDefault(f.Chunk, DefaultFanoutChunk)
+	subs, convs, err := tx.AudiencePage(a.Keyword, a.Cursor, n)
+	if err != nil {
+		return 0, false, fmt.Errorf("read list: %w", err)
+	}
+	msgs, noticed := f.rows(a, name, subs, convs, now)
+	if err := tx.EnqueueBulk(msgs); err != nil {
+		return 0, false, fmt.Errorf("queue recipients: %w", err)
+	}
+	if err := tx.PutSubscriptions(noticed); err != nil {
+		return 0, false, fmt.Errorf("note opt-out lines: %w", err)
+	}
+	if len(subs) > 0 {
+		a.Cursor = subs[len(subs)-1].Phone
+	}
+	a.Total += len(msgs)
+	a.Counts[StatusQueued] += len(msgs)
+	if len(subs) < n {
+		a.Fanning = false
+		if err := f.finish(tx, now, a); err != nil {
+			return 0, false, err
+		}
+	}
+	if err := tx.PutAnnouncement(a); err != nil {
+		return 0, false, fmt.Errorf("save announcement: %w", err)
+	}
+	return len(msgs), !a.Fanning, nil
+}
+
+// rows makes one message per page entry that is in a's audience: on the
+// list at CONFIRM (joined no later than a.CreatedAt) and not opted out.
+func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs []Conversation, now time.Time) ([]OutMessage, []Subscription) {
+	msgs := make([]OutMessage, 0, len(subs))
+	var noticed []Subscription
+	for i := range subs {
+		r := &Recipient{Sub: subs[i], Conv: convs[i]}
+		if r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOut {
+			continue
+		}
+		body, notice := f.Compose(a, name, r, now)
+		due := now
+		if f.Due != nil {
+			due = f.Due(a, r, now)
+		}
+		msgs = append(msgs, OutMessage{
+			To: r.Conv.Phone, Body: body, Kind: KindAnnouncement, Priority: PriorityBulk,
+			AnnouncementID: a.ID, Simulated: a.Simulated || r.Conv.Simulated,
+			CreatedAt: now, UpdatedAt: now, NextAt: due,
+		})
+		if notice {
+			r.Sub.NoticeAt = now
+			noticed = append(noticed, r.Sub)
+		}
+	}
+	return msgs, noticed
+}
+
+// finish completes a whose fan-out just ended if every row it added has
+// settled already (or it had nobody to add).
+func (f *FanOut) finish(tx Tx, now time.Time, a *Announcement) error {
+	if a.Settled < a.Total || !a.DoneAt.IsZero() {
+		return nil
+	}
+	a.DoneAt = now
+	if a.Reported || f.Report == nil {
+		return nil
+	}
+	a.Reported = true
+	if err := f.Report(tx, now, a); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+func (f *FanOut) now() time.Time {
+	if f.Clock == nil {
+		return SystemClock{}.Now()
+	}
+	return f.Clock.Now()
+}
+
+func (f *FanOut) log() *slog.Logger {
+	if f.Log == nil {
+		return slog.Default()
+	}
+	return f.Log
+}
