@@ -133,6 +133,9 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 	if added > 0 && f.Notify != nil {
 		f.Notify()
 	}
+	if done {
+		f.log().Info("fan-out finished", "announcement", id)
+	}
 	return done, nil
 }
 
