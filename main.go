@@ -156,8 +156,9 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 	}
-	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
-	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: bot.ReportTo(tr),
+	outbox := bot.NewLifecycle(db, tr)
+	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
+	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report,
 		Clock: bot.SystemClock{}, Notify: disp.Kick}
 	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
 	a.workers = append(a.workers, disp.Run, fan.Run, a.prune)
@@ -174,7 +175,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	brain.Payments = pay
 	pay.Register(a.echo)
 
-	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
+	hooks := twilio.NewWebhooks(tcfg, a.engine, outbox)
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
 		if err := hooks.RegisterDev(a.echo, store.ChatFeed{DB: db}); err != nil {

@@ -169,9 +169,7 @@ func (f *FanOut) chunk(tx Tx, a *Announcement) (added int, done bool, err error)
 	a.Counts[StatusQueued] += len(msgs)
 	if len(subs) < n {
 		a.Fanning = false
-		if err := f.finish(tx, now, a); err != nil {
-			return 0, false, err
-		}
+		complete(tx, now, a, f.Report, f.log())
 	}
 	if err := tx.PutAnnouncement(a); err != nil {
 		return 0, false, fmt.Errorf("save announcement: %w", err)
@@ -205,23 +203,6 @@ func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs [
 		}
 	}
 	return msgs, noticed
-}
-
-// finish completes a whose fan-out just ended if every row it added has
-// settled already (or it had nobody to add).
-func (f *FanOut) finish(tx Tx, now time.Time, a *Announcement) error {
-	if a.Settled < a.Total || !a.DoneAt.IsZero() {
-		return nil
-	}
-	a.DoneAt = now
-	if a.Reported || f.Report == nil {
-		return nil
-	}
-	a.Reported = true
-	if err := f.Report(tx, now, a); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return nil
 }
 
 func (f *FanOut) now() time.Time {

@@ -1,28 +1,14 @@
 package bot
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
 
-// report queues an announcement's report. A failure is logged, not
-// returned: it must not keep the batch of outcomes from being recorded.
-func (d *Dispatcher) report(tx Tx, now time.Time, a *Announcement) error {
-	err := errors.New("no translator")
-	if d.T != nil {
-		err = ReportTo(d.T)(tx, now, a)
-	}
-	if err != nil {
-		d.log().Error("announcement report not queued", "announcement", a.ID, "client", a.Client, "err", err)
-	}
-	return nil
-}
-
 // ReportTo returns the Reporter that texts a client how its announcement
 // went, in the client's language. An opted-out client gets nothing.
 func ReportTo(t Translator) Reporter {
-	return func(tx Tx, now time.Time, a *Announcement) error {
+	return func(tx ReportTx, now time.Time, a *Announcement) error {
 		client, err := tx.Client(a.Client)
 		if err != nil {
 			return fmt.Errorf("report: load client: %w", err)

@@ -20,6 +20,7 @@ type Tx interface {
 	Subscriptions
 	Plans
 	Outbox
+	Sends
 	Broadcasts
 	Inbounds
 	Log
@@ -54,6 +55,8 @@ type Subscriptions interface {
 	Unsubscribe(keyword string, p Phone) (bool, error)
 	// SubscriptionsOf returns p's lists, oldest first.
 	SubscriptionsOf(p Phone) ([]Subscription, error)
+	// Subscribed reports whether p is on the list.
+	Subscribed(keyword string, p Phone) (bool, error)
 	// EachSubscriber calls fn for every phone on the list, in phone order.
 	EachSubscriber(keyword string, fn func(Subscription) error) error
 	PutSubscription(s Subscription) error

@@ -3,6 +3,8 @@ package flows
 import (
 	"fmt"
 	"time"
+
+	"nudges/bot"
 )
 
 // compliance handles the words of SPEC §4.1 in any state: opt-out, opt back
@@ -38,24 +40,10 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 // confirms once. Repeated opt-outs get no further text.
 func (b *Brain) optOut(tc *turnCtx) error {
 	conv := tc.Conv
-	subs, err := tc.Tx.SubscriptionsOf(conv.Phone)
-	if err != nil {
-		return fmt.Errorf("opt-out lists: %w", err)
+	changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
+	if err != nil || !changed {
+		return err
 	}
-	for _, s := range subs {
-		if _, err := tc.Tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
-			return fmt.Errorf("opt-out %s: %w", s.Keyword, err)
-		}
-		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
-	}
-	conv.ClearStep()
-	conv.Draft = nil
-	conv.Misses = nil
-	if conv.OptedOut {
-		return nil
-	}
-	conv.OptedOut = true
-	conv.OptedOutAt = tc.Now
 	if tc.client != nil && billed(tc.client) {
 		// A client stops getting texts, not its plan: say so, with the link
 		// that cancels billing, since PLAN gets no answer from now on.

@@ -31,7 +31,7 @@ var (
 	bPhoneSubs     = []byte("phone_subs")    // phone \0 KEYWORD → nothing
 	bPlans         = []byte("plans")         // id → Plan
 	bOutbox        = []byte("outbox")        // id → OutMessage
-	bQueue         = []byte("queue")         // priority, id → due time (unix ns)
+	bQueue         = []byte("queue")         // priority, due (unix ns), id → nothing
 	bSIDs          = []byte("sids")          // provider sid → outbox id
 	bAnnouncements = []byte("announcements") // id → Announcement
 	bFanning       = []byte("fanning")       // id of an announcement still fanning out → nothing
@@ -83,7 +83,7 @@ func Open(path string) (*DB, error) {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
-		return nil
+		return migrateQueue(tx)
 	})
 	if err != nil {
 		db.Close()

@@ -40,7 +40,7 @@ func realServer(t *testing.T) *httptest.Server {
 	quiet := slog.New(slog.DiscardHandler)
 	engine := &bot.Engine{Store: db, Clock: bot.SystemClock{}, T: locales.MustLoad(), Log: quiet, DefaultLocale: bot.English,
 		Brain: &flows.Brain{ServiceNumber: "+15550000000", PublicURL: testPublic, Support: testPublic + "/help"}}
-	hooks := twilio.NewWebhooks(twilio.Config{AuthToken: testToken, PublicURL: testPublic}, engine, db)
+	hooks := twilio.NewWebhooks(twilio.Config{AuthToken: testToken, PublicURL: testPublic}, engine, bot.NewLifecycle(db, locales.MustLoad()))
 	hooks.Log = quiet
 	e := echo.New()
 	hooks.Register(e)
