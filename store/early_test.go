@@ -186,7 +186,7 @@ func TestEarlyCarrierOptOut(t *testing.T) {
 func TestPruneEarlyStatus(t *testing.T) {
 	db, _ := openDispatchDB(t)
 	now := time.Now().UTC()
-	if err := (&bot.Lifecycle{Store: db, Clock: bot.NewFixedClock(now.Add(-EarlyStatusKeep-time.Minute))}).ApplyStatus("SMold", bot.StatusDelivered, 0); err != nil {
+	if err := (&bot.Lifecycle{Store: db, Clock: bot.NewFixedClock(now.Add(-EarlyStatusKeep - time.Minute))}).ApplyStatus("SMold", bot.StatusDelivered, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := (&bot.Lifecycle{Store: db, Clock: bot.NewFixedClock(now.Add(-time.Hour))}).ApplyStatus("SMnew", bot.StatusFailed, 30008); err != nil {
