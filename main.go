@@ -198,16 +198,24 @@ func build(cfg config, db *store.DB) (*app, error) {
 	return a, nil
 }
 
-// prune forgets retry guards past their retention (store.Prune), at start
-// and then hourly, until ctx ends.
+// prune forgets retry guards past their retention (store.Prune) and folds
+// announcements settled for longer than NUDGES_OUTBOX_KEEP (bot.Retention),
+// at start and then hourly, until ctx ends.
 func (a *app) prune(ctx context.Context) error {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		if n, err := a.db.Prune(time.Now().UTC()); err != nil {
+		now := time.Now().UTC()
+		if n, err := a.db.Prune(now); err != nil {
 			slog.Error("prune old retry guards", "err", err)
 		} else if n > 0 {
 			slog.Info("pruned old retry guards", "n", n)
+		}
+		r := bot.Retention{Store: a.db, Keep: a.cfg.OutboxKeep}
+		if n, err := r.Fold(ctx, now); err != nil && ctx.Err() == nil {
+			slog.Error("fold settled announcements", "err", err)
+		} else if n > 0 {
+			slog.Info("folded settled announcements into their counts", "n", n)
 		}
 		select {
 		case <-ctx.Done():

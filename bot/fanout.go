@@ -165,6 +165,12 @@ func (f *FanOut) chunk(tx Tx, a *Announcement) (added int, done bool, err error)
 	if len(subs) > 0 {
 		a.Cursor = subs[len(subs)-1].Phone
 	}
+	if len(msgs) > 0 {
+		if a.FirstRow == 0 {
+			a.FirstRow = msgs[0].ID
+		}
+		a.LastRow = msgs[len(msgs)-1].ID
+	}
 	a.Total += len(msgs)
 	a.Counts[StatusQueued] += len(msgs)
 	if len(subs) < n {

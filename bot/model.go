@@ -220,6 +220,14 @@ type Announcement struct {
 	// Simulated: sent from the console simulator, every recipient's message
 	// is captured, never sent.
 	Simulated bool `json:"simulated,omitempty"`
+	// FirstRow and LastRow bound the outbox ids of its rows (other messages
+	// may sit between them); retention walks that range.
+	FirstRow uint64 `json:"first_row,omitempty"`
+	LastRow  uint64 `json:"last_row,omitempty"`
+	// FoldedTo is the outbox id retention has folded up to; Folded is set
+	// once every per-recipient row is gone and only the counts are left.
+	FoldedTo uint64 `json:"folded_to,omitempty"`
+	Folded   bool   `json:"folded,omitempty"`
 }
 
 // Direction of a conversation-log entry.

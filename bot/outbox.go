@@ -21,6 +21,9 @@ type Sends interface {
 	Inflight() ([]uint64, error)
 	// MessageBySID returns the message the provider knows by sid, or nil.
 	MessageBySID(sid string) (*OutMessage, error)
+	// RetiredSID reports whether sid belonged to a row retention folded
+	// (its retry guard is still kept at now).
+	RetiredSID(sid string, now time.Time) (bool, error)
 	// EarlyStatus returns the status callback kept for sid, or nil.
 	EarlyStatus(sid string) (*EarlyStatus, error)
 	// PutEarlyStatus keeps e for sid; DeleteEarlyStatus forgets it.

@@ -128,6 +128,9 @@ func (l *Lifecycle) ApplyStatus(sid string, status MessageStatus, code int) erro
 			return err
 		}
 		if m == nil {
+			if retired, err := tx.RetiredSID(sid, now); err != nil || retired {
+				return err // a late callback for a folded row: nothing to change
+			}
 			return keepEarly(tx, sid, status, code, now)
 		}
 		c := l.counter(tx, now)

@@ -22,6 +22,7 @@ type Tx interface {
 	Outbox
 	Sends
 	Broadcasts
+	Folds
 	Inbounds
 	Log
 	EventLog

@@ -42,6 +42,9 @@ func (t *Tx) PutAnnouncement(a *bot.Announcement) error {
 	} else if err := t.b(bFanning).Delete(itob(a.ID)); err != nil {
 		return err
 	}
+	if err := t.indexDone(a); err != nil {
+		return err
+	}
 	return t.putJSON(bAnnouncements, itob(a.ID), a)
 }
 

@@ -72,5 +72,19 @@ func (db *DB) Prune(now time.Time) (int, error) {
 		return total, err
 	}
 	n, err := db.PruneEarlyStatus(now)
-	return total + n, err
+	total += n
+	if err != nil {
+		return total, err
+	}
+	for {
+		err := db.Write(func(tx *Tx) error {
+			var err error
+			n, err = tx.pruneGuards(now.Add(-SIDGuardKeep))
+			return err
+		})
+		total += n
+		if err != nil || n < pruneChunk {
+			return total, err
+		}
+	}
 }
