@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"nudges/bot"
 )
 
@@ -131,10 +133,11 @@ func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscri
 	}
 	convs := make([]bot.Conversation, len(subs))
 	cc := t.b(bConversations).Cursor()
+	var ck, data []byte
 	for i, s := range subs {
 		convs[i].Phone = s.Phone
-		k, data := cc.Seek([]byte(s.Phone))
-		if k == nil || string(k) != string(s.Phone) {
+		ck, data = nextAtLeast(cc, ck, []byte(s.Phone))
+		if ck == nil || string(ck) != string(s.Phone) {
 			continue
 		}
 		var c audienceConv
@@ -145,6 +148,22 @@ func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscri
 		convs[i].OptedOut, convs[i].Simulated = c.OptedOut, c.Simulated
 	}
 	return subs, convs, nil
+}
+
+// nextAtLeast moves cur to the first key at or after want: a few steps on
+// from k (where cur is) when want is close, as a list read in phone order
+// mostly is, else a seek from the root.
+func nextAtLeast(cur *bolt.Cursor, k, want []byte) ([]byte, []byte) {
+	if k == nil || bytes.Compare(k, want) >= 0 {
+		return cur.Seek(want)
+	}
+	for range 4 {
+		k, v := cur.Next()
+		if k == nil || bytes.Compare(k, want) >= 0 {
+			return k, v
+		}
+	}
+	return cur.Seek(want)
 }
 
 // PutSubscriptions implements bot.Broadcasts (a fan-out noting NoticeAt on
