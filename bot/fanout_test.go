@@ -102,7 +102,7 @@ func rowsTo(t *testing.T, db *store.DB, id uint64) map[bot.Phone]int {
 	return rows
 }
 
-func announcement(t *testing.T, db *store.DB, id uint64) *bot.Announcement {
+func announcement(t testing.TB, db *store.DB, id uint64) *bot.Announcement {
 	t.Helper()
 	var a *bot.Announcement
 	db.View(func(tx bot.Tx) error {

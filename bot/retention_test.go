@@ -2,10 +2,17 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"nudges/bot"
+	"nudges/flows"
+	"nudges/locales"
 	"nudges/store"
 )
 
@@ -112,4 +119,84 @@ func retiredSID(t *testing.T, db *store.DB, sid string, now time.Time) bool {
 		return err
 	})
 	return ok
+}
+
+// BenchmarkBytesPerRecipientAfterRetention: what one broadcast to 20,000
+// leaves in the (compacted) file once retention folded it, per recipient,
+// without other traffic. What stays: the subscription's opt-out-line time
+// and the sid's 90-day retry guard.
+func BenchmarkBytesPerRecipientAfterRetention(b *testing.B) {
+	const n = 20_000
+	var per float64
+	for range b.N {
+		db, _ := fanListB(b, n)
+		before := compacted(b, db)
+		id := startAnnouncementB(b, db)
+		f := newFanOut(db, bot.NewFixedClock(fanT0), 0)
+		f.Compose = flows.Composer(locales.MustLoad()) // the real bodies, opt-out line noted
+		if err := f.Drain(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		settleAll(b, db, fanT0)
+		r := bot.Retention{Store: db}
+		if n, err := r.Fold(context.Background(), fanT0.Add(time.Second)); err != nil || n != 1 {
+			b.Fatalf("folded %d: %v", n, err)
+		}
+		if a := announcement(b, db, id); !a.Folded {
+			b.Fatalf("not folded: %+v", a)
+		}
+		per = float64(compacted(b, db)-before) / n
+		db.Close()
+	}
+	b.ReportMetric(per, "bytes/recipient")
+}
+
+// settleAll claims and records every due message as sent, with a sid.
+func settleAll(b testing.TB, db *store.DB, now time.Time) {
+	outbox := &bot.Lifecycle{Store: db}
+	for {
+		msgs, _, err := outbox.Claim(now, 4096)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			return
+		}
+		outs := make([]bot.Outcome, len(msgs))
+		for i, m := range msgs {
+			outs[i] = bot.Outcome{ID: m.ID, Status: bot.StatusSent, SID: fmt.Sprintf("SM%032x", m.ID), Tries: 1}
+		}
+		if err := outbox.Record(now, outs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// compacted is the size of a compacted copy of db: its live data.
+func compacted(b testing.TB, db *store.DB) int64 {
+	path := filepath.Join(b.TempDir(), "copy.db")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Backup(f); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := bolt.Open(path+".c", 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := bolt.Compact(dst, src, 64<<20); err != nil {
+		b.Fatal(err)
+	}
+	defer dst.Close()
+	var size int64
+	dst.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }) // pages in use, not the file's preallocation
+	return size
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -36,9 +37,14 @@ func doneKey(at time.Time, id uint64) []byte {
 // guardDay is t's day since 1970.
 func guardDay(t time.Time) uint16 { return uint16(t.Unix() / 86400) }
 
+// guardKey is day, then sid: a Twilio sid (two letters, 32 hex digits)
+// packed into 18 bytes, any other kept as it is.
 func guardKey(day uint16, sid string) []byte {
 	k := make([]byte, 2, 2+len(sid))
 	binary.BigEndian.PutUint16(k, day)
+	if raw, err := hex.DecodeString(sid[min(2, len(sid)):]); err == nil && len(sid) == 34 {
+		return append(append(k, sid[:2]...), raw...)
+	}
 	return append(k, sid...)
 }
 

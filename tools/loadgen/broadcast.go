@@ -26,6 +26,7 @@ type broadcastPlan struct {
 	phase          time.Duration // before and after
 	during         time.Duration // longest wait for the fan-out
 	rate           string        // NUDGES_SEND_RATE of the server
+	retention      bool          // also settle, fold and measure what is left
 }
 
 // broadcastClient is the seeded client whose list is fanned out.
@@ -87,6 +88,9 @@ func runBroadcast(ctx context.Context, p broadcastPlan, o options, hc *http.Clie
 	fmt.Fprintf(out, "peak RSS of the server: %s\n", peakRSS(srv.Process.Pid))
 	srv.Process.Signal(syscall.SIGTERM)
 	srv.Wait()
+	if !p.retention {
+		return nil
+	}
 	return retentionFigure(dbPath, baseline, p.subscribers, out)
 }
 

@@ -72,6 +72,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&b.phase, "phase", 5*time.Second, "-broadcast: load before CONFIRM and after the fan-out")
 	fs.DurationVar(&b.during, "during", 2*time.Minute, "-broadcast: longest wait for the fan-out")
 	fs.StringVar(&b.rate, "rate", "100", "-broadcast: the server's NUDGES_SEND_RATE")
+	fs.BoolVar(&b.retention, "retention", true, "-broadcast: then settle every row in-process, fold it and print the bytes left per recipient")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -148,12 +148,8 @@ func compactSize(path string) (int64, error) {
 		dst.Close()
 		return 0, fmt.Errorf("compact: %w", err)
 	}
-	if err := dst.Close(); err != nil {
-		return 0, err
-	}
-	st, err := os.Stat(tmp)
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
+	defer dst.Close()
+	var size int64
+	err = dst.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }) // pages in use, not the file's preallocation
+	return size, err
 }
