@@ -8,9 +8,14 @@ import (
 	"time"
 )
 
-// DefaultFanoutChunk is how many list entries one fan-out transaction
-// covers: a few milliseconds of bbolt work, so inbound turns wait little.
-const DefaultFanoutChunk = 2000
+// Fan-out defaults: a transaction covers at most DefaultFanoutChunk list
+// entries, fewer when that would take longer than DefaultFanoutBudget of
+// work, so that inbound turns never wait long for the writer.
+const (
+	DefaultFanoutChunk  = 2000
+	DefaultFanoutBudget = 4 * time.Millisecond
+	minFanoutChunk      = 50
+)
 
 // Recipient is one subscriber an announcement goes to: the subscription
 // and what the fan-out read of the phone's conversation.
@@ -52,13 +57,15 @@ type FanOut struct {
 	Due    func(a *Announcement, r *Recipient, now time.Time) time.Time
 	Report Reporter // queues the client's report when the last row settled first
 	Clock  Clock
-	Chunk  int    // list entries per transaction; DefaultFanoutChunk if 0
-	Notify func() // rows were added: wake the dispatcher
+	Chunk  int           // most list entries per transaction; DefaultFanoutChunk if 0
+	Budget time.Duration // work per transaction the chunk adapts to; DefaultFanoutBudget if 0
+	Notify func()        // rows were added: wake the dispatcher
 	Poll   time.Duration
 	Log    *slog.Logger
 
 	once sync.Once
 	kick chan struct{}
+	size int // entries in the next chunk, adapted to Budget
 }
 
 func (f *FanOut) init() { f.once.Do(func() { f.kick = make(chan struct{}, 1) }) }
@@ -117,14 +124,16 @@ func (f *FanOut) Drain(ctx context.Context) error {
 // Step adds the next chunk of announcement id's recipients in one write
 // transaction and reports whether the fan-out is finished.
 func (f *FanOut) Step(id uint64) (done bool, err error) {
-	added := 0
+	added, n := 0, f.nextSize()
 	err = f.Store.Update(func(tx Tx) error {
+		began := time.Now()
 		a, err := tx.Announcement(id)
 		if err != nil || a == nil || !a.Fanning {
 			done = true
 			return err
 		}
-		added, done, err = f.chunk(tx, a)
+		added, done, err = f.chunk(tx, a, n)
+		f.adapt(n, time.Since(began))
 		return err
 	})
 	if err != nil {
@@ -140,7 +149,7 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 }
 
 // chunk adds the rows of the next page of a's list and saves a.
-func (f *FanOut) chunk(tx Tx, a *Announcement) (added int, done bool, err error) {
+func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err error) {
 	now := f.now()
 	client, err := tx.Client(a.Client)
 	if err != nil {
@@ -150,7 +159,6 @@ func (f *FanOut) chunk(tx Tx, a *Announcement) (added int, done bool, err error)
 	if client != nil {
 		name = client.Name
 	}
-	n := orDefault(f.Chunk, DefaultFanoutChunk)
 	subs, convs, err := tx.AudiencePage(a.Keyword, a.Cursor, n)
 	if err != nil {
 		return 0, false, fmt.Errorf("read list: %w", err)
@@ -209,6 +217,27 @@ func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs [
 		}
 	}
 	return msgs, noticed
+}
+
+// nextSize is the next chunk's size: Chunk when set explicitly smaller
+// than the adapted size, else what fits in Budget.
+func (f *FanOut) nextSize() int {
+	limit := orDefault(f.Chunk, DefaultFanoutChunk)
+	if f.size <= 0 || f.size > limit {
+		f.size = limit
+	}
+	return f.size
+}
+
+// adapt sizes the next chunk from how long n entries took.
+func (f *FanOut) adapt(n int, took time.Duration) {
+	if took <= 0 || n <= 0 {
+		return
+	}
+	budget := orDefault(f.Budget, DefaultFanoutBudget)
+	next := int(float64(n) * float64(budget) / float64(took))
+	next = max(min(next, 2*n), n/2) // move gently
+	f.size = max(next, min(minFanoutChunk, orDefault(f.Chunk, DefaultFanoutChunk)))
 }
 
 func (f *FanOut) now() time.Time {
