@@ -13,8 +13,8 @@ import (
 // work, so that inbound turns never wait long for the writer.
 const (
 	DefaultFanoutChunk  = 2000
-	DefaultFanoutBudget = 4 * time.Millisecond
-	minFanoutChunk      = 50
+	DefaultFanoutBudget = 10 * time.Millisecond
+	minFanoutChunk      = 500
 )
 
 // Recipient is one subscriber an announcement goes to: the subscription
@@ -125,7 +125,10 @@ func (f *FanOut) Drain(ctx context.Context) error {
 // transaction and reports whether the fan-out is finished.
 func (f *FanOut) Step(id uint64) (done bool, err error) {
 	added, n := 0, f.nextSize()
-	err = f.Store.Update(func(tx Tx) error {
+	// Batch: inbound turns waiting for the writer share this commit (and
+	// its fsync) instead of queueing behind it. The chunk reads everything
+	// from tx, so running it again after a batch member failed is safe.
+	err = f.Store.Batch(func(tx Tx) error {
 		began := time.Now()
 		a, err := tx.Announcement(id)
 		if err != nil || a == nil || !a.Fanning {
