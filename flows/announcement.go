@@ -237,7 +237,7 @@ func (b *Brain) notActive(tc *turnCtx) error {
 
 // quota is the client's announcements per period and how many are left; a
 // client without a known plan has none.
-func quota(tx bot.Tx, c *bot.Client) (total, left int, err error) {
+func quota(tx bot.Plans, c *bot.Client) (total, left int, err error) {
 	p, err := tx.Plan(c.PlanID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("load plan %d: %w", c.PlanID, err)

@@ -86,7 +86,7 @@ func (b *Billing) logger() *slog.Logger {
 
 // findClient finds the client an event concerns: by phone (metadata or
 // client reference), else by subscription, customer or checkout id.
-func findClient(tx bot.Tx, ev bot.BillingEvent) (*bot.Client, error) {
+func findClient(tx bot.Clients, ev bot.BillingEvent) (*bot.Client, error) {
 	if ev.ClientPhone != "" {
 		if c, err := tx.Client(ev.ClientPhone); err != nil || c != nil {
 			return c, err
@@ -204,7 +204,7 @@ func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.
 }
 
 // resolvePlan is the plan an event names: by its price, else its metadata.
-func resolvePlan(tx bot.Tx, ev bot.BillingEvent) (*bot.Plan, error) {
+func resolvePlan(tx bot.Plans, ev bot.BillingEvent) (*bot.Plan, error) {
 	if ev.PriceID != "" {
 		ps, err := tx.Plans()
 		if err != nil {
@@ -307,7 +307,7 @@ func tellOn(before, after bot.ClientStatus) string {
 }
 
 // tell queues message id to the client, in its language, unless it opted out.
-func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool, error) {
+func (b *Billing) tell(tx bot.NoteTx, c *bot.Client, id string, now time.Time) (bool, error) {
 	data := map[string]any{
 		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c),
 		"Link": b.brain.billingLink(c),
