@@ -29,8 +29,9 @@ type cursor struct {
 }
 
 type pair struct {
-	k string
-	v []byte
+	k   string
+	v   []byte
+	mod int64 // mod revision
 }
 
 var _ kv.Cursor = (*cursor)(nil)
@@ -74,7 +75,7 @@ func (c *cursor) ge(s string) ([]byte, []byte) {
 			}
 			s = o + "\x00" // deleted in this transaction
 		default:
-			return c.land(r.k, r.v)
+			return c.landRemote(r)
 		}
 	}
 }
@@ -93,9 +94,18 @@ func (c *cursor) lt(s string) ([]byte, []byte) {
 			}
 			s = o
 		default:
-			return c.land(r.k, r.v)
+			return c.landRemote(r)
 		}
 	}
+}
+
+// landRemote lands on a stored key and records it as read: if another
+// transaction deletes or changes it, this one must not commit.
+func (c *cursor) landRemote(r pair) ([]byte, []byte) {
+	if c.b.tx.writable {
+		c.b.tx.reads[c.b.base+r.k] = r.mod
+	}
+	return c.land(r.k, r.v)
 }
 
 func (c *cursor) land(k string, v []byte) ([]byte, []byte) {
@@ -216,7 +226,7 @@ func (c *cursor) pairs(resp *clientv3.GetResponse, descending bool) []pair {
 		if descending {
 			j = len(out) - 1 - i
 		}
-		out[j] = pair{k: string(kvp.Key[len(c.b.base):]), v: kvp.Value}
+		out[j] = pair{k: string(kvp.Key[len(c.b.base):]), v: kvp.Value, mod: kvp.ModRevision}
 	}
 	if out == nil {
 		out = []pair{}

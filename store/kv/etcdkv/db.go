@@ -3,6 +3,15 @@
 // are remembered, its writes are buffered, and it commits as one etcd Txn
 // whose conditions say that nothing it read has changed since; if something
 // has, fn runs again (a bounded number of times, with jitter).
+//
+// What is remembered: the mod revision of every key Get returned or a
+// cursor landed on (a deleted key fails its compare), and every key range
+// a cursor paged through (no key in it may be newer than the revision: an
+// insertion is a conflict, not a phantom). Each key and merged range is one
+// compare, and etcd allows max-txn-ops compares per Txn: an Update that
+// writes may visit about that many keys (a read-only Update sends nothing
+// and has no limit). A commit that fails on the network may or may not
+// have been applied; it is returned as an error and not run again.
 package etcdkv
 
 import (

@@ -93,6 +93,46 @@ func testInsertIfEmpty(t *testing.T, e Engine) {
 	})
 }
 
+// testClaim: transactions that each take the first key a cursor finds,
+// delete it and write a claim without reading it: the key is claimed once
+// (a key deleted after a cursor saw it is a conflict, not a phantom).
+func testClaim(t *testing.T, e Engine) {
+	dbs := handles(t, e)
+	putAll(t, dbs[0], [][]byte{[]byte("job")})
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- dbs[g%2].Update(func(tx kv.Tx) error {
+				b := tx.Bucket(bk)
+				k, _ := b.Cursor().Seek([]byte("job"))
+				if string(k) != "job" {
+					return nil // taken
+				}
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				return b.Put(fmt.Appendf(nil, "claim%02d", g), []byte("mine"))
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	view(t, dbs[0], func(b kv.Bucket) {
+		if got := forward(b.Cursor()); len(got) != 1 {
+			t.Fatalf("keys = %q, want one claim", got)
+		}
+	})
+}
+
 // testSequences: ids are unique across handles and increasing per handle;
 // SetSequence moves the next ids past a value; a view cannot take ids.
 func testSequences(t *testing.T, e Engine) {

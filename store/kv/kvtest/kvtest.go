@@ -43,6 +43,7 @@ func Run(t *testing.T, e Engine) {
 		{"Rollback", testRollback},
 		{"ConcurrentCounter", testConcurrentCounter},
 		{"ConcurrentInsertIfEmpty", testInsertIfEmpty},
+		{"ConcurrentClaim", testClaim},
 		{"Sequences", testSequences},
 		{"LargeValue", testLargeValue},
 		{"Limits", testLimits},
