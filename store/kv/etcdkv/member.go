@@ -139,6 +139,9 @@ func (m *Member) Open(opts Options) (*DB, error) {
 	return db, nil
 }
 
+// ClientURL is where the member serves clients.
+func (m *Member) ClientURL() string { return m.cfg.ClientURL }
+
 // Name is the member's name.
 func (m *Member) Name() string { return m.cfg.Name }
 
