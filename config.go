@@ -73,7 +73,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 // so a local instance on another port still checks signatures and builds
 // links right.
 func defaultPublicURL(addr string) string {
-	if _, port, err := net.SplitHostPort(addr); err == nil && port != "" {
+	if _, port, err := net.SplitHostPort(addr); err == nil && port != "" && port != "0" {
 		return "http://localhost:" + port
 	}
 	return "http://localhost:8080"
