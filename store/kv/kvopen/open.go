@@ -3,6 +3,7 @@ package kvopen
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -54,7 +55,8 @@ func openEtcd(cfg Config) (kv.DB, error) {
 	db := etcdkv.New(cli, etcdkv.Options{Prefix: cfg.Prefix, MaxTxnOps: cfg.MaxTxnOps})
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("etcd %v: %w", cfg.Endpoints, err)
+		return nil, fmt.Errorf("etcd %s: no quorum answered (are the members running and reachable?): %w",
+			strings.Join(cfg.Endpoints, ","), err)
 	}
 	return db, nil
 }

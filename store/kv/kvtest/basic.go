@@ -1,6 +1,7 @@
 package kvtest
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -158,5 +159,26 @@ func testLimits(t *testing.T, e Engine) {
 	})
 	if !errors.Is(err, kv.ErrTxTooLarge) {
 		t.Fatalf("a %d-byte value = %v, want ErrTxTooLarge", e.MaxValue+1, err)
+	}
+}
+
+// testPingBackup: a live store pings, and a backup writes as many bytes as
+// it reports, holding the data written.
+func testPingBackup(t *testing.T, e Engine) {
+	db := e.Open(t)
+	putAll(t, db, [][]byte{[]byte("backed-up-key-0123456789")})
+	if err := db.Ping(); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	var buf bytes.Buffer
+	n, err := db.Backup(&buf)
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if n != int64(buf.Len()) || n == 0 {
+		t.Fatalf("backup reported %d bytes, wrote %d", n, buf.Len())
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("backed-up-key-0123456789")) {
+		t.Error("the backup lacks the key written")
 	}
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, e Engine) {
 		{"Sequences", testSequences},
 		{"LargeValue", testLargeValue},
 		{"Limits", testLimits},
+		{"PingBackup", testPingBackup},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, e) })
