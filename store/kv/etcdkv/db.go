@@ -87,18 +87,15 @@ func (db *DB) Client() *clientv3.Client { return db.cli }
 func (db *DB) Prefix() string { return db.opts.Prefix }
 
 // View implements kv.DB: every read is at the revision of the first one.
+// fn runs once (it may write to a response): a View that outlives the
+// compaction retention fails with a "compacted" error.
 func (db *DB) View(fn func(kv.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		t := db.begin(false)
-		err := fn(t)
-		if t.err != nil {
-			err = t.err
-		}
-		if !retryable(err) || attempt >= db.opts.MaxAttempts {
-			return err
-		}
-		db.backoff(attempt)
+	t := db.begin(false)
+	err := fn(t)
+	if t.err != nil {
+		return t.err
 	}
+	return err
 }
 
 // Update implements kv.DB. fn runs again when what it read changed before
