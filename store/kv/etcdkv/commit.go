@@ -23,18 +23,7 @@ func (t *tx) commit() error {
 		return nil // what it read was one snapshot: nothing to check
 	}
 	cmps := t.conditions()
-	ops := make([]clientv3.Op, 0, len(t.written))
-	size := 0
-	for _, k := range t.written {
-		v := t.writes[k]
-		size += len(k) + 16
-		if v == nil {
-			ops = append(ops, clientv3.OpDelete(k))
-			continue
-		}
-		size += len(*v)
-		ops = append(ops, clientv3.OpPut(k, string(*v)))
-	}
+	ops, size := t.ops()
 	for i := range cmps {
 		c := &cmps[i]
 		size += len(c.KeyBytes()) + len(c.GetCompare().GetRangeEnd()) + 16
@@ -72,6 +61,23 @@ func (t *tx) remember() {
 			t.db.known.Store(k[len(markers):], struct{}{})
 		}
 	}
+}
+
+// ops are the buffered writes in key order, and their size in bytes.
+func (t *tx) ops() ([]clientv3.Op, int) {
+	ops := make([]clientv3.Op, 0, len(t.written))
+	size := 0
+	for _, k := range t.written {
+		v := t.writes[k]
+		size += len(k) + 16
+		if v == nil {
+			ops = append(ops, clientv3.OpDelete(k))
+			continue
+		}
+		size += len(*v)
+		ops = append(ops, clientv3.OpPut(k, string(*v)))
+	}
+	return ops, size
 }
 
 // conditions are the commit's compares: every key read still has the mod

@@ -30,41 +30,50 @@ func testCursorOrder(t *testing.T, e Engine) {
 			return nil
 		})
 		equal(t, "ForEach", each, want)
-		c := b.Cursor()
-		seeks := []struct{ seek, want string }{
-			{"a", "a"},           // exact
-			{"a\x00a", "a\x00b"}, // missing: the next key
-			{"aa", "ab"},
-			{"", "\x00"},             // before everything
-			{"\xff\xff\xff\xff", ""}, // past the end
-			{"+15550001111\x00", "+15550001111\x00YOGA"}, // prefix scan start
-		}
-		for _, s := range seeks {
-			k, _ := c.Seek([]byte(s.seek))
-			if string(k) != s.want || (k == nil) != (s.want == "") {
-				t.Errorf("Seek(%q) = %q, want %q", s.seek, k, s.want)
-			}
-		}
-		k, _ := c.Seek([]byte("aa"))
-		k, _ = c.Prev()
-		if string(k) != "a\x00b" {
-			t.Errorf("Prev after Seek(aa) = %q, want a\\x00b", k)
-		}
-		c.First()
-		if k, _ := c.Prev(); k != nil {
-			t.Errorf("Prev before the first key = %q, want nil", k)
-		}
-		c.Last()
-		if k, _ := c.Next(); k != nil {
-			t.Errorf("Next after the last key = %q, want nil", k)
-		}
-		if k, _ := c.Last(); string(k) != "\xff\xff\xff" {
-			t.Errorf("Last = %q", k)
-		}
-		if k, _ := c.Prev(); string(k) != "\xff" {
-			t.Errorf("Prev from the end = %q, want \\xff", k)
-		}
+		testSeek(t, b.Cursor())
 	})
+	testEmptyBucket(t, db)
+}
+
+// testSeek: Seek lands on the key or the next one; Prev and Next stop at
+// the ends.
+func testSeek(t *testing.T, c kv.Cursor) {
+	t.Helper()
+	seeks := []struct{ seek, want string }{
+		{"a", "a"},           // exact
+		{"a\x00a", "a\x00b"}, // missing: the next key
+		{"aa", "ab"},
+		{"", "\x00"},             // before everything
+		{"\xff\xff\xff\xff", ""}, // past the end
+		{"+15550001111\x00", "+15550001111\x00YOGA"}, // prefix scan start
+	}
+	for _, s := range seeks {
+		k, _ := c.Seek([]byte(s.seek))
+		if string(k) != s.want || (k == nil) != (s.want == "") {
+			t.Errorf("Seek(%q) = %q, want %q", s.seek, k, s.want)
+		}
+	}
+	c.Seek([]byte("aa"))
+	if k, _ := c.Prev(); string(k) != "a\x00b" {
+		t.Errorf("Prev after Seek(aa) = %q, want a\\x00b", k)
+	}
+	c.First()
+	if k, _ := c.Prev(); k != nil {
+		t.Errorf("Prev before the first key = %q, want nil", k)
+	}
+	c.Last()
+	if k, _ := c.Next(); k != nil {
+		t.Errorf("Next after the last key = %q, want nil", k)
+	}
+	if k, _ := c.Last(); string(k) != "\xff\xff\xff" {
+		t.Errorf("Last = %q", k)
+	}
+	if k, _ := c.Prev(); string(k) != "\xff" {
+		t.Errorf("Prev from the end = %q, want \\xff", k)
+	}
+}
+
+func testEmptyBucket(t *testing.T, db kv.DB) {
 	err := db.Update(func(tx kv.Tx) error { // an empty bucket
 		b, err := tx.CreateBucketIfNotExists([]byte("empty"))
 		if err != nil {
