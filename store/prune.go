@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"time"
+
+	"nudges/bot"
 )
 
 // Retention of the records that only guard against retries.
@@ -11,6 +13,12 @@ const (
 	InboundKeep = 7 * 24 * time.Hour
 	// EventKeep: Stripe retries an event for up to three days.
 	EventKeep = 30 * 24 * time.Hour
+	// DraftPictureKeep: a picture no announcement claimed is a dropped
+	// draft's once its draft could no longer be confirmed.
+	DraftPictureKeep = 2 * time.Hour
+	// PictureKeep: an announcement's picture stays as long as its
+	// per-recipient rows (NUDGES_OUTBOX_KEEP's default) after it is done.
+	PictureKeep = 720 * time.Hour
 	// pruneChunk bounds one transaction's deletions, so pruning never holds
 	// the writer long.
 	pruneChunk = 5000
@@ -72,5 +80,14 @@ func (db *DB) Prune(now time.Time) (int, error) {
 		return total, err
 	}
 	n, err := db.PruneEarlyStatus(now)
-	return total + n, err
+	total += n
+	if err != nil {
+		return total, err
+	}
+	err = db.Write(func(tx *Tx) error {
+		n, err := tx.pruneAssets(now, bot.ClickWindow, DraftPictureKeep, PictureKeep)
+		total += n
+		return err
+	})
+	return total, err
 }
