@@ -113,18 +113,22 @@ func (b *Brain) draft(tc *turnCtx) error {
 	if enc == bot.UCS2 {
 		encID = "EncodingUCS2"
 	}
+	shown := quote(text)
+	if text == "" {
+		shown = tc.T.T(tc.Lang(), "DraftNoText", nil)
+	}
 	tc.Say(id, map[string]any{
-		"Text": quote(text), "Subscribers": c.Subscribers, "Segments": segs,
+		"Text": shown, "Subscribers": c.Subscribers, "Segments": segs,
 		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
 	})
-	draftNotes(tc, links, pic)
+	b.draftNotes(tc, links, pic)
 	return nil
 }
 
 // draftNotes adds to the draft reply what its links and pictures become.
-func draftNotes(tc *turnCtx, links []bot.Link, pic *bot.Media) {
+func (b *Brain) draftNotes(tc *turnCtx, links []bot.Link, pic *bot.Media) {
 	if len(links) > 0 {
-		tc.Say("DraftLinks", map[string]any{"N": len(links)})
+		tc.Say("DraftLinks", map[string]any{"N": len(links), "Example": strings.TrimRight(b.PublicURL, "/") + "/l/" + links[0].Code})
 	}
 	switch {
 	case pic != nil && tc.In.NumMedia > 1:
