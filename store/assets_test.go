@@ -28,10 +28,10 @@ func TestFollowLinkCountsOncePerVisitorAndWindow(t *testing.T) {
 	}
 	follow("abc", "ip1|ua", true, 0)
 	follow("abc", "ip1|ua", true, 59*time.Minute) // same visitor within the hour
-	follow("abc", "ip1|other", true, time.Minute)  // another browser
-	follow("abc", "ip1|ua", true, 61*time.Minute)  // the hour has passed
-	follow("abc", "ip9|bot", false, 0)             // a preview fetcher
-	follow("def", "ip1|ua", true, 0)               // another link: counted on its own
+	follow("abc", "ip1|other", true, time.Minute) // another browser
+	follow("abc", "ip1|ua", true, 61*time.Minute) // the hour has passed
+	follow("abc", "ip9|bot", false, 0)            // a preview fetcher
+	follow("def", "ip1|ua", true, 0)              // another link: counted on its own
 	var clicks, one int
 	db.Read(func(tx *Tx) error {
 		clicks, _ = tx.Clicks(links)

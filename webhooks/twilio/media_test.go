@@ -33,8 +33,8 @@ func TestMediaFetchesWithCredentials(t *testing.T) {
 		t.Errorf("over the cap: %v, want ErrTooBig", err)
 	}
 	for _, u := range []string{
-		tw.URL + "/2010-04-01/Accounts/ACother/Messages/MM1/Media/ME1", // another account
-		"http://127.0.0.1:1/2010-04-01/Accounts/" + tw.AccountSID + "/Media/x", // another host
+		tw.URL + "/2010-04-01/Accounts/ACother/Messages/MM1/Media/ME1",                     // another account
+		"http://127.0.0.1:1/2010-04-01/Accounts/" + tw.AccountSID + "/Media/x",             // another host
 		tw.URL + "/2010-04-01/Accounts/" + tw.AccountSID + "/Messages/MMnone/Media/MEnone", // 404
 		"::not a url",
 	} {
