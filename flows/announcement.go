@@ -108,7 +108,15 @@ func (b *Brain) draft(tc *turnCtx) error {
 	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now, Links: links, Media: pic}); err != nil {
 		return err
 	}
-	segs, enc := segmentRange(tc.T, c.Name, text)
+	b.sayDraft(tc, id, text, left)
+	b.draftNotes(tc, links, pic)
+	return nil
+}
+
+// sayDraft is the draft reply: the text as delivered, recipients, size and
+// announcements left.
+func (b *Brain) sayDraft(tc *turnCtx, id, text string, left int) {
+	segs, enc := segmentRange(tc.T, tc.client.Name, text)
 	encID := "EncodingGSM"
 	if enc == bot.UCS2 {
 		encID = "EncodingUCS2"
@@ -118,11 +126,9 @@ func (b *Brain) draft(tc *turnCtx) error {
 		shown = tc.T.T(tc.Lang(), "DraftNoText", nil)
 	}
 	tc.Say(id, map[string]any{
-		"Text": shown, "Subscribers": c.Subscribers, "Segments": segs,
+		"Text": shown, "Subscribers": tc.client.Subscribers, "Segments": segs,
 		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
 	})
-	b.draftNotes(tc, links, pic)
-	return nil
 }
 
 // draftNotes adds to the draft reply what its links and pictures become.
