@@ -33,9 +33,9 @@ const (
 )
 
 type growthApp struct {
-	base string
-	tw   *twiliotest.Server
-	seq  int
+	base, public string
+	tw           *twiliotest.Server
+	seq          int
 }
 
 func startGrowth(t *testing.T) *growthApp {
@@ -54,7 +54,7 @@ func startGrowth(t *testing.T) *growthApp {
 		t.Fatal(err)
 	}
 	base, _ := serveApp(t, cfg, db)
-	return &growthApp{base: base, tw: tw}
+	return &growthApp{base: base, public: growthPublic, tw: tw}
 }
 
 func seedGrowth(t *testing.T, path string) {
@@ -106,7 +106,7 @@ func (g *growthApp) sms(t *testing.T, from, body string, extra ...string) string
 	}
 	req, _ := http.NewRequest(http.MethodPost, g.base+twilio.PathSMS, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(twilio.SignatureHeader, twilio.Sign(g.tw.AuthToken, growthPublic+twilio.PathSMS, form))
+	req.Header.Set(twilio.SignatureHeader, twilio.Sign(g.tw.AuthToken, g.public+twilio.PathSMS, form))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
