@@ -139,20 +139,21 @@ func (t *Tx) firstClick(code, visitor string, now time.Time, window time.Duratio
 	return true
 }
 
-// pruneAssets forgets click marks older than clickWindow and pictures no
-// announcement claimed within draftKeep, or whose announcement is gone or
-// done more than keep ago, at most pruneChunk of each.
-func (t *Tx) pruneAssets(now time.Time, clickWindow, draftKeep, keep time.Duration) (int, error) {
+// pruneClickMarks forgets up to pruneChunk click marks older than window.
+func (t *Tx) pruneClickMarks(now time.Time, window time.Duration) (int, error) {
 	var old [][]byte
 	c := t.b(bClickSeen).Cursor()
 	for k, v := c.First(); k != nil && len(old) < pruneChunk; k, v = c.Next() {
-		if len(v) != 8 || now.Sub(time.Unix(0, int64(btoi(v)))) >= clickWindow {
+		if len(v) != 8 || now.Sub(time.Unix(0, int64(btoi(v)))) >= window {
 			old = append(old, append([]byte(nil), k...))
 		}
 	}
-	if err := deleteAll(t.b(bClickSeen), old); err != nil {
-		return 0, err
-	}
+	return len(old), deleteAll(t.b(bClickSeen), old)
+}
+
+// pruneMedia forgets up to pruneChunk pictures no announcement claimed
+// within draftKeep, or whose announcement is gone or done more than keep ago.
+func (t *Tx) pruneMedia(now time.Time, draftKeep, keep time.Duration) (int, error) {
 	gone, err := t.staleMedia(now, draftKeep, keep)
 	if err != nil {
 		return 0, err
@@ -162,7 +163,7 @@ func (t *Tx) pruneAssets(now time.Time, clickWindow, draftKeep, keep time.Durati
 			return 0, err
 		}
 	}
-	return len(old) + len(gone), nil
+	return len(gone), nil
 }
 
 // staleMedia lists pictures past their keep.

@@ -44,6 +44,16 @@ func TestFollowLinkCountsOncePerVisitorAndWindow(t *testing.T) {
 	if _, found, err := db.FollowLink("nope", "ip1|ua", true, now, time.Hour); found || err != nil {
 		t.Errorf("unknown code: %v %v", found, err)
 	}
+	marks := func() (n int) {
+		db.Read(func(tx *Tx) error { n = tx.b(bClickSeen).Stats().KeyN; return nil })
+		return n
+	}
+	if marks() != 3 {
+		t.Fatalf("%d click marks, want 3 (two visitors on abc, one on def)", marks())
+	}
+	if _, err := db.Prune(now.Add(61 * time.Minute)); err != nil || marks() != 1 {
+		t.Errorf("after prune: %d marks (%v), want only the one made at 61 min", marks(), err)
+	}
 }
 
 func TestPruneAssetsKeepsPicturesWithTheirAnnouncement(t *testing.T) {

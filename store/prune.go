@@ -84,8 +84,31 @@ func (db *DB) Prune(now time.Time) (int, error) {
 	if err != nil {
 		return total, err
 	}
-	err = db.Write(func(tx *Tx) error {
-		n, err := tx.pruneAssets(now, bot.ClickWindow, DraftPictureKeep, PictureKeep)
+	n, err = db.pruneAssets(now)
+	return total + n, err
+}
+
+// pruneAssets forgets click marks past bot.ClickWindow, a chunk per
+// transaction, then pictures past their keep.
+func (db *DB) pruneAssets(now time.Time) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := db.Write(func(tx *Tx) error {
+			var err error
+			n, err = tx.pruneClickMarks(now, bot.ClickWindow)
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < pruneChunk {
+			break
+		}
+	}
+	err := db.Write(func(tx *Tx) error {
+		n, err := tx.pruneMedia(now, DraftPictureKeep, PictureKeep)
 		total += n
 		return err
 	})
