@@ -66,13 +66,25 @@ func (p *Pages) join(c echo.Context) error {
 // iOS (8 and later) takes the body after "&", Android reads the query
 // "?&body=" as RFC 5724 with an empty first field.
 func SMSLink(number, keyword string) string {
-	return "sms:" + number + "?&body=" + joinBody(keyword)
+	return "sms:" + dialable(number) + "?&body=" + joinBody(keyword)
 }
 
 // SMSLinkRFC is RFC 5724's own form, "?body=": the fallback link for the
 // messaging apps that want exactly it.
 func SMSLinkRFC(number, keyword string) string {
-	return "sms:" + number + "?body=" + joinBody(keyword)
+	return "sms:" + dialable(number) + "?body=" + joinBody(keyword)
+}
+
+// dialable keeps the digits of number and a leading "+": whatever a stored
+// number holds, the link stays an sms: link.
+func dialable(number string) string {
+	out := make([]byte, 0, len(number))
+	for i := 0; i < len(number); i++ {
+		if c := number[i]; '0' <= c && c <= '9' || c == '+' && len(out) == 0 {
+			out = append(out, c)
+		}
+	}
+	return string(out)
 }
 
 func joinBody(keyword string) string {

@@ -57,6 +57,9 @@ func TestSMSLinkForms(t *testing.T) {
 	if got := SMSLink("+15550000000", "YOGA"); got != "sms:+15550000000?&body=JOIN%20YOGA" {
 		t.Errorf("SMSLink = %q", got)
 	}
+	if got := SMSLink(`+1 (555) 000-0000"><script>`, "YOGA"); got != "sms:+15550000000?&body=JOIN%20YOGA" {
+		t.Errorf("SMSLink of a formatted number = %q", got)
+	}
 	if got := SMSLinkRFC("+15550000000", "CAFÉ1"); got != "sms:+15550000000?body=JOIN%20CAF%C3%891" {
 		t.Errorf("SMSLinkRFC = %q", got)
 	}
