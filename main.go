@@ -24,7 +24,7 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
-	"nudges/web"
+	"nudges/webhooks/web"
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
