@@ -71,11 +71,19 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		}
 		return err
 	}
+	if client == nil || !client.CanBroadcast() { // an active client's text is an announcement
+		if handled, err := b.clarifyOptOut(tc); handled || err != nil {
+			return err
+		}
+	}
 	if client != nil {
 		t.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
 	}
 	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
+		if handled, err := b.suggestKeyword(tc, tc.m.Norm); handled || err != nil {
+			return err
+		}
 		return b.miss(tc, "UnknownKeyword")
 	}
 	return b.miss(tc, "NotUnderstood")
@@ -188,15 +196,19 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		}
 		return true, b.join(tc, tc.m.Norm)
 	}
-	return false, nil
+	return b.misspelledJoin(tc)
 }
 
 // miss answers a message the service did not understand, unless the phone
 // has drawn MissLimit such answers within MissWindow (an auto-responder,
 // usually): then it stays silent until a real command.
 func (b *Brain) miss(tc *turnCtx, id string) error {
+	return b.missIn(tc, id, map[string]any{"Keyword": tc.m.Norm}, "")
+}
+
+// missIn is miss with message data, said in lang ("" for the phone's).
+func (b *Brain) missIn(tc *turnCtx, id string, data map[string]any, lang string) error {
 	tc.missed = true
-	data := map[string]any{"Keyword": tc.m.Norm}
 	conv := tc.Conv
 	kept := conv.Misses[:0]
 	for _, at := range conv.Misses {
@@ -209,7 +221,10 @@ func (b *Brain) miss(tc *turnCtx, id string) error {
 		return nil
 	}
 	conv.Misses = append(conv.Misses, tc.Now)
-	tc.Say(id, data)
+	if lang == "" {
+		lang = tc.Lang()
+	}
+	tc.Replies = append(tc.Replies, tc.T.T(lang, id, data))
 	return nil
 }
 

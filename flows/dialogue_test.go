@@ -31,7 +31,8 @@ var update = flag.Bool("update", false, "rewrite the expected replies in testdat
 //	<< +15550002222 Sunrise: …     a message the turn put in the outbox
 //	! client +15550009999 YOGA Sunrise Yoga   a directive (see directives)
 //
-// Bodies may use {x*N} for N copies of x, \n for a new line and "" for empty.
+// Bodies may use {x*N} for N copies of x, \n for a new line, \uXXXX for a
+// character by its code, and "" for empty.
 // Expected lines (< and <<) are rewritten by `go test ./flows -update`.
 
 // harness runs one dialogue against a fresh database.
@@ -202,8 +203,16 @@ func expandBody(s string) string {
 		n, _ := strconv.Atoi(p[2])
 		return strings.Repeat(p[1], n)
 	})
+	s = escapeRE.ReplaceAllStringFunc(s, func(m string) string {
+		r, _ := strconv.ParseUint(m[2:], 16, 32)
+		return string(rune(r))
+	})
 	return strings.ReplaceAll(s, `\n`, "\n")
 }
+
+// escapeRE is \uXXXX in a body: a character written by its code, for the
+// invisible ones (\u200b, a zero-width space).
+var escapeRE = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
 
 // directiveClient: `! client PHONE KEYWORD [status] Name words…` creates a
 // client through the store (status defaults to active).
