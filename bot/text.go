@@ -43,6 +43,17 @@ func Fold(s string) string {
 // invisible is a character with no glyph of its own (Unicode Cf).
 func invisible(r rune) bool { return r >= 0xAD && unicode.Is(unicode.Cf, r) }
 
+// HasControl reports whether s holds a character that has no place in a
+// name shown to others: a control character (NUL, escape, tab, newline…),
+// a line or paragraph separator, or a bidirectional embedding, override or
+// isolate, which reorders the text after it.
+func HasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+			r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
+	}) >= 0
+}
+
 // decoration is what surrounds a command without being part of it: spaces,
 // emoji and their joiners and variation selectors.
 func decoration(r rune) bool {

@@ -113,3 +113,15 @@ func TestRedactCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestHasControl(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Joe's Coffee": false, "Café Ñandú 🧘": false, "👨\u200d🍳 Kitchen": false, "": false,
+		"Joe\x00s": true, "Joe\x1b[31m": true, "Joe\tCoffee": true, "Joe\nCoffee": true, "\u0085x": true,
+		"a\u2028b": true, "\u202eeeffoC": true, "\u2066x\u2069": true,
+	} {
+		if got := HasControl(s); got != want {
+			t.Errorf("HasControl(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
