@@ -19,6 +19,9 @@ type Inbound struct {
 	Body      string
 	NumMedia  int
 	Simulated bool // from the console simulator: replies are captured, never sent
+	// OptOutType is STOP, START or HELP when the provider's own opt-out
+	// handling (Twilio's Advanced Opt-Out) has already answered the phone.
+	OptOutType string
 }
 
 // Reply is the inline answer to an inbound message; empty Text means none.

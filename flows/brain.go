@@ -52,6 +52,11 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		return fmt.Errorf("load client: %w", err)
 	}
 	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
+	if t.In.OptOutType != "" {
+		if handled, err := b.answeredByCarrier(tc); handled || err != nil {
+			return err
+		}
+	}
 	noteLanguage(t.Conv, tc.m)
 	if handled, err := b.compliance(tc); handled || err != nil {
 		return err

@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite the expected replies in testdat
 //	> +15550001111 YOGA            a text from that phone
 //	>mms +15550001111 look         the same with one picture attached
 //	>sid SM123 +15550001111 HI     with an explicit MessageSid (replays)
+//	>optout STOP +15550001111 Stop  Twilio's Advanced Opt-Out answered it
 //	< +15550001111 You joined …    the inline reply (continuation lines
 //	  second line of the reply      start with two spaces)
 //	<< +15550002222 Sunrise: …     a message the turn put in the outbox
@@ -138,6 +139,9 @@ func (h *harness) send(out *strings.Builder, line string) {
 	} else {
 		h.seq++
 		in.SID = fmt.Sprintf("SMdialogue%04d", h.seq)
+	}
+	if kind == ">optout" {
+		in.OptOutType, rest, _ = strings.Cut(rest, " ")
 	}
 	if kind == ">mms" {
 		in.NumMedia = 1
