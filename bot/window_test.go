@@ -192,3 +192,30 @@ func BenchmarkNextOpen(b *testing.B) {
 		}
 	}
 }
+
+// TestNextOpenConcurrent: one SendWindow serves every dispatcher goroutine;
+// answers agree with a fresh window's (run with -race).
+func TestNextOpenConcurrent(t *testing.T) {
+	shared := NewSendWindow(DefaultWindow, nil)
+	phones := []Phone{"+12125550100", "+19075550100", "+15550001111", "+34911234567", "+447700900123"}
+	start := utc(2026, 3, 7, 0, 0) // across New York's DST change
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			fresh := NewSendWindow(DefaultWindow, nil)
+			for i := 0; i < 400; i++ {
+				p, now := phones[(i+g)%len(phones)], start.Add(time.Duration(i)*13*time.Minute)
+				if a, b := shared.NextOpen(p, now), fresh.NextOpen(p, now); !a.Equal(b) {
+					done <- fmt.Errorf("%s at %s: shared %s, fresh %s", p, now, a, b)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"nudges/bot"
@@ -82,4 +83,48 @@ func TestOptOutPhrases(t *testing.T) {
 			t.Errorf("OptOutPhrase(%q) is an opt-out, want not", in)
 		}
 	}
+}
+
+// TestOneTypoMatchesEditDistance compares oneTypo with the textbook
+// optimal-string-alignment distance on random short words.
+func TestOneTypoMatchesEditDistance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	word := func() string {
+		b := make([]rune, rng.IntN(6))
+		for i := range b {
+			b[i] = rune('A' + rng.IntN(3))
+		}
+		return string(b)
+	}
+	for i := 0; i < 20000; i++ {
+		a, b := word(), word()
+		if got, want := oneTypo(a, b), osaDistance(a, b) == 1; got != want {
+			t.Fatalf("oneTypo(%q, %q) = %v, distance %d", a, b, got, osaDistance(a, b))
+		}
+	}
+}
+
+func osaDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
 }
