@@ -76,13 +76,22 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		}
 		return err
 	}
-	if client == nil || !client.CanBroadcast() { // an active client's text is an announcement
+	return b.noCommand(tc)
+}
+
+// noCommand reads a text that is no command: a near miss of an opt-out
+// word gets a clarification (never an active client's, whose text is an
+// announcement); a client's text is a draft; a keyword's typo gets "did
+// you mean"; the rest "didn't understand".
+func (b *Brain) noCommand(tc *turnCtx) error {
+	client := tc.client
+	if client == nil || !client.CanBroadcast() {
 		if handled, err := b.clarifyOptOut(tc); handled || err != nil {
 			return err
 		}
 	}
 	if client != nil {
-		t.Conv.Misses = nil
+		tc.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
 	}
 	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
