@@ -170,7 +170,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,

@@ -193,6 +193,8 @@ func (b *Brain) signupName(tc *turnCtx) error {
 		return b.reask(tc, "SignupNameShort", limits)
 	case n > NameMax:
 		return b.reask(tc, "SignupNameLong", limits)
+	case bot.HasControl(name):
+		return b.reask(tc, "SignupNameControl", limits)
 	}
 	if err := advance(tc, evSignupNamed); err != nil {
 		return err
