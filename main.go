@@ -24,10 +24,10 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
-	"nudges/webhooks/web"
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
+	"nudges/webhooks/web"
 )
 
 func main() {
