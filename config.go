@@ -44,7 +44,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		Addr:          env("NUDGES_ADDR", "127.0.0.1:8080"),
 		DBPath:        env("NUDGES_DB", "./data/nudges.db"),
-		PublicURL:     strings.TrimRight(env("NUDGES_PUBLIC_URL", "http://localhost:8080"), "/"),
+		PublicURL:     strings.TrimRight(getenv("NUDGES_PUBLIC_URL"), "/"),
 		DefaultLocale: env("NUDGES_DEFAULT_LOCALE", bot.English),
 		Insecure:      env("NUDGES_INSECURE_DEV", "") == "1",
 		TwilioSID:     env("TWILIO_ACCOUNT_SID", ""),
@@ -58,7 +58,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
-		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
+		checkAddr, checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -68,7 +68,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, nil
 }
 
+// checkPublicURL checks NUDGES_PUBLIC_URL, which defaults to
+// http://localhost: and the port of NUDGES_ADDR (checked before it).
 func checkPublicURL(c *config, _ func(string, string) string) error {
+	c.PublicURL = strings.TrimSpace(c.PublicURL)
+	if c.PublicURL == "" {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		c.PublicURL = "http://localhost:" + port
+	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("NUDGES_PUBLIC_URL %q must be an http(s) URL like https://sms.example.com", c.PublicURL)
@@ -103,7 +110,7 @@ func checkRate(c *config, env func(string, string) string) error {
 	s := env("NUDGES_SEND_RATE", "1")
 	r, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(r) || r <= 0 || r > 10000 {
-		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 (1 for a US long code)", s)
+		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 and at most 10000 (1 for a US long code)", s)
 	}
 	c.SendRate = r
 	return nil
@@ -130,6 +137,9 @@ func checkTwilio(c *config, _ func(string, string) string) error {
 func checkStripe(c *config, _ func(string, string) string) error {
 	if c.StripeKey != "" && c.StripeWebhookSecret == "" {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET (whsec_…) is required when STRIPE_SECRET_KEY is set")
+	}
+	if c.StripeKey == "" && c.StripeWebhookSecret != "" {
+		return fmt.Errorf("STRIPE_WEBHOOK_SECRET is set but STRIPE_SECRET_KEY is not: set the key for real Stripe, or unset both for dev checkout")
 	}
 	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET must start with whsec_ (the signing secret of the webhook endpoint)")
