@@ -171,21 +171,6 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (c *Console) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
-		CookieName:     csrfCookie,
-		CookiePath:     "/admin",
-		CookieHTTPOnly: true,
-		CookieSecure:   c.secure,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   12 * 3600,
-		ErrorHandler: func(err error, ec echo.Context) error {
-			return c.fail(ec, http.StatusForbidden, "This form has expired or did not come from the console. Go back, reload the page and try again.")
-		},
-	})
-}
-
 func (c *Console) loginLimiter() echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
