@@ -48,10 +48,15 @@ type Config struct {
 	LoginBurst int
 }
 
-// Per-IP limits on the login forms, per hour, kept in the database.
+// Limits on the login forms, per hour, kept in the database. Codes are
+// counted per requesting address (each address has its own code for a
+// phone: flows.DefaultOTPPolicy, 5 an hour), so other addresses can never
+// use up or replace the admin's; a phone's cap bounds the SMS one phone
+// gets however many addresses ask.
 const (
-	ipCodesPerHour  = 20
-	ipChecksPerHour = 40
+	ipCodesPerHour    = 20
+	ipChecksPerHour   = 40
+	phoneCodesPerHour = 20
 )
 
 // Console serves the /admin pages.

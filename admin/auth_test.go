@@ -60,7 +60,7 @@ func TestLoginWithTextedCode(t *testing.T) {
 func assertCodeNotStored(t *testing.T, h *harness, code string) {
 	t.Helper()
 	var rec struct{ Hash string }
-	err := h.db.Read(func(tx *store.Tx) error { _, err := tx.OTPRecord(adminPhone, &rec); return err })
+	err := h.db.Read(func(tx *store.Tx) error { _, err := tx.OTPRecord(adminPhone, "127.0.0.1", &rec); return err })
 	if err != nil || len(rec.Hash) != 64 || strings.Contains(rec.Hash, code) {
 		t.Fatalf("stored hash %q (%v)", rec.Hash, err)
 	}
