@@ -340,12 +340,11 @@ func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool
 	if lang == "" {
 		lang = bot.English
 	}
-	data := map[string]any{
-		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c),
-		"Link": b.brain.billingLink(c),
-	}
-	if id == "BillingCanceled" {
-		data["Link"] = b.brain.payLink(c)
+	data := map[string]any{"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c), "Link": b.brain.payLink(c)}
+	if id == "BillingPastDue" { // the one that carries a billing link
+		if data["Link"], err = b.brain.billingLink(tx, c, now); err != nil {
+			return false, err
+		}
 	}
 	body := b.t.T(lang, id, data)
 	if err := bot.Enqueue(tx, now, conv, body, bot.KindBilling, bot.PriorityHigh, 0); err != nil {
