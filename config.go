@@ -41,10 +41,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		return def
 	}
+	addr := env("NUDGES_ADDR", "127.0.0.1:8080")
 	c := config{
-		Addr:          env("NUDGES_ADDR", "127.0.0.1:8080"),
+		Addr:          addr,
 		DBPath:        env("NUDGES_DB", "./data/nudges.db"),
-		PublicURL:     strings.TrimRight(getenv("NUDGES_PUBLIC_URL"), "/"),
+		PublicURL:     strings.TrimRight(env("NUDGES_PUBLIC_URL", defaultPublicURL(addr)), "/"),
 		DefaultLocale: env("NUDGES_DEFAULT_LOCALE", bot.English),
 		Insecure:      env("NUDGES_INSECURE_DEV", "") == "1",
 		TwilioSID:     env("TWILIO_ACCOUNT_SID", ""),
@@ -58,7 +59,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
-		checkAddr, checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe,
+		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -68,14 +69,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, nil
 }
 
-// checkPublicURL checks NUDGES_PUBLIC_URL, which defaults to
-// http://localhost: and the port of NUDGES_ADDR (checked before it).
-func checkPublicURL(c *config, _ func(string, string) string) error {
-	c.PublicURL = strings.TrimSpace(c.PublicURL)
-	if c.PublicURL == "" {
-		_, port, _ := net.SplitHostPort(c.Addr)
-		c.PublicURL = "http://localhost:" + port
+// defaultPublicURL is http://localhost with the port of the listen address,
+// so a local instance on another port still checks signatures and builds
+// links right.
+func defaultPublicURL(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil && port != "" && port != "0" {
+		return "http://localhost:" + port
 	}
+	return "http://localhost:8080"
+}
+
+func checkPublicURL(c *config, _ func(string, string) string) error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("NUDGES_PUBLIC_URL %q must be an http(s) URL like https://sms.example.com", c.PublicURL)
