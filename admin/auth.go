@@ -132,7 +132,7 @@ func (c *Console) issue(tx *store.Tx, p bot.Phone, addr string, now time.Time) (
 	if _, err := tx.OTPRecord(p, addr, &rec); err != nil {
 		return "", nil, fmt.Errorf("load otp: %w", err)
 	}
-	if n, err := tx.Hits("codes:"+string(p), now, time.Hour); err != nil || n >= phoneCodesPerHour {
+	if capped, err := phoneCapped(tx, p, addr, now); err != nil || capped {
 		return "", errPhoneCap, err
 	}
 	rec.Phone = p
@@ -167,6 +167,20 @@ func (c *Console) issue(tx *store.Tx, p bot.Phone, addr string, now time.Time) (
 	}
 	return code, nil, nil
 }
+
+// phoneCapped reports whether p has had its codes for the hour and addr is
+// not one the admin signed in from lately.
+func phoneCapped(tx *store.Tx, p bot.Phone, addr string, now time.Time) (bool, error) {
+	n, err := tx.Hits("codes:"+string(p), now, time.Hour)
+	if err != nil || n < phoneCodesPerHour {
+		return false, err
+	}
+	known, err := tx.Hits(knownKey(p, addr), now, knownFor)
+	return known == 0, err
+}
+
+// knownKey counts the sign-ins of p from addr.
+func knownKey(p bot.Phone, addr string) string { return "known:" + string(p) + "|" + addr }
 
 // textCode puts the code's SMS in the outbox, in the phone's language.
 func (c *Console) textCode(tx *store.Tx, p bot.Phone, code string, now time.Time) error {
@@ -205,6 +219,9 @@ func (c *Console) verify(ec echo.Context) error {
 		}
 		checkErr, left, err = c.check(tx, p, ec.RealIP(), code, now)
 		if err != nil || checkErr != nil {
+			return err
+		}
+		if _, err := tx.CountHit(knownKey(p, ec.RealIP()), now, knownFor); err != nil {
 			return err
 		}
 		token, err = c.startSession(tx, p, now)

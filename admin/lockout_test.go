@@ -70,3 +70,24 @@ func TestCodesToOnePhoneAreBounded(t *testing.T) {
 		t.Fatalf("%d codes texted to one phone within the hour from %d addresses, want the cap %d", n, 3*phoneCodesPerHour, phoneCodesPerHour)
 	}
 }
+
+// An address the admin signed in from is past the phone's cap: a flood of
+// requests from everywhere else does not lock the admin out there.
+func TestKnownAddressIsPastThePhoneCap(t *testing.T) {
+	h := newHarness(t)
+	h.xff = "198.51.100.20"
+	h.login()
+	h.post("/admin/logout", nil)
+	for i := range phoneCodesPerHour + 5 {
+		h.xff = fmt.Sprintf("203.0.113.%d", i+1)
+		h.requestCode(adminPhone)
+		h.clock.Advance(31 * time.Second)
+	}
+	h.xff = "192.0.2.55"
+	if st, _ := h.requestCode(adminPhone); st != http.StatusTooManyRequests {
+		t.Fatalf("a new address past the phone's cap: %d, want 429", st)
+	}
+	h.xff = "198.51.100.20"
+	h.client = newClient()
+	h.login()
+}
