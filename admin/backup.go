@@ -77,13 +77,19 @@ func (c *Console) snapshot() (*os.File, int64, error) {
 // stream copies r to the response a chunk at a time, giving each chunk
 // backupStall to be taken by the client.
 func (c *Console) stream(ec echo.Context, r io.Reader) (int64, error) {
-	rc := http.NewResponseController(ec.Response().Writer)
+	rc := http.NewResponseController(ec.Response()) // through every Unwrap to the connection
 	buf := make([]byte, backupChunk)
 	var n int64
+	warned := false
 	for {
 		k, rerr := io.ReadFull(r, buf)
 		if k > 0 {
-			if err := rc.SetWriteDeadline(time.Now().Add(backupStall)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			err := rc.SetWriteDeadline(time.Now().Add(backupStall))
+			if errors.Is(err, http.ErrNotSupported) && !warned {
+				// A wrapper without Unwrap: the server's own write timeout applies.
+				c.log.Warn("console: backup cannot extend its write deadline; a long download may be cut off", "err", err)
+				warned = true
+			} else if err != nil && !errors.Is(err, http.ErrNotSupported) {
 				return n, fmt.Errorf("set write deadline: %w", err)
 			}
 			w, err := ec.Response().Write(buf[:k])
