@@ -134,6 +134,9 @@ func TestStopWithin15sWhateverClientsDo(t *testing.T) {
 	time.Sleep(time.Second) // every connection is open and trickling
 	took := stopWithin(t, cmd, 15*time.Second)
 	t.Logf("stopped %v after SIGTERM with 30 clients holding connections", took.Round(time.Millisecond))
+	if logs, _ := os.ReadFile(filepath.Join(dir, "server.log")); regexp.MustCompile(`level=ERROR| ERROR `).Match(logs) {
+		t.Errorf("errors logged by a stop with trickling clients:\n%s", logs)
+	}
 	db, err := store.Open(dbPath)
 	if err != nil {
 		t.Fatalf("database after the stop: %v", err)
