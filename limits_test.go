@@ -19,8 +19,9 @@ import (
 	"nudges/store"
 )
 
-// Connection limits and shutdown, through the real
-// binary (SPEC §9). Each test is bounded in time; -short skips them.
+// Connection limits and shutdown (SPEC §9): the stop through the real
+// binary, the cut-offs through the real HTTP stack with short limits. Each
+// test is bounded in time; -short skips the binary's.
 
 const limitsAdmin = "+15550001234"
 
