@@ -214,21 +214,30 @@ type announcementRow struct {
 	bot.Announcement
 	Counts  []statusCount
 	Sending bool
+	Clicks  int // on its tracked links
 }
 
 func (c *Console) announcementsPage(ec echo.Context) error {
 	var as []bot.Announcement
+	clicks := map[uint64]int{}
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error
-		as, err = tx.RecentAnnouncements(100)
-		return err
+		if as, err = tx.RecentAnnouncements(100); err != nil {
+			return err
+		}
+		for _, a := range as {
+			if clicks[a.ID], err = tx.Clicks(a.Links); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
 	for _, a := range as {
-		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total}
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
 		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
 			n := a.Counts[st]
 			if st == bot.StatusFailed {

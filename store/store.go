@@ -46,7 +46,7 @@ var (
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bMeta,
+	bAuth, bInflight, bEarlyStatus, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 }
 
 // DB is the open database.
