@@ -119,7 +119,7 @@ func checkRate(c *config, env func(string, string) string) error {
 	s := env("NUDGES_SEND_RATE", "1")
 	r, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(r) || r <= 0 || r > 10000 {
-		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 (1 for a US long code)", s)
+		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 and at most 10000 (1 for a US long code)", s)
 	}
 	c.SendRate = r
 	return nil
@@ -146,6 +146,9 @@ func checkTwilio(c *config, _ func(string, string) string) error {
 func checkStripe(c *config, _ func(string, string) string) error {
 	if c.StripeKey != "" && c.StripeWebhookSecret == "" {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET (whsec_…) is required when STRIPE_SECRET_KEY is set")
+	}
+	if c.StripeKey == "" && c.StripeWebhookSecret != "" {
+		return fmt.Errorf("STRIPE_WEBHOOK_SECRET is set but STRIPE_SECRET_KEY is not: set the key for real Stripe, or unset both for dev checkout")
 	}
 	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET must start with whsec_ (the signing secret of the webhook endpoint)")

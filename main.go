@@ -101,6 +101,7 @@ type app struct {
 	tr     *locales.Catalog
 	engine *bot.Engine
 	echo   *echo.Echo
+	limits httpLimits // zero: defaultLimits
 	// workers run until the serve context ends (the dispatcher).
 	workers []func(ctx context.Context) error
 }
@@ -132,7 +133,10 @@ func serve(ctx context.Context, cfg config) error {
 // one of them (the dispatcher records its last sends) before returning, so
 // the database is closed only after all work is committed.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.echo, ReadHeaderTimeout: 10 * time.Second}
+	if a.limits == (httpLimits{}) {
+		a.limits = defaultLimits
+	}
+	srv := newServer(a.echo, a.limits)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan error, len(a.workers))
 	for _, w := range a.workers {
@@ -146,11 +150,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		slog.Error("http shutdown", "err", err)
-	}
+	shutdown(srv, a.limits.Grace)
 	stopWork()
 	for range a.workers {
 		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {

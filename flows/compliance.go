@@ -66,7 +66,11 @@ func (b *Brain) optOut(tc *turnCtx) error {
 		if err != nil || c == nil {
 			return fmt.Errorf("opt-out billing link: %w", err)
 		}
-		tc.Say("OptedOutClient", map[string]any{"Keyword": c.Keyword, "Link": b.billingLink(c)})
+		link, err := b.billingLink(tc.Tx, c, tc.Now)
+		if err != nil {
+			return fmt.Errorf("opt-out billing link: %w", err)
+		}
+		tc.Say("OptedOutClient", map[string]any{"Keyword": c.Keyword, "Link": link})
 		return nil
 	}
 	tc.Say("OptedOut", nil)

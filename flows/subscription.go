@@ -37,6 +37,9 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 		tc.Say("UnknownKeyword", map[string]any{"Keyword": keyword})
 		return nil
 	}
+	if real, err := realList(tc, c); err != nil || real {
+		return err
+	}
 	added, err := tc.Tx.Subscribe(c.Keyword, tc.Conv.Phone, tc.Now)
 	if err != nil {
 		return fmt.Errorf("join %s: %w", keyword, err)
@@ -48,6 +51,24 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 	}
 	tc.Say("Joined", data)
 	return nil
+}
+
+// realList refuses a simulated phone a real client's list, and says so:
+// simulated phones join only clients made in the simulator, so that they
+// never count as recipients, use quota or show in a real client's reports.
+func realList(tc *turnCtx, c *bot.Client) (bool, error) {
+	if !tc.Conv.Simulated {
+		return false, nil
+	}
+	owner, err := tc.Tx.Conversation(c.Phone)
+	if err != nil {
+		return false, fmt.Errorf("join %s: %w", c.Keyword, err)
+	}
+	if owner.Simulated {
+		return false, nil
+	}
+	tc.Say("SimulatedJoinReal", map[string]any{"Name": c.Name, "Keyword": c.Keyword})
+	return true, nil
 }
 
 // listed is one of the sender's lists with its client's name.
