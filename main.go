@@ -24,10 +24,10 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
-	"nudges/webhooks/web"
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
+	"nudges/webhooks/web"
 )
 
 func main() {
@@ -103,6 +103,7 @@ type app struct {
 	tr     *locales.Catalog
 	engine *bot.Engine
 	echo   *echo.Echo
+	limits httpLimits // zero: defaultLimits
 	// workers run until the serve context ends (the dispatcher).
 	workers []func(ctx context.Context) error
 }
@@ -134,7 +135,10 @@ func serve(ctx context.Context, cfg config) error {
 // one of them (the dispatcher records its last sends) before returning, so
 // the database is closed only after all work is committed.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.echo, ReadHeaderTimeout: 10 * time.Second}
+	if a.limits == (httpLimits{}) {
+		a.limits = defaultLimits
+	}
+	srv := newServer(a.echo, a.limits)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan error, len(a.workers))
 	for _, w := range a.workers {
@@ -148,11 +152,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		slog.Error("http shutdown", "err", err)
-	}
+	shutdown(srv, a.limits.Grace)
 	stopWork()
 	for range a.workers {
 		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
@@ -172,7 +172,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
