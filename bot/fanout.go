@@ -24,10 +24,10 @@ type Recipient struct {
 	Conv Conversation
 }
 
-// Composer makes the body one recipient gets of announcement a from the
-// client named name, and reports whether it carries the opt-out line (the
-// subscription's NoticeAt is then set to now).
-type Composer func(a *Announcement, name string, r *Recipient, now time.Time) (body string, notice bool)
+// Composer makes the body (and picture URL, "" for none) one recipient gets
+// of announcement a from the client named name, and reports whether it
+// carries the opt-out line (the subscription's NoticeAt is then set to now).
+type Composer func(a *Announcement, name string, r *Recipient, now time.Time) (body, mediaURL string, notice bool)
 
 // StartFanout saves a (new or scheduled) announcement as due to fan out:
 // the FanOut worker adds its recipients after the transaction commits, in
@@ -204,13 +204,13 @@ func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs [
 		if r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOut {
 			continue
 		}
-		body, notice := f.Compose(a, name, r, now)
+		body, media, notice := f.Compose(a, name, r, now)
 		due := now
 		if f.Due != nil {
 			due = f.Due(a, r, now)
 		}
 		msgs = append(msgs, OutMessage{
-			To: r.Conv.Phone, Body: body, Kind: KindAnnouncement, Priority: PriorityBulk,
+			To: r.Conv.Phone, Body: body, MediaURL: media, Kind: KindAnnouncement, Priority: PriorityBulk,
 			AnnouncementID: a.ID, Simulated: a.Simulated || r.Conv.Simulated,
 			CreatedAt: now, UpdatedAt: now, NextAt: due,
 		})

@@ -78,8 +78,8 @@ func startAnnouncementText(t testing.TB, db *store.DB, text string) uint64 {
 
 func newFanOut(db *store.DB, clock bot.Clock, chunk int) *bot.FanOut {
 	tr := locales.MustLoad()
-	compose := func(a *bot.Announcement, name string, r *bot.Recipient, _ time.Time) (string, bool) {
-		return name + ": " + a.Text, false
+	compose := func(a *bot.Announcement, name string, r *bot.Recipient, _ time.Time) (string, string, bool) {
+		return name + ": " + a.Text, "", false
 	}
 	return &bot.FanOut{Store: db, Compose: compose, Report: bot.ReportTo(tr), Clock: clock, Chunk: chunk}
 }
