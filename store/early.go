@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
@@ -34,39 +33,28 @@ func (t *Tx) EarlyStatus(sid string) (*bot.EarlyStatus, error) {
 
 // PutEarlyStatus implements bot.Sends.
 func (t *Tx) PutEarlyStatus(sid string, e bot.EarlyStatus) error {
-	return t.putJSON(bEarlyStatus, []byte(sid), e)
+	if err := t.putJSON(bEarlyStatus, []byte(sid), e); err != nil {
+		return err
+	}
+	return t.expires(expEarly, e.At, sid)
 }
 
 // DeleteEarlyStatus implements bot.Sends.
-func (t *Tx) DeleteEarlyStatus(sid string) error { return t.b(bEarlyStatus).Delete([]byte(sid)) }
+func (t *Tx) DeleteEarlyStatus(sid string) error {
+	e, err := t.EarlyStatus(sid)
+	if err != nil || e == nil {
+		return err
+	}
+	if err := t.b(bExpiry).Delete(expiryKey(expEarly, e.At, sid)); err != nil {
+		return err
+	}
+	return t.b(bEarlyStatus).Delete([]byte(sid))
+}
 
 // pruneEarlyStatus deletes up to pruneChunk kept callbacks older than
 // cutoff and reports how many went.
 func (t *Tx) pruneEarlyStatus(cutoff time.Time) (int, error) {
-	b := t.b(bEarlyStatus)
-	var old [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if len(old) >= pruneChunk {
-			return nil
-		}
-		var e bot.EarlyStatus
-		if err := jsonDecode(v, &e); err != nil {
-			return fmt.Errorf("decode early status %s: %w", k, err)
-		}
-		if e.At.Before(cutoff) {
-			old = append(old, bytes.Clone(k))
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range old {
-		if err := b.Delete(k); err != nil {
-			return 0, fmt.Errorf("prune early status %s: %w", k, err)
-		}
-	}
-	return len(old), nil
+	return t.pruneKind(expEarly, cutoff)
 }
 
 // PruneEarlyStatus forgets status callbacks kept for sids that never showed

@@ -47,7 +47,7 @@ var (
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
+	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 }
 
 // DB is the open database.
@@ -87,7 +87,10 @@ func Open(path string) (*DB, error) {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
-		return migrateQueue(tx)
+		if err := migrateQueue(tx); err != nil {
+			return err
+		}
+		return indexExpiry(tx)
 	})
 	if err != nil {
 		db.Close()
