@@ -183,6 +183,7 @@ const (
 	StatusFailed      MessageStatus = "failed"
 	StatusUnknown     MessageStatus = "unknown" // in flight when the process died; never resent
 	StatusSkipped     MessageStatus = "skipped" // recipient opted out before it went
+	StatusHalted      MessageStatus = "halted"  // dropped unsent when the client halted the announcement
 )
 
 // Settled reports whether a message will not be sent (again).
@@ -253,6 +254,8 @@ type Announcement struct {
 	// once every per-recipient row is gone and only the counts are left.
 	FoldedTo uint64 `json:"folded_to,omitempty"`
 	Folded   bool   `json:"folded,omitempty"`
+	// Halted: the client stopped it; rows not sent yet are settled halted.
+	Halted bool `json:"halted,omitempty"`
 }
 
 // Direction of a conversation-log entry.

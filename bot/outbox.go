@@ -120,13 +120,13 @@ func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map
 	if m.Status != StatusQueued {
 		return nil, tx.PutOutMessage(m) // an index out of step: bring it back
 	}
-	why, err := l.skipWhy(tx, m, optedOut, c)
+	why, status, err := l.skipWhy(tx, m, optedOut, c)
 	if err != nil {
 		return nil, err
 	}
 	m.UpdatedAt = now
 	if why != "" {
-		m.Status, m.Error = StatusSkipped, why
+		m.Status, m.Error = status, why
 		if err := put(tx, m); err != nil {
 			return nil, err
 		}
@@ -136,32 +136,36 @@ func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map
 	return m, put(tx, m)
 }
 
-// skipWhy says why m must not be sent now, or "".
-func (l *Lifecycle) skipWhy(tx OutboxTx, m *OutMessage, optedOut map[Phone]bool, c *counter) (string, error) {
+// skipWhy says why m must not be sent now and the status it settles at,
+// or "".
+func (l *Lifecycle) skipWhy(tx OutboxTx, m *OutMessage, optedOut map[Phone]bool, c *counter) (string, MessageStatus, error) {
 	out, seen := optedOut[m.To]
 	if !seen {
 		conv, err := tx.Conversation(m.To)
 		if err != nil {
-			return "", fmt.Errorf("load recipient %s: %w", m.To, err)
+			return "", "", fmt.Errorf("load recipient %s: %w", m.To, err)
 		}
 		out = conv.OptedOut
 		optedOut[m.To] = out
 	}
 	if out {
-		return "recipient opted out", nil
+		return "recipient opted out", StatusSkipped, nil
 	}
 	if m.AnnouncementID == 0 {
-		return "", nil
+		return "", "", nil
 	}
 	a, err := c.announcement(m.AnnouncementID)
 	if err != nil || a == nil {
-		return "", err
+		return "", "", err
+	}
+	if a.Halted {
+		return "halted by the client", StatusHalted, nil
 	}
 	on, err := tx.Subscribed(a.Keyword, m.To)
 	if err != nil || on {
-		return "", err
+		return "", "", err
 	}
-	return "recipient left the list", nil
+	return "recipient left the list", StatusSkipped, nil
 }
 
 // put saves m; a login code's row keeps the code only while it may still

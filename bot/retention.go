@@ -24,6 +24,10 @@ type Folds interface {
 	// guard kept until Prune (SIDGuardKeep). It returns the next id to look
 	// at and whether the range is done.
 	FoldRows(a *Announcement, from uint64, n int, now time.Time) (next uint64, done bool, err error)
+	// AnnouncementRows returns a's rows among outbox ids from..a.LastRow,
+	// walking at most n ids, the next id to look at and whether the range
+	// is done.
+	AnnouncementRows(a *Announcement, from uint64, n int) (rows []OutMessage, next uint64, done bool, err error)
 }
 
 // Retention folds a settled announcement's per-recipient rows into its

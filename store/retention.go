@@ -189,3 +189,30 @@ func pruneBefore(b *bolt.Bucket, old func(k []byte) bool) (int, error) {
 	}
 	return len(keys), nil
 }
+
+// AnnouncementRows implements bot.Folds.
+func (t *Tx) AnnouncementRows(a *bot.Announcement, from uint64, n int) ([]bot.OutMessage, uint64, bool, error) {
+	var rows []bot.OutMessage
+	cur := t.b(bOutbox).Cursor()
+	next, walked := from, 0
+	k, v := cur.Seek(itob(from))
+	for ; k != nil && btoi(k) <= a.LastRow && walked < n; k, v = cur.Next() {
+		walked++
+		next = btoi(k) + 1
+		var r struct {
+			AnnouncementID uint64 `json:"announcement_id"`
+		}
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, 0, false, fmt.Errorf("decode message %d: %w", btoi(k), err)
+		}
+		if r.AnnouncementID != a.ID {
+			continue
+		}
+		var m bot.OutMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return nil, 0, false, fmt.Errorf("decode message %d: %w", btoi(k), err)
+		}
+		rows = append(rows, m)
+	}
+	return rows, next, k == nil || btoi(k) > a.LastRow, nil
+}
