@@ -423,3 +423,30 @@ func TestLoginCodeKeptInClearOnlyUntilSent(t *testing.T) {
 		t.Fatalf("row in flight at a crash: %+v", m)
 	}
 }
+
+// A queue written by the earlier key layout (priority, id → due) is
+// rewritten at Open and its messages are claimed as before.
+func TestOpenMigratesTheOldQueueKeys(t *testing.T) {
+	db, path := openDispatchDB(t)
+	id := dspPut(t, db, dspA, bot.PriorityHigh, dspT0, 0)
+	err := db.Write(func(tx *Tx) error {
+		q := tx.b(bQueue)
+		if err := q.Delete(queueKey(bot.PriorityHigh, dspT0, id)); err != nil {
+			return err
+		}
+		old := append([]byte{byte(bot.PriorityHigh)}, itob(id)...)
+		return q.Put(old, itob(uint64(dspT0.UnixNano())))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ids, _ := dspClaim(t, db, dspT0, 10, nil); !slices.Equal(ids, []uint64{id}) {
+		t.Errorf("claimed %v after the migration, want [%d]", ids, id)
+	}
+}
