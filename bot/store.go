@@ -23,6 +23,9 @@ type Tx interface {
 	Inbounds
 	Log
 	EventLog
+	ConsentLog
+	Suppressions
+	Exports
 }
 
 // Conversations keeps per-phone state.
@@ -56,6 +59,9 @@ type Subscriptions interface {
 	// EachSubscriber calls fn for every phone on the list, in phone order.
 	EachSubscriber(keyword string, fn func(Subscription) error) error
 	PutSubscription(s Subscription) error
+	// AddSubscription is Subscribe with the subscription's own JoinedAt and
+	// Source.
+	AddSubscription(s Subscription) (bool, error)
 }
 
 // Plans keeps the plans clients can buy.

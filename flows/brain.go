@@ -53,6 +53,9 @@ func (b *Brain) Turn(t *bot.Turn) error {
 	}
 	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
 	noteLanguage(t.Conv, tc.m)
+	if err := suppress(tc); err != nil {
+		return err
+	}
 	if handled, err := b.compliance(tc); handled || err != nil {
 		return err
 	}
@@ -178,6 +181,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.confirm(tc)
 	case CmdDiscard:
 		return true, b.discard(tc)
+	case CmdExport:
+		return true, b.export(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword

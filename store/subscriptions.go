@@ -11,11 +11,16 @@ import (
 
 // Subscribe implements bot.Subscriptions.
 func (t *Tx) Subscribe(keyword string, p bot.Phone, at time.Time) (bool, error) {
+	return t.AddSubscription(bot.Subscription{Keyword: keyword, Phone: p, JoinedAt: at})
+}
+
+// AddSubscription implements bot.Subscriptions.
+func (t *Tx) AddSubscription(s bot.Subscription) (bool, error) {
+	keyword, p := s.Keyword, s.Phone
 	key := pair(keyword, string(p))
 	if t.b(bSubs).Get(key) != nil {
 		return false, nil
 	}
-	s := bot.Subscription{Keyword: keyword, Phone: p, JoinedAt: at}
 	if err := t.putJSON(bSubs, key, s); err != nil {
 		return false, err
 	}
