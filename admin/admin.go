@@ -63,6 +63,7 @@ type Console struct {
 	policy flows.OTPPolicy
 	pages  pages
 	log    *slog.Logger
+	jobs   importJobs
 }
 
 // New checks cfg and parses the embedded templates.
@@ -118,7 +119,7 @@ func (c *Console) Register(e *echo.Echo) {
 	g := e.Group("/admin",
 		middleware.Recover(),
 		middleware.RequestID(),
-		middleware.BodyLimit("64K"),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}),
 		middleware.SecureWithConfig(c.secureConfig()),
 		noStore,
 	)
@@ -143,6 +144,8 @@ func (c *Console) Register(e *echo.Echo) {
 	g.POST("/clients/resume", c.clientResume, csrf, auth)
 	g.GET("/subscribers", c.subscribersPage, csrf, auth)
 	g.GET("/subscribers/:phone", c.subscriberPage, csrf, auth)
+	g.POST("/subscribers/:phone/erase", c.subscriberErase, csrf, auth)
+	c.registerData(e, g, auth)
 	g.GET("/announcements", c.announcementsPage, csrf, auth)
 	g.GET("/simulator", c.simulatorPage, csrf, auth)
 	g.POST("/simulator", c.simulate, csrf, auth)
@@ -171,9 +174,12 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (c *Console) csrf() echo.MiddlewareFunc {
+func (c *Console) csrf() echo.MiddlewareFunc { return c.csrfFrom("form:_csrf") }
+
+// csrfFrom checks the console's CSRF token found by lookup (echo's syntax).
+func (c *Console) csrfFrom(lookup string) echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
+		TokenLookup:    lookup,
 		CookieName:     csrfCookie,
 		CookiePath:     "/admin",
 		CookieHTTPOnly: true,
