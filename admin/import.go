@@ -98,7 +98,7 @@ func (c *Console) importForm(keyword string) (importView, error) {
 // upload is the import form as read from the multipart body.
 type upload struct {
 	keyword, consent, name string
-	spool              *os.File
+	spool                  *os.File
 }
 
 // importUpload spools the file to disk as it arrives, checks the form and
