@@ -136,7 +136,7 @@ func (c *Console) subscriberPage(ec echo.Context) error {
 }
 
 // subscriberErase removes the phone's conversation, log and lists, keeping
-// it opted out by a keyed hash (store.Tx.Erase). A client's phone is not
+// it opted out by a keyed hash (store.DB.Erase). A client's phone is not
 // erased: its list and billing hang on it.
 func (c *Console) subscriberErase(ec echo.Context) error {
 	raw, _ := url.PathUnescape(ec.Param("phone"))
@@ -147,18 +147,11 @@ func (c *Console) subscriberErase(ec echo.Context) error {
 	if ec.FormValue("confirm") != "yes" {
 		return c.redirectFlash(ec, phonePath(p), "Tick the box to confirm the erase: it cannot be undone.", true)
 	}
-	var isClient bool
-	err = c.db.Write(func(tx *store.Tx) error {
-		cl, err := tx.Client(p)
-		if err != nil || cl != nil {
-			isClient = cl != nil
-			return err
-		}
-		return tx.Erase(p)
-	})
+	erased, err := c.db.Erase(p)
 	if err != nil {
 		return c.internal(ec, "erase", err)
 	}
+	isClient := !erased
 	if isClient {
 		return c.redirectFlash(ec, phonePath(p), fmt.Sprintf("%s is a client's phone: suspend the client instead.", p), true)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -218,52 +219,68 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
-// importBatch writes one chunk. It runs inside a write transaction that may
-// be retried, so it counts into a copy of res and copies back on success.
+// importBatch writes one chunk, in phone order (neighbouring keys share
+// pages). It runs inside a write transaction, and counts into a copy of
+// res that is kept only when the transaction commits.
 func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res *ImportResult) error {
 	r := *res
-	r.Bad = res.Bad[:len(res.Bad):len(res.Bad)]
+	slices.SortFunc(batch, func(a, b importRow) int { return strings.Compare(string(a.phone), string(b.phone)) })
+	rows := make([]importRow, 0, len(batch))
+	convs := make([]*Conversation, 0, len(batch))
+	subs := make([]Subscription, 0, len(batch))
 	for _, row := range batch {
-		if err := importOne(tx, now, req, row, &r); err != nil {
+		conv, err := tx.Conversation(row.phone)
+		if err != nil {
 			return fmt.Errorf("line %d: %w", row.line, err)
+		}
+		suppressed, err := tx.Suppressed(row.phone)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", row.line, err)
+		}
+		if conv.OptedOut || suppressed {
+			r.OptedOut++
+			continue
+		}
+		rows, convs = append(rows, row), append(convs, conv)
+		subs = append(subs, Subscription{Keyword: req.Keyword, Phone: row.phone, JoinedAt: row.joinedAt,
+			Source: importRecord(now, req, row).Source()})
+	}
+	added, err := tx.AddSubscriptions(subs)
+	if err != nil {
+		return err
+	}
+	for i, row := range rows {
+		if !added[i] {
+			r.Already++
+			continue
+		}
+		r.Added++
+		if err := importedPhone(tx, convs[i], row.locale); err != nil {
+			return err
+		}
+		rec := importRecord(now, req, row)
+		if err := tx.AppendConsent(&rec); err != nil {
+			return err
 		}
 	}
 	*res = r
 	return nil
 }
 
-func importOne(tx Tx, now time.Time, req ImportRequest, row importRow, res *ImportResult) error {
-	conv, err := tx.Conversation(row.phone)
-	if err != nil {
-		return err
-	}
-	suppressed, err := tx.Suppressed(row.phone)
-	if err != nil {
-		return err
-	}
-	if conv.OptedOut || suppressed {
-		res.OptedOut++
-		return nil
-	}
-	rec := ConsentRecord{At: now, Phone: row.phone, Keyword: req.Keyword, Kind: ConsentImport,
+func importRecord(now time.Time, req ImportRequest, row importRow) ConsentRecord {
+	return ConsentRecord{At: now, Phone: row.phone, Keyword: req.Keyword, Kind: ConsentImport,
 		File: req.File, Admin: req.Admin, Note: row.source}
-	added, err := tx.AddSubscription(Subscription{Keyword: req.Keyword, Phone: row.phone,
-		JoinedAt: row.joinedAt, Source: rec.Source()})
-	if err != nil {
-		return err
+}
+
+// importedPhone keeps a conversation for a phone first known from an
+// import, with the file's language; the service has not heard from it yet
+// (FirstSeen stays zero).
+func importedPhone(tx Tx, conv *Conversation, locale string) error {
+	if !conv.FirstSeen.IsZero() || conv.Locale != "" {
+		return nil // known, or imported before with a language
 	}
-	if !added {
-		res.Already++
-		return nil
-	}
-	res.Added++
-	if conv.FirstSeen.IsZero() && conv.Locale == "" {
-		conv.Locale = row.locale
-		if err := tx.PutConversation(conv); err != nil {
-			return err
-		}
-	}
-	return tx.AppendConsent(&rec)
+	conv.Locale = locale
+	return tx.PutConversation(conv)
 }
 
 var errLongLine = fmt.Errorf("a line is longer than %d KiB", MaxImportLine>>10)

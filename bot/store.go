@@ -62,6 +62,9 @@ type Subscriptions interface {
 	// AddSubscription is Subscribe with the subscription's own JoinedAt and
 	// Source.
 	AddSubscription(s Subscription) (bool, error)
+	// AddSubscriptions adds each of subs not already there; added[i] tells
+	// which. Client counts are updated once per list.
+	AddSubscriptions(subs []Subscription) (added []bool, err error)
 }
 
 // Plans keeps the plans clients can buy.

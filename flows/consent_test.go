@@ -66,8 +66,8 @@ func TestErasedPhoneStaysOptedOutUntilItOptsIn(t *testing.T) {
 	h := newHarness(t)
 	h.run(`! client +15550009999 YOGA Sunrise Yoga
 > +15550001111 YOGA`)
-	if err := h.db.Write(func(tx *store.Tx) error { return tx.Erase("+15550001111") }); err != nil {
-		t.Fatal(err)
+	if erased, err := h.db.Erase("+15550001111"); err != nil || !erased {
+		t.Fatal(erased, err)
 	}
 	out := h.run(`> +15550001111 YOGA
 > +15550001111 HELP

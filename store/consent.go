@@ -16,12 +16,10 @@ import (
 //
 //	consent       seq → ConsentRecord, append-only
 //	consent_kw    KEYWORD \0 seq → nothing: a list's records in order
-//	consent_phone phone \0 seq → nothing: a phone's records, for an erase
 //	suppress      HMAC-SHA256(secret, phone) → nothing: erased phones
 var (
 	bConsent      = []byte("consent")
 	bConsentKw    = []byte("consent_kw")
-	bConsentPhone = []byte("consent_phone")
 	bSuppress     = []byte("suppress")
 	suppressKey   = []byte("suppress_secret") // in bMeta: 32 random bytes
 )
@@ -41,12 +39,10 @@ func (t *Tx) AppendConsent(r *bot.ConsentRecord) error {
 	if err := t.putJSON(bConsent, itob(seq), r); err != nil {
 		return err
 	}
-	if r.Keyword != "" {
-		if err := t.b(bConsentKw).Put(append(pair(r.Keyword, ""), itob(seq)...), nil); err != nil {
-			return err
-		}
+	if r.Keyword == "" {
+		return nil
 	}
-	return t.b(bConsentPhone).Put(append(pair(string(r.Phone), ""), itob(seq)...), nil)
+	return t.b(bConsentKw).Put(append(pair(r.Keyword, ""), itob(seq)...), nil)
 }
 
 // ConsentPage returns up to n records after the one with id after (0: from
@@ -162,27 +158,49 @@ func (t *Tx) Unsuppress(p bot.Phone) error {
 	return t.b(bSuppress).Delete(k)
 }
 
-// RedactConsent replaces p in its consent records with label and drops them
-// from the phone index: the records stay, the number goes.
-func (t *Tx) RedactConsent(p bot.Phone, label string) error {
-	prefix := pair(string(p), "")
-	idx := t.b(bConsentPhone)
-	var keys [][]byte
-	cur := idx.Cursor()
-	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		keys = append(keys, bytes.Clone(k))
+// RedactConsent replaces p with label in every consent record that names
+// it: the records stay, the number goes. It reads chunk records per read
+// transaction (matching the raw bytes first) and rewrites each chunk's
+// matches in one short write transaction, so an erase never holds the
+// writer for the length of the ledger. It is idempotent: run again after a
+// crash, it finishes the job.
+func (db *DB) RedactConsent(p bot.Phone, label string, chunk int) error {
+	needle := []byte(`"phone":"` + string(p) + `"`)
+	var after uint64
+	for {
+		var ids [][]byte
+		last, n := after, 0
+		err := db.Read(func(tx *Tx) error {
+			cur := tx.b(bConsent).Cursor()
+			for k, v := cur.Seek(itob(after + 1)); k != nil && n < chunk; k, v = cur.Next() {
+				n, last = n+1, btoi(k)
+				if bytes.Contains(v, needle) {
+					ids = append(ids, bytes.Clone(k))
+				}
+			}
+			return nil
+		})
+		if err == nil && len(ids) > 0 {
+			err = db.Write(func(tx *Tx) error { return tx.redact(ids, p, label) })
+		}
+		if err != nil || n < chunk {
+			return err
+		}
+		after = last
 	}
-	for _, k := range keys {
-		id := k[len(prefix):]
+}
+
+func (t *Tx) redact(ids [][]byte, p bot.Phone, label string) error {
+	for _, id := range ids {
 		var r bot.ConsentRecord
-		if ok, err := t.getJSON(bConsent, id, &r); err != nil || !ok {
-			return fmt.Errorf("redact consent %x: %w", id, err)
+		if ok, err := t.getJSON(bConsent, id, &r); err != nil || !ok || r.Phone != p {
+			if err != nil {
+				return fmt.Errorf("redact consent %d: %w", btoi(id), err)
+			}
+			continue
 		}
 		r.Phone = bot.Phone(label)
 		if err := t.putJSON(bConsent, id, r); err != nil {
-			return err
-		}
-		if err := idx.Delete(k); err != nil {
 			return err
 		}
 	}

@@ -8,9 +8,35 @@ import (
 )
 
 // Erase removes what the service keeps about p: its conversation, its log
-// and its lists. Its consent records stay with the number replaced by a
-// keyed hash, and a suppression entry (the same hash) keeps it opted out.
-func (t *Tx) Erase(p bot.Phone) error {
+// and its lists, in one transaction; a suppression entry (a keyed hash of
+// the number) keeps it opted out. Then its consent records get that hash
+// for the number, in chunks (RedactConsent). false when p is a client's
+// phone: nothing is erased then, since a list and billing hang on it.
+func (db *DB) Erase(p bot.Phone) (bool, error) {
+	var label string
+	var client bool
+	err := db.Write(func(tx *Tx) error {
+		c, err := tx.Client(p)
+		if err != nil || c != nil {
+			client = c != nil
+			return err
+		}
+		if label, err = tx.ErasedLabel(p); err != nil {
+			return err
+		}
+		return tx.erase(p)
+	})
+	if err != nil || client {
+		return false, err
+	}
+	return true, db.RedactConsent(p, label, redactChunk)
+}
+
+// redactChunk is how many consent records one read transaction of an
+// erase scans.
+const redactChunk = 10_000
+
+func (t *Tx) erase(p bot.Phone) error {
 	subs, err := t.SubscriptionsOf(p)
 	if err != nil {
 		return fmt.Errorf("erase %s: %w", p, err)
@@ -25,13 +51,6 @@ func (t *Tx) Erase(p bot.Phone) error {
 	}
 	if err := t.deletePrefix(bLog, pair(string(p), "")); err != nil {
 		return fmt.Errorf("erase log: %w", err)
-	}
-	label, err := t.ErasedLabel(p)
-	if err != nil {
-		return err
-	}
-	if err := t.RedactConsent(p, label); err != nil {
-		return err
 	}
 	return t.Suppress(p)
 }

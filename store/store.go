@@ -46,7 +46,7 @@ var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bMeta,
-	bConsent, bConsentKw, bConsentPhone, bSuppress, bExports,
+	bConsent, bConsentKw, bSuppress, bExports,
 }
 
 // DB is the open database.
