@@ -18,10 +18,10 @@ import (
 //	consent_kw    KEYWORD \0 seq → nothing: a list's records in order
 //	suppress      HMAC-SHA256(secret, phone) → nothing: erased phones
 var (
-	bConsent      = []byte("consent")
-	bConsentKw    = []byte("consent_kw")
-	bSuppress     = []byte("suppress")
-	suppressKey   = []byte("suppress_secret") // in bMeta: 32 random bytes
+	bConsent    = []byte("consent")
+	bConsentKw  = []byte("consent_kw")
+	bSuppress   = []byte("suppress")
+	suppressKey = []byte("suppress_secret") // in bMeta: 32 random bytes
 )
 
 var (
