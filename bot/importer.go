@@ -272,12 +272,13 @@ func importRecord(now time.Time, req ImportRequest, row importRow) ConsentRecord
 		File: req.File, Admin: req.Admin, Note: row.source}
 }
 
-// importedPhone keeps a conversation for a phone first known from an
-// import, with the file's language; the service has not heard from it yet
-// (FirstSeen stays zero).
+// importedPhone gives a phone first known from an import the file's
+// language, in a conversation whose FirstSeen stays zero (the service has
+// not heard from it). Without a language there is nothing to keep: the
+// lists alone make the phone known, and a write per row is saved.
 func importedPhone(tx Tx, conv *Conversation, locale string) error {
-	if !conv.FirstSeen.IsZero() || conv.Locale != "" {
-		return nil // known, or imported before with a language
+	if locale == "" || !conv.FirstSeen.IsZero() || conv.Locale != "" {
+		return nil // no language, or known, or imported before with one
 	}
 	conv.Locale = locale
 	return tx.PutConversation(conv)

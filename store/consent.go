@@ -130,6 +130,9 @@ func (t *Tx) phoneKey(p bot.Phone) ([]byte, error) {
 
 // Suppressed implements bot.Suppressions.
 func (t *Tx) Suppressed(p bot.Phone) (bool, error) {
+	if k, _ := t.b(bSuppress).Cursor().First(); k == nil {
+		return false, nil // nobody erased yet: no hash to compute
+	}
 	k, err := t.phoneKey(p)
 	if err != nil || k == nil {
 		return false, err

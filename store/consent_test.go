@@ -209,18 +209,19 @@ func TestPhonePageFiltersByListAndPages(t *testing.T) {
 				}
 			}
 		}
-		return nil
+		_, err := tx.Subscribe("YOGA", "+15551000999", consentT0) // imported: no conversation
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = db.Read(func(tx *Tx) error {
 		rows, total, err := tx.PhonePage(PhoneQuery{Offset: 100, Limit: 50})
-		if err != nil || total != 120 || len(rows) != 20 || rows[0].Phone != "+15551000100" {
+		if err != nil || total != 121 || len(rows) != 21 || rows[0].Phone != "+15551000100" || rows[20].Phone != "+15551000999" {
 			t.Errorf("last page of all: %d rows of %d, %v", len(rows), total, err)
 		}
 		rows, total, _ = tx.PhonePage(PhoneQuery{Keyword: "YOGA", Offset: 50, Limit: 50})
-		if total != 60 || len(rows) != 10 || rows[0].Phone != "+15551000100" || len(rows[0].Lists) != 1 {
+		if total != 61 || len(rows) != 11 || rows[0].Phone != "+15551000100" || len(rows[0].Lists) != 1 {
 			t.Errorf("second page of YOGA: %d rows of %d: %+v", len(rows), total, rows)
 		}
 		rows, total, _ = tx.PhonePage(PhoneQuery{Keyword: "YOGA", Prefix: "+155510001", Limit: 50})
