@@ -269,3 +269,25 @@ func TestEraseFromTheSubscriberPage(t *testing.T) {
 		t.Errorf("erase of a client: %d %q", st, loc)
 	}
 }
+
+func TestImportStatusRefreshesWhileRunning(t *testing.T) {
+	h := newHarness(t)
+	h.login()
+	j := &importJob{ID: "abc", Keyword: "YOGA", File: "big.csv", Admin: adminPhone, Started: t0, size: 1000}
+	j.read.Store(420)
+	j.res = bot.ImportResult{Rows: 4000, Added: 3990, Invalid: 10}
+	h.con.jobs.add(j)
+	resp, err := h.client.Get(h.srv.URL + "/admin/import/abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Refresh") == "" {
+		t.Error("a running import's page does not refresh itself")
+	}
+	mustContain(t, string(body), "42 % of the file read", "<dt>Added</dt><dd>3990</dd>")
+	if st, _, _ := h.get("/admin/import/nope"); st != http.StatusNotFound {
+		t.Errorf("unknown import: %d", st)
+	}
+}

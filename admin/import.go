@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,6 +35,9 @@ type importJob struct {
 	File    string
 	Admin   bot.Phone
 	Started time.Time
+
+	size int64        // of the spooled file
+	read atomic.Int64 // bytes of it the import has read
 
 	mu       sync.Mutex
 	res      bot.ImportResult
@@ -203,8 +207,11 @@ func (c *Console) runImport(j *importJob, f *os.File) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return bot.ImportResult{}, err
 		}
+		if fi, err := f.Stat(); err == nil {
+			j.size = fi.Size()
+		}
 		req := bot.ImportRequest{Keyword: j.Keyword, File: j.File, Admin: j.Admin}
-		return bot.Import(context.Background(), c.db, c.cfg.Clock, f, req, j.progress)
+		return bot.Import(context.Background(), c.db, c.cfg.Clock, countReader{f, &j.read}, req, j.progress)
 	}()
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -218,6 +225,26 @@ func (c *Console) runImport(j *importJob, f *os.File) {
 	}
 	c.log.Info("console: import done", "keyword", j.Keyword, "file", j.File, "by", j.Admin,
 		"rows", res.Rows, "added", res.Added, "already", res.Already, "opted_out", res.OptedOut, "invalid", res.Invalid)
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Percent is how much of the file the import has read.
+func (j *importJob) Percent() int {
+	if j.size <= 0 {
+		return 0
+	}
+	return int(min(100*j.read.Load()/j.size, 100))
 }
 
 func (j *importJob) progress(r bot.ImportResult) {
