@@ -27,6 +27,7 @@ import (
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
+	"nudges/webhooks/web"
 )
 
 func main() {
@@ -62,11 +63,35 @@ func run(args []string) error {
 	return fmt.Errorf("unknown command %q (want serve, chat PHONE or version)", cmd)
 }
 
+// buildVersion is set at build time with -ldflags "-X main.buildVersion=v1.2".
+var buildVersion string
+
+// version is buildVersion, else the module version, else the git commit
+// the binary was built from (Go stamps it in a checkout), else "dev".
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "dev"
+	rev, dirty := "", ""
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			rev = s.Value[:12]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return "dev-" + rev + dirty
 }
 
 // app is the wired service.
@@ -76,6 +101,7 @@ type app struct {
 	tr     *locales.Catalog
 	engine *bot.Engine
 	echo   *echo.Echo
+	limits httpLimits // zero: defaultLimits
 	// workers run until the serve context ends (the dispatcher).
 	workers []func(ctx context.Context) error
 }
@@ -96,7 +122,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set NUDGES_ADDR to a free address)", cfg.Addr, err)
 	}
-	slog.Info("nudges serving", "addr", ln.Addr().String(), "db", cfg.DBPath, "public_url", cfg.PublicURL,
+	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "db", cfg.DBPath, "public_url", cfg.PublicURL,
 		"sms", map[bool]string{true: "twilio", false: "console"}[cfg.twilio()],
 		"payments", map[bool]string{true: "stripe", false: "dev checkout"}[cfg.stripe()])
 	return a.run(ctx, ln)
@@ -107,7 +133,10 @@ func serve(ctx context.Context, cfg config) error {
 // one of them (the dispatcher records its last sends) before returning, so
 // the database is closed only after all work is committed.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.echo, ReadHeaderTimeout: 10 * time.Second}
+	if a.limits == (httpLimits{}) {
+		a.limits = defaultLimits
+	}
+	srv := newServer(a.echo, a.limits)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan error, len(a.workers))
 	for _, w := range a.workers {
@@ -121,11 +150,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		slog.Error("http shutdown", "err", err)
-	}
+	shutdown(srv, a.limits.Grace)
 	stopWork()
 	for range a.workers {
 		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
@@ -145,7 +170,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
@@ -172,6 +197,17 @@ func build(cfg config, db *store.DB) (*app, error) {
 	brain.Payments = pay
 	pay.Register(a.echo)
 
+	if cfg.twilio() {
+		if a.engine.Pictures, err = pictures(tcfg, db); err != nil {
+			return nil, err
+		}
+	}
+	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf})
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(a.echo)
+
 	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
@@ -193,6 +229,19 @@ func build(cfg config, db *store.DB) (*app, error) {
 	con.Register(a.echo)
 	a.routes()
 	return a, nil
+}
+
+// pictures takes MMS pictures from Twilio (with the account's credentials)
+// into the store, served at /m/{token}.
+func pictures(tcfg twilio.Config, db *store.DB) (*bot.Pictures, error) {
+	media, err := twilio.NewMedia(tcfg)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Pictures{
+		Fetch: media, Keep: db, BaseURL: tcfg.PublicURL,
+		Token: func() (string, error) { return bot.RandomCode(20) },
+	}, nil
 }
 
 // prune forgets retry guards past their retention (store.Prune), at start

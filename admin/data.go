@@ -25,7 +25,7 @@ func (c *Console) registerData(e *echo.Echo, g *echo.Group, auth echo.Middleware
 	g.GET("/import", c.importPage, csrf, auth)
 	// The upload's CSRF token travels in the query: reading it from the
 	// multipart body would make the server parse (and buffer) the file first.
-	g.POST("/import", c.importUpload, middleware.BodyLimit(maxImportBody), c.csrfFrom("query:_csrf"), auth)
+	g.POST("/import", c.importUpload, middleware.BodyLimit(maxImportBody), c.csrfQuery(), auth)
 	g.GET("/import/:id", c.importStatus, csrf, auth)
 	e.GET("/x/:token", c.clientExport, middleware.Recover(), noStore)
 }

@@ -91,9 +91,16 @@ func RecordCarrierOptOut(log ConsentLog, p Phone, keywords []string, sid string,
 }
 
 // Consent records kind for the sender of the turn's message, on each of
-// keywords, with the message as its source.
+// keywords, with the message as its source. An opt-out the provider already
+// applied (Twilio's Advanced Opt-Out, OptOutType STOP) is a carrier opt-out.
 func (t *Turn) Consent(kind ConsentKind, keywords ...string) error {
 	r := ConsentRecord{At: t.Now, Phone: t.In.From, Kind: kind, Text: t.In.Body, SID: t.In.SID, To: t.In.To}
+	if t.In.OptOutType != "" {
+		r.Note = "twilio advanced opt-out " + t.In.OptOutType
+		if kind == ConsentOptOut {
+			r.Kind = ConsentCarrierOptOut
+		}
+	}
 	return RecordConsent(t.Tx, r, keywords...)
 }
 

@@ -86,3 +86,14 @@ func TestErasedPhoneStaysOptedOutUntilItOptsIn(t *testing.T) {
 		}
 	}
 }
+
+func TestAdvancedOptOutIsACarrierOptOutRecord(t *testing.T) {
+	h := newHarness(t)
+	h.run(`! client +15550009999 YOGA Sunrise Yoga
+> +15550001111 YOGA
+>optout STOP +15550001111 Stop`)
+	got := consentLines(t, h.db, "YOGA")
+	if len(got) != 2 || !strings.HasPrefix(got[1], "carrier-opt-out YOGA +15550001111 SMdialogue") {
+		t.Errorf("records %q", got)
+	}
+}
