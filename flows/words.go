@@ -87,7 +87,7 @@ var words = map[string]word{
 	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
 	"EXPORT":    {CmdExport, bot.English, noArg}, "EXPORTAR": {CmdExport, bot.Spanish, noArg},
-	"LINK":      {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
+	"LINK": {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
 	"QR": {CmdLink, "", noArg},
 }
 
