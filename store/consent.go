@@ -24,6 +24,9 @@ var (
 	suppressKey = []byte("suppress_secret") // in bMeta: 32 random bytes
 )
 
+// appendFill is how full pages of an append-only bucket are split.
+const appendFill = 0.95
+
 var (
 	_ bot.ConsentLog   = (*Tx)(nil)
 	_ bot.Suppressions = (*Tx)(nil)
@@ -36,6 +39,8 @@ func (t *Tx) AppendConsent(r *bot.ConsentRecord) error {
 		return err
 	}
 	r.ID = seq
+	// Appends only: full pages, not the half-full ones random inserts want.
+	t.b(bConsent).FillPercent, t.b(bConsentKw).FillPercent = appendFill, appendFill
 	if err := t.putJSON(bConsent, itob(seq), r); err != nil {
 		return err
 	}
