@@ -47,6 +47,7 @@ type OutboxTx interface {
 	Outbox
 	Sends
 	Log
+	ConsentLog
 }
 
 var _ Queue = (*Lifecycle)(nil)
@@ -219,7 +220,7 @@ func (l *Lifecycle) recordOne(tx OutboxTx, now time.Time, o Outcome, c *counter)
 		return err
 	}
 	if o.Code == CodeOptedOut {
-		if err := carrierOptOut(tx, m.To, now); err != nil {
+		if err := carrierOptOut(tx, m.To, m.SID, now); err != nil {
 			return err
 		}
 	}
@@ -270,8 +271,9 @@ func (l *Lifecycle) Recover(now time.Time) (int, error) {
 }
 
 // carrierOptOut opts p out because the carrier refused a message to it
-// (21610), as STOP does; no confirmation is sent.
-func carrierOptOut(tx OutboxTx, p Phone, now time.Time) error {
+// (21610; sid is that message), as STOP does, and records it in the
+// consent ledger; no confirmation is sent.
+func carrierOptOut(tx OutboxTx, p Phone, sid string, now time.Time) error {
 	conv, err := tx.Conversation(p)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", p, err)
@@ -279,7 +281,11 @@ func carrierOptOut(tx OutboxTx, p Phone, now time.Time) error {
 	if conv.OptedOut {
 		return nil
 	}
-	if _, err := OptOut(tx, conv, now); err != nil {
+	left, _, err := OptOut(tx, conv, now)
+	if err != nil {
+		return err
+	}
+	if err := RecordCarrierOptOut(tx, p, left, sid, now); err != nil {
 		return err
 	}
 	return tx.PutConversation(conv)
@@ -287,26 +293,28 @@ func carrierOptOut(tx OutboxTx, p Phone, now time.Time) error {
 
 // OptOut is the one opt-out, for STOP and for the carrier's 21610: the
 // phone leaves every list (remembered for START), any step, draft and
-// misses are dropped, and it is marked opted out. It reports whether the
-// phone was opted in until now. The caller saves conv.
-func OptOut(tx Subscriptions, conv *Conversation, now time.Time) (bool, error) {
+// misses are dropped, and it is marked opted out. It returns the lists it
+// left and whether the phone was opted in until now. The caller saves conv
+// and records the consent event.
+func OptOut(tx Subscriptions, conv *Conversation, now time.Time) (left []string, changed bool, err error) {
 	subs, err := tx.SubscriptionsOf(conv.Phone)
 	if err != nil {
-		return false, fmt.Errorf("opt-out lists: %w", err)
+		return nil, false, fmt.Errorf("opt-out lists: %w", err)
 	}
 	for _, s := range subs {
 		if _, err := tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
-			return false, fmt.Errorf("opt %s out of %s: %w", conv.Phone, s.Keyword, err)
+			return nil, false, fmt.Errorf("opt %s out of %s: %w", conv.Phone, s.Keyword, err)
 		}
 		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
+		left = append(left, s.Keyword)
 	}
 	conv.ClearStep()
 	conv.Draft, conv.Misses = nil, nil
 	if conv.OptedOut {
-		return false, nil
+		return left, false, nil
 	}
 	conv.OptedOut, conv.OptedOutAt = true, now
-	return true, nil
+	return left, true, nil
 }
 
 func (l *Lifecycle) log() *slog.Logger {

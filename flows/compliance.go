@@ -40,9 +40,17 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 // confirms once. Repeated opt-outs get no further text.
 func (b *Brain) optOut(tc *turnCtx) error {
 	conv := tc.Conv
-	changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
-	if err != nil || !changed {
+	left, changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
+	if err != nil {
 		return err
+	}
+	if changed || len(left) > 0 {
+		if err := tc.Consent(bot.ConsentOptOut, left...); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return nil
 	}
 	if tc.client != nil && billed(tc.client) {
 		// A client stops getting texts, not its plan: say so, with the link
@@ -73,7 +81,7 @@ func (b *Brain) optIn(tc *turnCtx) error {
 		tc.Say("AlreadyOptedIn", nil)
 		return nil
 	}
-	var names []string
+	var names, restored []string
 	for _, kw := range conv.OptOutLists {
 		c, err := tc.Tx.ClientByKeyword(kw)
 		if err != nil {
@@ -87,10 +95,13 @@ func (b *Brain) optIn(tc *turnCtx) error {
 			return fmt.Errorf("restore %s: %w", kw, err)
 		}
 		if added {
-			names = append(names, c.Name)
+			names, restored = append(names, c.Name), append(restored, kw)
 		}
 	}
 	conv.OptedOut, conv.OptedOutAt, conv.OptOutLists = false, time.Time{}, nil
+	if err := optInRecord(tc, restored); err != nil {
+		return err
+	}
 	if tc.client != nil && len(names) == 0 {
 		tc.Say("OptedInClient", map[string]any{"Keyword": tc.client.Keyword})
 		return nil
