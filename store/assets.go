@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"nudges/bot"
+	"nudges/store/kv"
 )
 
 // Buckets of tracked links and MMS pictures.
@@ -190,7 +189,7 @@ func (t *Tx) staleMedia(now time.Time, draftKeep, keep time.Duration) ([][]byte,
 	return gone, err
 }
 
-func deleteAll(b *bolt.Bucket, keys [][]byte) error {
+func deleteAll(b kv.Bucket, keys [][]byte) error {
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
 			return fmt.Errorf("prune %s: %w", k, err)

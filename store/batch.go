@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	"nudges/store/kv"
 )
 
 // groupCommit gathers concurrent WriteBatch calls into shared transactions:
@@ -29,8 +29,12 @@ var errMember = errors.New("a call in the batch failed")
 
 // WriteBatch is Write grouped with concurrent callers: fn may run more than
 // once (when another call of its batch fails), so it must have no effect
-// outside tx. Its error is fn's own, or the commit's.
+// outside tx. Its error is fn's own, or the commit's. On etcd it is Write:
+// a shared transaction would only conflict more and hit the size limits.
 func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
+	if !db.grouped {
+		return db.update(fn)
+	}
 	c := &batchCall{fn: fn, done: make(chan error, 1)}
 	g := &db.group
 	g.mu.Lock()
@@ -103,8 +107,8 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 // commit itself (not fn) failed, for Ping.
 func (db *DB) update(fn func(*Tx) error) error {
 	var fnErr error
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
-		fnErr = fn(&Tx{tx: btx})
+	err := db.kv.Update(func(ktx kv.Tx) error {
+		fnErr = fn(&Tx{tx: ktx})
 		return fnErr
 	})
 	switch {

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"nudges/bot"
+	"nudges/store/kv/boltkv"
 )
 
 // Benchmarks of the store's hot paths. Two kinds:
@@ -206,12 +207,13 @@ func BenchmarkRawCommit(b *testing.B) {
 	for _, noSync := range []bool{false, true} {
 		b.Run(fmt.Sprintf("NoSync=%v", noSync), func(b *testing.B) {
 			db := openBench(b)
-			db.bolt.NoSync = noSync
+			bdb := db.kv.(*boltkv.DB).Bolt()
+			bdb.NoSync = noSync
 			val := make([]byte, 100)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				err := db.bolt.Update(func(tx *bolt.Tx) error {
+				err := bdb.Update(func(tx *bolt.Tx) error {
 					return tx.Bucket(bMeta).Put([]byte(fmt.Sprintf("bench%09d", i)), val)
 				})
 				if err != nil {

@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"nudges/bot"
+	"nudges/store/kv"
 )
 
 // EnqueueBulk implements bot.Broadcasts: each message gets an ID and the
@@ -18,7 +17,8 @@ import (
 // append-only outbox and queue pages full.
 func (t *Tx) EnqueueBulk(msgs []bot.OutMessage) error {
 	outbox, queue := t.b(bOutbox), t.b(bQueue)
-	outbox.FillPercent, queue.FillPercent = 1, 1
+	outbox.SetFillPercent(1)
+	queue.SetFillPercent(1)
 	enc := bulkEncoder{strings: map[string][]byte{}}
 	for i := range msgs {
 		m := &msgs[i]
@@ -156,7 +156,7 @@ func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscri
 // nextAtLeast moves cur to the first key at or after want: a few steps on
 // from k (where cur is) when want is close, as a list read in phone order
 // mostly is, else a seek from the root.
-func nextAtLeast(cur *bolt.Cursor, k, want []byte) ([]byte, []byte) {
+func nextAtLeast(cur kv.Cursor, k, want []byte) ([]byte, []byte) {
 	if k == nil || bytes.Compare(k, want) >= 0 {
 		return cur.Seek(want)
 	}

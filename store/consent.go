@@ -40,7 +40,8 @@ func (t *Tx) AppendConsent(r *bot.ConsentRecord) error {
 	}
 	r.ID = seq
 	// Appends only: full pages, not the half-full ones random inserts want.
-	t.b(bConsent).FillPercent, t.b(bConsentKw).FillPercent = appendFill, appendFill
+	t.b(bConsent).SetFillPercent(appendFill)
+	t.b(bConsentKw).SetFillPercent(appendFill)
 	if err := t.putJSON(bConsent, itob(seq), r); err != nil {
 		return err
 	}

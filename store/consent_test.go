@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"nudges/bot"
+	"nudges/store/kv"
 )
 
 var consentT0 = time.Date(2026, 3, 30, 15, 0, 0, 0, time.UTC)
@@ -140,9 +139,9 @@ func TestEraseKeepsTheLedgerWithoutTheNumber(t *testing.T) {
 func dumpFile(t *testing.T, db *DB) string {
 	t.Helper()
 	var b strings.Builder
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
-			return bk.ForEach(func(k, v []byte) error {
+	err := db.kv.View(func(tx kv.Tx) error {
+		return tx.ForEachBucket(func(name []byte) error {
+			return tx.Bucket(name).ForEach(func(k, v []byte) error {
 				fmt.Fprintf(&b, "%s %s %s\n", name, k, v)
 				return nil
 			})

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"nudges/bot"
+	"nudges/store/kv"
 )
 
 // queueKey orders the queue by priority, then due time, then id (oldest
@@ -67,7 +66,7 @@ func (t *Tx) PutOutMessage(m *bot.OutMessage) error {
 	return nil
 }
 
-func setMember(b *bolt.Bucket, k []byte, in bool) error {
+func setMember(b kv.Bucket, k []byte, in bool) error {
 	if in {
 		return b.Put(k, nil)
 	}
@@ -124,9 +123,17 @@ func (t *Tx) MessageBySID(sid string) (*bot.OutMessage, error) {
 	return t.OutMessage(btoi(id))
 }
 
+// hasOldQueue reports whether the queue still has a key of the earlier
+// priority-then-id form: the first key tells (a store has one form or the
+// other, and an old key of priority p sorts before a new one of p).
+func hasOldQueue(tx kv.Tx) bool {
+	k, _ := tx.Bucket(bQueue).Cursor().First()
+	return k != nil && len(k) == 9
+}
+
 // migrateQueue rewrites queue keys of the earlier priority-then-id form
 // (value: due time) as priority, due, id. It runs at Open.
-func migrateQueue(tx *bolt.Tx) error {
+func migrateQueue(tx kv.Tx) error {
 	b := tx.Bucket(bQueue)
 	var old [][2][]byte
 	err := b.ForEach(func(k, v []byte) error {

@@ -57,9 +57,10 @@ func (t *Tx) erase(p bot.Phone) error {
 
 // deletePrefix deletes every key of bucket that starts with prefix.
 func (t *Tx) deletePrefix(bucket, prefix []byte) error {
-	cur := t.b(bucket).Cursor()
+	b := t.b(bucket)
+	cur := b.Cursor()
 	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Seek(prefix) {
-		if err := cur.Delete(); err != nil {
+		if err := b.Delete(bytes.Clone(k)); err != nil {
 			return err
 		}
 	}

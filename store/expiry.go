@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"nudges/store/kv"
 )
 
 // bExpiry indexes the records kept only as retry guards by the time they
@@ -83,7 +83,7 @@ func (db *DB) pruneAll(kind byte, cutoff time.Time) (int, error) {
 
 // indexExpiry writes the expiry index for records kept before it existed;
 // it runs once, at Open (meta "expiry_v1").
-func indexExpiry(tx *bolt.Tx) error {
+func indexExpiry(tx kv.Tx) error {
 	meta := tx.Bucket(bMeta)
 	if meta.Get([]byte("expiry_v1")) != nil {
 		return nil

@@ -8,9 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"nudges/bot"
+	"nudges/store/kv"
 )
 
 // Buckets of retention.
@@ -176,7 +175,7 @@ func (t *Tx) pruneGuards(cutoff time.Time) (int, error) {
 // pruneBefore is the one prune: it deletes up to pruneChunk keys from the
 // start of b while old says they are past retention. b's keys start with
 // their time, so nothing past the old ones is read.
-func pruneBefore(b *bolt.Bucket, old func(k []byte) bool) (int, error) {
+func pruneBefore(b kv.Bucket, old func(k []byte) bool) (int, error) {
 	var keys [][]byte
 	cur := b.Cursor()
 	for k, _ := cur.First(); k != nil && len(keys) < pruneChunk && old(k); k, _ = cur.Next() {

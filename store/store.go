@@ -1,5 +1,6 @@
-// Package store keeps all of Nudges' state in one bbolt file: buckets, keys
-// and the repositories that implement bot.Tx.
+// Package store keeps all of Nudges' state in a key-value store (one bbolt
+// file, or etcd: see package store/kv): buckets, keys and the repositories
+// that implement bot.Tx.
 package store
 
 import (
@@ -8,16 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 
-	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"nudges/bot"
+	"nudges/store/kv"
+	"nudges/store/kv/boltkv"
 )
 
 // Bucket names. Keys are E.164 phones, upper-case keywords, or big-endian
@@ -53,51 +52,87 @@ var allBuckets = [][]byte{
 
 // DB is the open database.
 type DB struct {
-	bolt      *bolt.DB
+	kv        kv.DB
 	path      string
 	group     groupCommit
+	grouped   bool                  // WriteBatch shares transactions (bbolt: one writer, fsync per commit)
+	maxOps    int                   // keys one write transaction may touch, 0: no limit
 	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
 }
 
 var _ bot.Store = (*DB)(nil)
 
 // ErrLocked is returned by Open when another process holds the file.
-var ErrLocked = errors.New("database is locked by another running instance")
+var ErrLocked = boltkv.ErrLocked
 
-// Open opens (creating if needed) the database at path and its buckets. It
-// gives up after a second if another process holds the file.
+// Open opens (creating if needed) the bbolt database at path and its
+// buckets. It gives up after a second if another process holds the file.
 func Open(path string) (*DB, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
-		}
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("%s: %w (stop it, or set NUDGES_DB to another file)", path, ErrLocked)
+	k, err := boltkv.Open(path)
+	if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("%w (stop it, or set NUDGES_DB to another file)", err)
 	}
 	if notBolt(err) {
 		return nil, fmt.Errorf("NUDGES_DB %s is not a Nudges database (%v): point NUDGES_DB at the right file, or move this one away to start a new one", path, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	db, err := OpenKV(k)
+	if err != nil {
+		k.Close()
+		return nil, err
+	}
+	db.path = path
+	return db, nil
+}
+
+// limited is an engine that bounds the keys of one write transaction.
+type limited interface{ MaxTxnOps() int }
+
+// OpenKV serves the store on an open kv.DB (bbolt or etcd), creating its
+// buckets and bringing old layouts up to date. Close closes k.
+func OpenKV(k kv.DB) (*DB, error) {
+	_, bolt := k.(*boltkv.DB)
+	db := &DB{kv: k, grouped: bolt}
+	if l, ok := k.(limited); ok {
+		db.maxOps = l.MaxTxnOps()
+	}
+	err := k.Update(func(tx kv.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
+		return nil
+	})
+	if err == nil {
+		err = db.upgrade()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// upgrade rewrites what an older version stored differently; a look in a
+// read transaction first, so that a store already up to date (every etcd
+// store) costs no full-bucket write transaction.
+func (db *DB) upgrade() error {
+	var oldQueue, noExpiry bool
+	err := db.kv.View(func(tx kv.Tx) error {
+		oldQueue, noExpiry = hasOldQueue(tx), tx.Bucket(bMeta).Get([]byte("expiry_v1")) == nil
+		return nil
+	})
+	if err != nil || !oldQueue && !noExpiry {
+		return err
+	}
+	return db.kv.Update(func(tx kv.Tx) error {
 		if err := migrateQueue(tx); err != nil {
 			return err
 		}
 		return indexExpiry(tx)
 	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return &DB{bolt: db, path: path}, nil
 }
 
 // notBolt reports whether err says the file is not a bbolt database: too
@@ -107,19 +142,26 @@ func notBolt(err error) bool {
 		errors.Is(err, berrors.ErrChecksum) || strings.Contains(err.Error(), "file size too small"))
 }
 
-// Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close closes the store.
+func (db *DB) Close() error { return db.kv.Close() }
 
-// Path is the file's path.
+// KV is the engine the store runs on.
+func (db *DB) KV() kv.DB { return db.kv }
+
+// Path is the bbolt file's path ("" on etcd).
 func (db *DB) Path() string { return db.path }
 
-// Ping checks the database can run a read transaction and that the last
-// commit did not fail (a full disk still reads fine).
+// Ping checks the database can run a read transaction (on etcd: that the
+// cluster has a quorum) and that the last commit did not fail (a full disk
+// still reads fine).
 func (db *DB) Ping() error {
 	if err := db.commitFailure(); err != nil {
 		return fmt.Errorf("last commit failed: %w", err)
 	}
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	if err := db.kv.Ping(); err != nil {
+		return err
+	}
+	return db.kv.View(func(tx kv.Tx) error {
 		if tx.Bucket(bMeta) == nil {
 			return errors.New("meta bucket missing")
 		}
@@ -127,21 +169,13 @@ func (db *DB) Ping() error {
 	})
 }
 
-// Backup writes a consistent snapshot of the whole file to w while the
-// service keeps running.
-func (db *DB) Backup(w io.Writer) (int64, error) {
-	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
-	return n, err
-}
+// Backup writes a consistent snapshot of the whole store to w while the
+// service keeps running (on etcd: a snapshot of the member's database).
+func (db *DB) Backup(w io.Writer) (int64, error) { return db.kv.Backup(w) }
 
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(fn func(tx *Tx) error) error {
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.kv.View(func(ktx kv.Tx) error { return fn(&Tx{tx: ktx}) })
 }
 
 // Write runs fn in a read-write transaction, committed if fn returns nil.
@@ -164,12 +198,12 @@ func (db *DB) Batch(fn func(tx bot.Tx) error) error {
 
 // Tx is one transaction; it implements bot.Tx and the console's extras.
 type Tx struct {
-	tx *bolt.Tx
+	tx kv.Tx
 }
 
 var _ bot.Tx = (*Tx)(nil)
 
-func (t *Tx) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *Tx) b(name []byte) kv.Bucket { return t.tx.Bucket(name) }
 
 // getJSON decodes the value at key into v; false if there is none.
 func (t *Tx) getJSON(bucket, key []byte, v any) (bool, error) {

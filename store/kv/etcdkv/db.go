@@ -83,6 +83,10 @@ func New(cli *clientv3.Client, opts Options) *DB {
 // Client is the etcd client (for elections and maintenance).
 func (db *DB) Client() *clientv3.Client { return db.cli }
 
+// MaxTxnOps is the most keys one write transaction may read and write
+// (the cluster's max-txn-ops).
+func (db *DB) MaxTxnOps() int { return db.opts.MaxTxnOps }
+
 // Prefix is the key prefix the DB keeps its data under.
 func (db *DB) Prefix() string { return db.opts.Prefix }
 
