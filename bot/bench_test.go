@@ -104,6 +104,7 @@ var errRollback = errors.New("rolled back on purpose")
 
 func (r rollback) View(fn func(bot.Tx) error) error   { return r.db.View(fn) }
 func (r rollback) Update(fn func(bot.Tx) error) error { return r.Batch(fn) }
+func (r rollback) TxLimit() int                       { return r.db.TxLimit() }
 func (r rollback) Batch(fn func(bot.Tx) error) error {
 	return r.db.Update(func(tx bot.Tx) error {
 		if err := fn(tx); err != nil {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -15,6 +16,7 @@ const (
 	DefaultFanoutChunk  = 2000
 	DefaultFanoutBudget = 10 * time.Millisecond
 	minFanoutChunk      = 500
+	fanoutKeys          = 4 // keys per list entry: subscription, conversation, row, queue
 )
 
 // Recipient is one subscriber an announcement goes to: the subscription
@@ -139,6 +141,10 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 		f.adapt(n, time.Since(began))
 		return err
 	})
+	if errors.Is(err, ErrTxTooLarge) && n > 1 {
+		f.size = n / 2 // long bodies: fewer rows fit a transaction
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("fan-out step: %w", err)
 	}
@@ -176,11 +182,11 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 	if len(subs) > 0 {
 		a.Cursor = subs[len(subs)-1].Phone
 	}
-	if len(msgs) > 0 {
-		if a.FirstRow == 0 {
+	if len(msgs) > 0 { // ids grow per process: a chunk by another process may start lower
+		if a.FirstRow == 0 || msgs[0].ID < a.FirstRow {
 			a.FirstRow = msgs[0].ID
 		}
-		a.LastRow = msgs[len(msgs)-1].ID
+		a.LastRow = max(a.LastRow, msgs[len(msgs)-1].ID)
 	}
 	a.Total += len(msgs)
 	a.Counts[StatusQueued] += len(msgs)
@@ -225,7 +231,7 @@ func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs [
 // nextSize is the next chunk's size: Chunk when set explicitly smaller
 // than the adapted size, else what fits in Budget.
 func (f *FanOut) nextSize() int {
-	limit := orDefault(f.Chunk, DefaultFanoutChunk)
+	limit := fit(f.Store, orDefault(f.Chunk, DefaultFanoutChunk), fanoutKeys)
 	if f.size <= 0 || f.size > limit {
 		f.size = limit
 	}

@@ -24,7 +24,7 @@ func (l *Lifecycle) Halt(id uint64, now time.Time) (*Announcement, int, error) {
 				return err
 			}
 			a.Fanning, a.Reported, a.Halted = false, true, true
-			rows, next, end, err := tx.AnnouncementRows(a, max(from, a.FirstRow, 1), DefaultFoldChunk)
+			rows, next, end, err := tx.AnnouncementRows(a, max(from, a.FirstRow, 1), fit(l.Store, DefaultFoldChunk, foldKeys))
 			if err != nil {
 				return err
 			}

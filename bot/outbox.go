@@ -84,6 +84,7 @@ func (l *Lifecycle) Claim(now time.Time, n int) ([]OutMessage, time.Time, error)
 		return nil, next, err
 	}
 	var out []OutMessage
+	n = fit(l.Store, n, claimKeys)
 	err = l.Store.Update(func(tx Tx) error {
 		out = nil
 		ids, nx, err := tx.Due(now, n)
@@ -178,8 +179,22 @@ func put(tx Sends, m *OutMessage) error {
 	return tx.PutOutMessage(m)
 }
 
-// Record implements Queue: all the outcomes in one transaction.
+// Keys a claim and a record touch per message, about (rows, indexes,
+// recipient, list, log), for the store's transaction limit.
+const claimKeys, recordKeys = 8, 10
+
+// Record implements Queue: the outcomes in one transaction, or in a few
+// when the store limits a transaction's size.
 func (l *Lifecycle) Record(now time.Time, outs []Outcome) error {
+	for n := fit(l.Store, len(outs), recordKeys); len(outs) > n; outs = outs[n:] {
+		if err := l.record(now, outs[:n]); err != nil {
+			return err
+		}
+	}
+	return l.record(now, outs)
+}
+
+func (l *Lifecycle) record(now time.Time, outs []Outcome) error {
 	err := l.Store.Update(func(tx Tx) error {
 		c := l.counter(tx, now)
 		for _, o := range outs {

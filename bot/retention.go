@@ -13,6 +13,9 @@ const DefaultOutboxKeep = 720 * time.Hour
 // DefaultFoldChunk is how many outbox ids one folding transaction walks.
 const DefaultFoldChunk = 5000
 
+// foldKeys is about how many keys folding touches per outbox row.
+const foldKeys = 6
+
 // Folds is the storage retention works on.
 type Folds interface {
 	// Completed returns up to n announcements completed (DoneAt) before
@@ -83,7 +86,7 @@ func (r *Retention) foldOne(ctx context.Context, id uint64, now time.Time) error
 				a.Folded, done = true, true
 				return tx.PutAnnouncement(a)
 			}
-			next, end, err := tx.FoldRows(a, from, orDefault(r.Chunk, DefaultFoldChunk), now)
+			next, end, err := tx.FoldRows(a, from, fit(r.Store, orDefault(r.Chunk, DefaultFoldChunk), foldKeys), now)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,9 @@
 package bot
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Store runs functions inside database transactions. Update commits only if fn
 // returns nil. Batch is Update that may be grouped with concurrent callers:
@@ -9,6 +12,23 @@ type Store interface {
 	View(fn func(tx Tx) error) error
 	Update(fn func(tx Tx) error) error
 	Batch(fn func(tx Tx) error) error
+	// TxLimit is the most keys one write transaction may read and write
+	// (etcd's max-txn-ops), 0 if there is no such limit (bbolt).
+	TxLimit() int
+}
+
+// ErrTxTooLarge is a write transaction beyond the store's limits: do the
+// work in smaller chunks.
+var ErrTxTooLarge = errors.New("transaction too large for the store")
+
+// fit is n, or fewer when a write transaction touching about per keys for
+// each of n items would pass the store's limit (never less than 1).
+func fit(s Store, n, per int) int {
+	limit := s.TxLimit()
+	if limit <= 0 || n*per <= limit {
+		return n
+	}
+	return max(1, limit/per)
 }
 
 // Tx is the repository view of one transaction. Lookups of something missing

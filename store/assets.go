@@ -142,7 +142,7 @@ func (t *Tx) firstClick(code, visitor string, now time.Time, window time.Duratio
 func (t *Tx) pruneClickMarks(now time.Time, window time.Duration) (int, error) {
 	var old [][]byte
 	c := t.b(bClickSeen).Cursor()
-	for k, v := c.First(); k != nil && len(old) < pruneChunk; k, v = c.Next() {
+	for k, v := c.First(); k != nil && len(old) < t.fit(pruneChunk, 2); k, v = c.Next() {
 		if len(v) != 8 || now.Sub(time.Unix(0, int64(btoi(v)))) >= window {
 			old = append(old, append([]byte(nil), k...))
 		}

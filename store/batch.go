@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"nudges/bot"
 	"nudges/store/kv"
 )
 
@@ -33,7 +34,7 @@ var errMember = errors.New("a call in the batch failed")
 // a shared transaction would only conflict more and hit the size limits.
 func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
 	if !db.grouped {
-		return db.update(fn)
+		return db.update(func(tx *Tx) error { return safeCall(fn, tx) })
 	}
 	c := &batchCall{fn: fn, done: make(chan error, 1)}
 	g := &db.group
@@ -108,13 +109,15 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 func (db *DB) update(fn func(*Tx) error) error {
 	var fnErr error
 	err := db.kv.Update(func(ktx kv.Tx) error {
-		fnErr = fn(&Tx{tx: ktx})
+		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps})
 		return fnErr
 	})
 	switch {
 	case err == nil:
 		db.commitErr.Store(nil)
-	case fnErr == nil:
+	case errors.Is(err, kv.ErrTxTooLarge):
+		return fmt.Errorf("%w: %w", bot.ErrTxTooLarge, err)
+	case fnErr == nil && !errors.Is(err, kv.ErrFenced) && !errors.Is(err, kv.ErrConflict):
 		db.commitErr.Store(&err)
 	}
 	return err

@@ -34,7 +34,7 @@ func (t *Tx) EnqueueBulk(msgs []bot.OutMessage) error {
 		if err := outbox.Put(itob(id), row); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
-		if err := queue.Put(queueKey(m.Priority, m.NextAt, id), nil); err != nil {
+		if err := queue.Put(queuedKey(m.Priority, m.NextAt, m.CreatedAt, id), nil); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
 	}

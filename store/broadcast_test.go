@@ -42,7 +42,7 @@ func TestBulkEncoderMatchesEncodingJSON(t *testing.T) {
 
 // Announcements reach the conversation log when sent, not when queued.
 func TestEnqueueBulkQueuesAndLogsOnSend(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "n.db"))
+	db, err := openPath(t, filepath.Join(t.TempDir(), "n.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

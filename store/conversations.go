@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -62,13 +63,22 @@ func (t *Tx) PutInboundReply(sid, reply string, at time.Time) error {
 	return t.expires(expInbound, at, sid)
 }
 
-// AppendLog implements bot.Log.
+// AppendLog implements bot.Log. The key is phone, time, id: ids grow per
+// process, not across processes sharing an etcd store, so the time orders
+// a phone's log (keys of an older version, phone and id, sort before).
 func (t *Tx) AppendLog(e bot.LogEntry) error {
 	seq, err := t.nextID(bLog)
 	if err != nil {
 		return err
 	}
-	return t.putJSON(bLog, append(pair(string(e.Phone), ""), itob(seq)...), e)
+	return t.putJSON(bLog, logKey(e.Phone, e.At, seq), e)
+}
+
+func logKey(p bot.Phone, at time.Time, seq uint64) []byte {
+	k := make([]byte, 0, len(p)+17)
+	k = append(append(k, p...), 0)
+	k = binary.BigEndian.AppendUint64(k, dueNanos(at))
+	return binary.BigEndian.AppendUint64(k, seq)
 }
 
 // LogOf returns the last n entries of p's conversation log, oldest first.

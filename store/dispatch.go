@@ -12,12 +12,23 @@ import (
 
 // queueKey orders the queue by priority, then due time, then id (oldest
 // first), so that the due messages are a prefix of each priority's range.
+// A message due at once is keyed by when it was queued (queuedKey): ids
+// grow per process, not across processes sharing an etcd store, so time,
+// not id, keeps messages to one phone in the order they were queued.
 func queueKey(p bot.Priority, due time.Time, id uint64) []byte {
 	k := make([]byte, 17)
 	k[0] = byte(p)
 	binary.BigEndian.PutUint64(k[1:], dueNanos(due))
 	binary.BigEndian.PutUint64(k[9:], id)
 	return k
+}
+
+// queuedKey is m's queue key: due at NextAt, else when it was created.
+func queuedKey(p bot.Priority, nextAt, createdAt time.Time, id uint64) []byte {
+	if nextAt.IsZero() {
+		nextAt = createdAt
+	}
+	return queueKey(p, nextAt, id)
 }
 
 // dueNanos is due as unsigned nanoseconds; a zero time is due at once.
@@ -30,9 +41,10 @@ func dueNanos(due time.Time) uint64 {
 
 // indexed is what the indexes of an outbox row depend on.
 type indexed struct {
-	Priority bot.Priority      `json:"priority"`
-	Status   bot.MessageStatus `json:"status"`
-	NextAt   time.Time         `json:"next_at,omitzero"`
+	Priority  bot.Priority      `json:"priority"`
+	Status    bot.MessageStatus `json:"status"`
+	NextAt    time.Time         `json:"next_at,omitzero"`
+	CreatedAt time.Time         `json:"created_at"`
 }
 
 // PutOutMessage implements bot.Sends.
@@ -44,8 +56,13 @@ func (t *Tx) PutOutMessage(m *bot.OutMessage) error {
 			return fmt.Errorf("decode message %d: %w", m.ID, err)
 		}
 		if o.Status == bot.StatusQueued {
-			if err := queue.Delete(queueKey(o.Priority, o.NextAt, m.ID)); err != nil {
+			if err := queue.Delete(queuedKey(o.Priority, o.NextAt, o.CreatedAt, m.ID)); err != nil {
 				return err
+			}
+			if o.NextAt.IsZero() && !o.CreatedAt.IsZero() { // keyed due 0 by an older version
+				if err := queue.Delete(queueKey(o.Priority, time.Time{}, m.ID)); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -53,7 +70,7 @@ func (t *Tx) PutOutMessage(m *bot.OutMessage) error {
 		return err
 	}
 	if m.Status == bot.StatusQueued {
-		if err := queue.Put(queueKey(m.Priority, m.NextAt, m.ID), nil); err != nil {
+		if err := queue.Put(queuedKey(m.Priority, m.NextAt, m.CreatedAt, m.ID), nil); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,13 +18,7 @@ var (
 
 func openDispatchDB(t *testing.T) (*DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "nudges.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
+	return openTestPath(t)
 }
 
 // put queues a message to p due at due and returns its id. With an
@@ -225,7 +218,7 @@ func TestRecoverAfterRestartMarksUnknown(t *testing.T) {
 	waiting := dspPut(t, db, dspB, 0, dspT0, 0)
 	db.Close()
 
-	db, err := Open(path)
+	db, err := openPath(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +434,7 @@ func TestOpenMigratesTheOldQueueKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	db, err = Open(path)
+	db, err = openPath(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}

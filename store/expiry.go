@@ -43,7 +43,8 @@ func (t *Tx) pruneKind(kind byte, cutoff time.Time) (int, error) {
 	end := expiryKey(kind, cutoff, "")
 	var old [][]byte
 	cur := t.b(bExpiry).Cursor()
-	for k, _ := cur.Seek([]byte{kind}); k != nil && k[0] == kind && len(old) < pruneChunk; k, _ = cur.Next() {
+	chunk := t.fit(pruneChunk, 4)
+	for k, _ := cur.Seek([]byte{kind}); k != nil && k[0] == kind && len(old) < chunk; k, _ = cur.Next() {
 		if string(k[:9]) >= string(end) {
 			break
 		}

@@ -60,7 +60,7 @@ func (db *DB) Prune(now time.Time) (int, error) {
 			return err
 		})
 		total += n
-		if err != nil || n < pruneChunk {
+		if err != nil || n == 0 {
 			return total, err
 		}
 	}
@@ -81,7 +81,7 @@ func (db *DB) pruneAssets(now time.Time) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		if n < pruneChunk {
+		if n == 0 {
 			break
 		}
 	}

@@ -10,10 +10,15 @@ import (
 func TestPruneForgetsOnlyOldRetryGuards(t *testing.T) {
 	db := openTest(t)
 	now := t0.Add(60 * 24 * time.Hour)
+	for from := 0; from < pruneChunk+10; from += 1000 { // more than one chunk
+		db.Write(func(tx *Tx) error {
+			for i := from; i < min(from+1000, pruneChunk+10); i++ {
+				tx.PutInboundReply(fmt.Sprintf("SMold%d", i), "r", now.Add(-InboundKeep-time.Hour))
+			}
+			return nil
+		})
+	}
 	db.Write(func(tx *Tx) error {
-		for i := range pruneChunk + 10 { // more than one chunk
-			tx.PutInboundReply(fmt.Sprintf("SMold%d", i), "r", now.Add(-InboundKeep-time.Hour))
-		}
 		tx.PutInboundReply("SMnew", "fresh", now.Add(-time.Hour))
 		tx.MarkEventApplied("evt_old", now.Add(-EventKeep-time.Hour))
 		tx.MarkEventApplied("evt_new", now.Add(-time.Hour))
@@ -44,7 +49,7 @@ func TestPruneForgetsOnlyOldRetryGuards(t *testing.T) {
 // and then pruned like the others; the index walk stops at the cutoff.
 func TestPruneIndexesRecordsFromBeforeTheIndex(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "n.db")
-	db, err := Open(path)
+	db, err := openPath(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +60,7 @@ func TestPruneIndexesRecordsFromBeforeTheIndex(t *testing.T) {
 		return tx.b(bMeta).Delete([]byte("expiry_v1"))
 	})
 	db.Close()
-	if db, err = Open(path); err != nil {
+	if db, err = openPath(t, path); err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()

@@ -167,18 +167,18 @@ func (t *Tx) RetiredSID(sid string, now time.Time) (bool, error) {
 
 // pruneGuards deletes up to pruneChunk sid guards of days before cutoff.
 func (t *Tx) pruneGuards(cutoff time.Time) (int, error) {
-	return pruneBefore(t.b(bSIDGuards), func(k []byte) bool {
+	return pruneBefore(t.b(bSIDGuards), t.fit(pruneChunk, 2), func(k []byte) bool {
 		return binary.BigEndian.Uint16(k) < guardDay(cutoff)
 	})
 }
 
-// pruneBefore is the one prune: it deletes up to pruneChunk keys from the
+// pruneBefore is the one prune: it deletes up to chunk keys from the
 // start of b while old says they are past retention. b's keys start with
 // their time, so nothing past the old ones is read.
-func pruneBefore(b kv.Bucket, old func(k []byte) bool) (int, error) {
+func pruneBefore(b kv.Bucket, chunk int, old func(k []byte) bool) (int, error) {
 	var keys [][]byte
 	cur := b.Cursor()
-	for k, _ := cur.First(); k != nil && len(keys) < pruneChunk && old(k); k, _ = cur.Next() {
+	for k, _ := cur.First(); k != nil && len(keys) < chunk && old(k); k, _ = cur.Next() {
 		keys = append(keys, bytes.Clone(k))
 	}
 	for _, k := range keys {

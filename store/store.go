@@ -175,7 +175,7 @@ func (db *DB) Backup(w io.Writer) (int64, error) { return db.kv.Backup(w) }
 
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(fn func(tx *Tx) error) error {
-	return db.kv.View(func(ktx kv.Tx) error { return fn(&Tx{tx: ktx}) })
+	return db.kv.View(func(ktx kv.Tx) error { return fn(&Tx{tx: ktx, limit: db.maxOps}) })
 }
 
 // Write runs fn in a read-write transaction, committed if fn returns nil.
@@ -196,14 +196,27 @@ func (db *DB) Batch(fn func(tx bot.Tx) error) error {
 	return db.WriteBatch(func(tx *Tx) error { return fn(tx) })
 }
 
+// TxLimit implements bot.Store.
+func (db *DB) TxLimit() int { return db.maxOps }
+
 // Tx is one transaction; it implements bot.Tx and the console's extras.
 type Tx struct {
-	tx kv.Tx
+	tx    kv.Tx
+	limit int // keys one write transaction may touch, 0: no limit
 }
 
 var _ bot.Tx = (*Tx)(nil)
 
 func (t *Tx) b(name []byte) kv.Bucket { return t.tx.Bucket(name) }
+
+// fit is n, or fewer when touching per keys for each of n items would pass
+// the engine's transaction limit.
+func (t *Tx) fit(n, per int) int {
+	if t.limit <= 0 || n*per <= t.limit {
+		return n
+	}
+	return max(1, t.limit/per)
+}
 
 // getJSON decodes the value at key into v; false if there is none.
 func (t *Tx) getJSON(bucket, key []byte, v any) (bool, error) {
