@@ -11,12 +11,14 @@ import (
 
 	"nudges/bot"
 	"nudges/locales"
+	"nudges/store/kv/kvopen"
 )
 
 // config is everything the environment sets (SPEC §2).
 type config struct {
 	Addr          string
 	DBPath        string
+	Store         kvopen.Config // NUDGES_STORE: bolt:// + DBPath by default
 	PublicURL     string
 	AdminPhones   []bot.Phone
 	DefaultLocale string
@@ -67,7 +69,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
-		checkWindow,
+		checkWindow, checkStore,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -75,6 +77,28 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkStore reads NUDGES_STORE, bolt:// + NUDGES_DB by default; a bbolt
+// URL sets DBPath. Each mistake in the URL is one line.
+func checkStore(c *config, env func(string, string) string) error {
+	s := env("NUDGES_STORE", "")
+	if s == "" {
+		c.Store = kvopen.Config{Kind: kvopen.Bolt, Path: c.DBPath}
+		return nil
+	}
+	if db := env("NUDGES_DB", ""); db != "" {
+		return fmt.Errorf("NUDGES_STORE and NUDGES_DB are both set: keep one (NUDGES_STORE=bolt://%s is the same as NUDGES_DB=%s)", db, db)
+	}
+	cfg, err := kvopen.Parse(s)
+	if err != nil {
+		return err
+	}
+	c.Store = cfg
+	if cfg.Kind == kvopen.Bolt {
+		c.DBPath = cfg.Path
+	}
+	return nil
 }
 
 // defaultPublicURL is http://localhost with the port of the listen address,

@@ -24,6 +24,7 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
+	"nudges/store/kv/kvopen"
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
@@ -106,12 +107,17 @@ type app struct {
 	limits httpLimits // zero: defaultLimits
 	// workers run until the serve context ends (the dispatcher).
 	workers []func(ctx context.Context) error
+	// handover: several processes share the store, so the leader's work
+	// (the dispatcher) stops, and leadership is resigned, as soon as a stop
+	// begins rather than after the HTTP requests in flight.
+	handover bool
+	lead     leaderWork // what only the elected process runs
 }
 
 // serve runs the service until ctx ends, then drains and closes cleanly.
 func serve(ctx context.Context, cfg config) error {
 	tuneGC()
-	db, err := store.Open(cfg.DBPath)
+	db, err := openDB(cfg.Store)
 	if err != nil {
 		return err
 	}
@@ -120,11 +126,14 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
+	if work := kvopen.Maintenance(cfg.Store, db.KV()); work != nil {
+		a.workers = append(a.workers, work)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set NUDGES_ADDR to a free address)", cfg.Addr, err)
 	}
-	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "db", cfg.DBPath, "public_url", cfg.PublicURL,
+	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "store", storeName(cfg), "public_url", cfg.PublicURL,
 		"sms", map[bool]string{true: "twilio", false: "console"}[cfg.twilio()],
 		"payments", map[bool]string{true: "stripe", false: "dev checkout"}[cfg.stripe()])
 	return a.run(ctx, ln)
@@ -140,8 +149,18 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	srv := newServer(a.echo, a.limits)
 	workCtx, stopWork := context.WithCancel(context.Background())
-	workDone := make(chan error, len(a.workers))
-	for _, w := range a.workers {
+	workers := a.workers
+	if a.lead.run != nil {
+		leadCtx := workCtx
+		if a.handover {
+			var stopLead context.CancelFunc
+			leadCtx, stopLead = context.WithCancel(workCtx)
+			defer context.AfterFunc(ctx, stopLead)()
+		}
+		workers = append(workers, func(context.Context) error { return a.lead.run(leadCtx) })
+	}
+	workDone := make(chan error, len(workers))
+	for _, w := range workers {
 		go func() { workDone <- w(workCtx) }()
 	}
 	served := make(chan error, 1)
@@ -154,7 +173,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	slog.Info("nudges stopping")
 	shutdown(srv, a.limits.Grace)
 	stopWork()
-	for range a.workers {
+	for range workers {
 		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
 			first = err
 		}
@@ -188,7 +207,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report,
 		Clock: bot.SystemClock{}, Notify: disp.Kick}
 	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
-	a.workers = append(a.workers, disp.Run, fan.Run, a.prune)
+	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, prune: a.prune}
+	a.lead.run, a.handover = a.lead.elect(db, cfg)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("default plan: %w", err)
@@ -316,6 +336,9 @@ func (a *app) routes() {
 	a.echo.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	a.echo.GET("/readyz", func(c echo.Context) error {
 		if err := a.db.Ping(); err != nil {
+			if a.cfg.Store.Kind != kvopen.Bolt {
+				return c.String(http.StatusServiceUnavailable, "database unavailable: no etcd quorum\n")
+			}
 			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
 		}
 		return c.String(http.StatusOK, "ready\n")

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nudges/store/kv/kvopen"
 )
 
 func envOf(kv ...string) func(string) string {
@@ -23,6 +25,27 @@ func TestConfigDefaults(t *testing.T) {
 		c.DefaultLocale != "en" || c.SendRate != 1 || c.twilio() || c.stripe() || c.TwilioAPIBase != "https://api.twilio.com" ||
 		c.OutboxKeep != 720*time.Hour {
 		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+// NUDGES_STORE names the store; without it NUDGES_DB is the bbolt file.
+func TestConfigStore(t *testing.T) {
+	c, err := loadConfig(envOf("NUDGES_DB", "/srv/n.db"))
+	if err != nil || c.Store.Kind != kvopen.Bolt || c.Store.Path != "/srv/n.db" {
+		t.Fatalf("NUDGES_DB alone: %+v, %v", c.Store, err)
+	}
+	c, err = loadConfig(envOf("NUDGES_STORE", "bolt:///srv/m.db"))
+	if err != nil || c.Store.Kind != kvopen.Bolt || c.DBPath != "/srv/m.db" {
+		t.Fatalf("bolt URL: %+v, %v", c.Store, err)
+	}
+	c, err = loadConfig(envOf("NUDGES_STORE", "etcd://10.0.0.1:2379,10.0.0.2:2379"))
+	if err != nil || c.Store.Kind != kvopen.Etcd || len(c.Store.Endpoints) != 2 {
+		t.Fatalf("etcd URL: %+v, %v", c.Store, err)
+	}
+	// Four mistakes: one line each.
+	_, err = loadConfig(envOf("NUDGES_STORE", "etcd+embed://?state=maybe"))
+	if err == nil || len(strings.Split(err.Error(), "\n")) != 4 {
+		t.Errorf("four mistakes: %v, want four lines", err)
 	}
 }
 
@@ -65,6 +88,10 @@ func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 		{[]string{"STRIPE_WEBHOOK_SECRET", "whsec_1"}, "STRIPE_SECRET_KEY"},
 		// The real limit is named, not only "above 0".
 		{[]string{"NUDGES_SEND_RATE", "1e9"}, "at most 10000"},
+		{[]string{"NUDGES_STORE", "/var/lib/n.db"}, "NUDGES_STORE"},
+		{[]string{"NUDGES_STORE", "etcd://h1"}, `etcd endpoint "h1"`},
+		{[]string{"NUDGES_STORE", "etcd+embed:///d?name=n1"}, "peer="},
+		{[]string{"NUDGES_STORE", "bolt:///a.db", "NUDGES_DB", "/b.db"}, "keep one"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(envOf(c.env...))

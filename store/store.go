@@ -196,6 +196,31 @@ func (db *DB) Batch(fn func(tx bot.Tx) error) error {
 	return db.WriteBatch(func(tx *Tx) error { return fn(tx) })
 }
 
+// Fenced is the store as one leader's term sees it: its write
+// transactions commit only while fence holds, and fail with kv.ErrFenced
+// once another process leads. A zero fence (bbolt) is db itself.
+func (db *DB) Fenced(fence kv.Fence) bot.Store {
+	if fence.Rev == 0 {
+		return db
+	}
+	return fenced{db: db, fence: fence}
+}
+
+type fenced struct {
+	db    *DB
+	fence kv.Fence
+}
+
+func (f fenced) View(fn func(tx bot.Tx) error) error  { return f.db.View(fn) }
+func (f fenced) Batch(fn func(tx bot.Tx) error) error { return f.Update(fn) }
+func (f fenced) TxLimit() int                         { return f.db.maxOps }
+func (f fenced) Update(fn func(tx bot.Tx) error) error {
+	return f.db.update(func(tx *Tx) error {
+		tx.tx.Fence(f.fence)
+		return fn(tx)
+	})
+}
+
 // TxLimit implements bot.Store.
 func (db *DB) TxLimit() int { return db.maxOps }
 
