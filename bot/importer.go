@@ -79,9 +79,10 @@ func Import(ctx context.Context, st Store, clock Clock, r io.Reader, req ImportR
 	if err != nil {
 		return res, err
 	}
-	batch := make([]importRow, 0, ImportChunk)
+	size := fit(st, ImportChunk, importKeys)
+	batch := make([]importRow, 0, size)
 	for done := false; !done; {
-		batch, done, err = readBatch(cr, cols, batch[:0], &res, clock.Now())
+		batch, done, err = readBatch(cr, cols, batch[:0], size, &res, clock.Now())
 		if err != nil {
 			return res, err
 		}
@@ -139,10 +140,14 @@ func readHeader(cr *csv.Reader) (columns, error) {
 	return cols, nil
 }
 
-// readBatch reads up to ImportChunk valid rows into batch, counting invalid
-// ones in res; done at the end of the file.
-func readBatch(cr *csv.Reader, cols columns, batch []importRow, res *ImportResult, now time.Time) ([]importRow, bool, error) {
-	for len(batch) < ImportChunk {
+// importKeys is about how many keys importing one row touches (phone,
+// suppression, list, indexes, consent record).
+const importKeys = 8
+
+// readBatch reads up to size valid rows into batch, counting invalid ones
+// in res; done at the end of the file.
+func readBatch(cr *csv.Reader, cols columns, batch []importRow, size int, res *ImportResult, now time.Time) ([]importRow, bool, error) {
+	for len(batch) < size {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return batch, true, nil

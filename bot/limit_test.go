@@ -1,0 +1,95 @@
+package bot_test
+
+import (
+	"testing"
+	"time"
+
+	"nudges/bot"
+	"nudges/store"
+)
+
+// limited is a store whose transactions may touch only n keys (as etcd's
+// max-txn-ops); it counts write transactions.
+type limited struct {
+	*store.DB
+	n       int
+	updates int
+}
+
+func (l *limited) TxLimit() int { return l.n }
+func (l *limited) Update(fn func(bot.Tx) error) error {
+	l.updates++
+	return l.DB.Update(fn)
+}
+func (l *limited) Batch(fn func(bot.Tx) error) error { return l.Update(fn) }
+
+// On a store with a small transaction limit the fan-out takes smaller
+// chunks than it is set to, and still adds one row per phone.
+func TestFanOutFitsTheStoreLimit(t *testing.T) {
+	db, phones := fanList(t, 10)
+	id := startAnnouncement(t, db, "Class at 7")
+	f := newFanOut(db, bot.NewFixedClock(fanT0), 0)
+	st := &limited{DB: db, n: 12} // 3 entries of 4 keys
+	f.Store = st
+	for done := false; !done; {
+		var err error
+		if done, err = f.Step(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.updates != 4 {
+		t.Errorf("%d transactions for 10 entries, want 4 of at most 3", st.updates)
+	}
+	rows := rowsTo(t, db, id)
+	for _, p := range phones {
+		if rows[p] != 1 {
+			t.Errorf("%s has %d rows", p, rows[p])
+		}
+	}
+}
+
+// Record splits the outcomes over transactions the store can take.
+func TestRecordFitsTheStoreLimit(t *testing.T) {
+	db, phones := fanList(t, 5)
+	var ids []uint64
+	err := db.Update(func(tx bot.Tx) error {
+		for _, p := range phones {
+			m := &bot.OutMessage{To: p, Body: "hi", Kind: bot.KindReply, CreatedAt: fanT0}
+			if err := tx.Enqueue(m); err != nil {
+				return err
+			}
+			ids = append(ids, m.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &limited{DB: db, n: 20} // 2 outcomes per transaction
+	l := &bot.Lifecycle{Store: st, Clock: bot.NewFixedClock(fanT0)}
+	msgs, _, err := l.Claim(fanT0.Add(time.Second), 10)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("claim = %d messages, %v; want the 2 that fit", len(msgs), err)
+	}
+	msgs2, _, _ := l.Claim(fanT0.Add(time.Second), 10)
+	msgs = append(msgs, msgs2...)
+	var outs []bot.Outcome
+	for _, m := range msgs {
+		outs = append(outs, bot.Outcome{ID: m.ID, Status: bot.StatusSent, SID: "SM" + string(m.To), Tries: 1})
+	}
+	st.updates = 0
+	if err := l.Record(fanT0.Add(2*time.Second), outs); err != nil {
+		t.Fatal(err)
+	}
+	if st.updates != 2 {
+		t.Errorf("%d transactions for 4 outcomes, want 2 of 2", st.updates)
+	}
+	db.View(func(tx bot.Tx) error {
+		for _, m := range msgs {
+			if got, _ := tx.OutMessage(m.ID); got.Status != bot.StatusSent {
+				t.Errorf("message %d is %q", m.ID, got.Status)
+			}
+		}
+		return nil
+	})
+}
