@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
@@ -201,19 +202,10 @@ func (c *cluster) broadcast(t *testing.T, draft, confirm int, body string) {
 // leaderOrNone is the node whose process holds the dispatcher's election
 // now (its key is the oldest and it logged leading in that term), or -1.
 func (c *cluster) leaderOrNone() int {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.nodes[c.live()].client},
-		DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
+	k := c.electionKey()
+	if k == nil {
 		return -1
 	}
-	defer cli.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	resp, err := cli.Get(ctx, etcdkv.DefaultPrefix+".leader/dispatcher/", clientv3.WithFirstCreate()...)
-	if err != nil || len(resp.Kvs) == 0 {
-		return -1
-	}
-	k := resp.Kvs[0]
 	for i, nd := range c.nodes {
 		if nd.cmd == nil || !strings.HasSuffix(string(k.Value), " "+nd.addr) {
 			continue
@@ -223,6 +215,28 @@ func (c *cluster) leaderOrNone() int {
 		}
 	}
 	return -1
+}
+
+// electionKey is the dispatcher election's oldest key, read through the
+// first live member that answers; nil if none does or nobody campaigns.
+func (c *cluster) electionKey() *mvccpb.KeyValue {
+	for _, nd := range c.nodes {
+		if nd.cmd == nil {
+			continue
+		}
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{nd.client}, DialTimeout: time.Second, Logger: zap.NewNop()})
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		resp, err := cli.Get(ctx, etcdkv.DefaultPrefix+".leader/dispatcher/", clientv3.WithFirstCreate()...)
+		cancel()
+		cli.Close()
+		if err == nil && len(resp.Kvs) > 0 {
+			return resp.Kvs[0]
+		}
+	}
+	return nil
 }
 
 func (c *cluster) leader(t *testing.T) int {

@@ -85,6 +85,16 @@ func TestThreeProcessFailover(t *testing.T) {
 	}
 	c.checkTraffic(t, sent, c.statusCallbacks(t, tw))
 	t.Logf("first broadcast: %d unknown; %d joins and %d status callbacks answered 200", u1, len(sent), len(c.callbacks))
+
+	// SIGTERM hands the dispatcher over at once: no session to wait out.
+	d := c.leader(t)
+	began := time.Now()
+	c.nodes[d].cmd.Process.Signal(syscall.SIGTERM)
+	waitFor(t, 15*time.Second, "a dispatcher after SIGTERM", func() bool { n := c.leaderOrNone(); return n >= 0 && n != d })
+	t.Logf("SIGTERM to the dispatcher %s: %s took over after %v", c.nodes[d].name, c.nodes[c.leaderOrNone()].name,
+		time.Since(began).Round(time.Millisecond))
+	c.nodes[d].cmd.Wait()
+	c.nodes[d].cmd = nil
 }
 
 // checkOnce: nobody got body twice, everyone not unknown got it once. It

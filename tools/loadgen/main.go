@@ -8,6 +8,7 @@
 //
 //	TWILIO_AUTH_TOKEN=… loadgen -url http://127.0.0.1:8080 -public http://localhost:8080 -phones 64 -duration 10s
 //	loadgen -seed ./data/nudges.db   # before starting the server: two active clients, YOGA and BAKERY
+//	loadgen -seed 'etcd://127.0.0.1:2379?max-txn-ops=4096' -list 100000   # an etcd store, servers running: and a list
 //	loadgen -broadcast /tmp/nudges -subscribers 1000000 -phones 32   # one CONFIRM's fan-out under load
 package main
 
@@ -45,6 +46,7 @@ func main() {
 // config is the command line.
 type config struct {
 	url, public, token, to, seed string
+	list                         int // with -seed: subscribers on YOGA
 	opts                         options
 	baseline                     bool
 	broadcast                    broadcastPlan
@@ -57,7 +59,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.public, "public", "http://localhost:8080", "the server's NUDGES_PUBLIC_URL, which signatures cover")
 	fs.StringVar(&c.token, "token", os.Getenv("TWILIO_AUTH_TOKEN"), "Twilio auth token to sign with (default $TWILIO_AUTH_TOKEN; empty sends unsigned)")
 	fs.StringVar(&c.to, "to", "+15550000000", "the service number (To)")
-	fs.StringVar(&c.seed, "seed", "", "write two active clients (YOGA, BAKERY) to this database file and exit; the server must be stopped")
+	fs.StringVar(&c.seed, "seed", "", "write two active clients (YOGA, BAKERY) to this database file (stopped server) or etcd store URL, and exit")
+	fs.IntVar(&c.list, "list", 0, "with -seed: also put this many subscribers on YOGA (at most 2,000,000)")
 	fs.IntVar(&c.opts.workers, "phones", 64, "phones texting at once (concurrent requests)")
 	fs.IntVar(&c.opts.perWorker, "rotate", 16, "phones each sender rotates through (phones in all: -phones × -rotate)")
 	fs.DurationVar(&c.opts.duration, "duration", 10*time.Second, "how long each run lasts (at most 5m)")
@@ -103,7 +106,10 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	if c.seed != "" {
-		return seed(c.seed, out)
+		if err := seed(c.seed, out); err != nil || c.list <= 0 {
+			return err
+		}
+		return seedList(c.seed, min(c.list, 2_000_000), out)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

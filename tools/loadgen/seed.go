@@ -5,18 +5,41 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/store/kv/kvopen"
 )
 
+// openSeed opens a bbolt file (the server must not be running) or a store
+// URL (etcd://…, shared with running servers).
+func openSeed(target string) (*store.DB, error) {
+	if !strings.Contains(target, "://") {
+		return store.Open(target)
+	}
+	cfg, err := kvopen.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	k, err := kvopen.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenKV(k)
+	if err != nil {
+		k.Close()
+	}
+	return db, err
+}
+
 // seed writes two active clients, YOGA and BAKERY, so that joins in the mix
-// find a list. It opens the file itself: the server must not be running.
+// find a list.
 func seed(path string, out io.Writer) error {
-	db, err := store.Open(path)
+	db, err := openSeed(path)
 	if err != nil {
 		return err
 	}
@@ -42,10 +65,10 @@ func seed(path string, out io.Writer) error {
 }
 
 // seedList writes the client YOGA (active, 30 announcements a month) and n
-// subscribers +15552000000… with conversations, in transactions of 10,000,
-// so that no write grows with the list. The server must not be running.
+// subscribers +15552000000… with conversations, in transactions of 10,000
+// (fewer on etcd), so that no write grows with the list.
 func seedList(path string, n int, out io.Writer) error {
-	db, err := store.Open(path)
+	db, err := openSeed(path)
 	if err != nil {
 		return err
 	}
@@ -62,9 +85,13 @@ func seedList(path string, n int, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("seed client: %w", err)
 	}
-	for start := 0; start < n; start += seedChunk {
+	chunk := seedChunk
+	if limit := db.TxLimit(); limit > 0 {
+		chunk = limit / 8
+	}
+	for start := 0; start < n; start += chunk {
 		err := db.Update(func(tx bot.Tx) error {
-			for i := start; i < min(start+seedChunk, n); i++ {
+			for i := start; i < min(start+chunk, n); i++ {
 				p := bot.Phone(fmt.Sprintf("+1555%07d", 2_000_000+i))
 				if err := tx.PutConversation(&bot.Conversation{Phone: p, Locale: bot.English, FirstSeen: now, LastSeen: now}); err != nil {
 					return err
