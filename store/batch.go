@@ -107,6 +107,10 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 // update runs fn in a read-write transaction and remembers whether the
 // commit itself (not fn) failed, for Ping.
 func (db *DB) update(fn func(*Tx) error) error {
+	if db.writers != nil {
+		db.writers <- struct{}{}
+		defer func() { <-db.writers }()
+	}
 	var fnErr error
 	err := db.kv.Update(func(ktx kv.Tx) error {
 		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps})

@@ -57,6 +57,7 @@ type DB struct {
 	group     groupCommit
 	grouped   bool                  // WriteBatch shares transactions (bbolt: one writer, fsync per commit)
 	maxOps    int                   // keys one write transaction may touch, 0: no limit
+	writers   chan struct{}         // on etcd: write transactions run at once by this process
 	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
 }
 
@@ -87,6 +88,13 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
+// etcdWriters is how many write transactions one process runs on etcd at
+// once. Turns touching a shared key (a list's subscriber count) conflict
+// and run again; with many at once the retries pile up (measured at 32
+// phones on one member: 393 turns/s, p99 1 s unbounded; 488/s, p99 155 ms
+// with 1; 603/s, p99 134 ms with 4).
+const etcdWriters = 4
+
 // limited is an engine that bounds the keys of one write transaction.
 type limited interface{ MaxTxnOps() int }
 
@@ -95,6 +103,9 @@ type limited interface{ MaxTxnOps() int }
 func OpenKV(k kv.DB) (*DB, error) {
 	_, bolt := k.(*boltkv.DB)
 	db := &DB{kv: k, grouped: bolt}
+	if !bolt {
+		db.writers = make(chan struct{}, etcdWriters)
+	}
 	if l, ok := k.(limited); ok {
 		db.maxOps = l.MaxTxnOps()
 	}
