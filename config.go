@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"nudges/bot"
 	"nudges/locales"
@@ -21,6 +22,8 @@ type config struct {
 	DefaultLocale string
 	SendRate      float64
 	Insecure      bool
+	// Timezone is NUDGES_TIMEZONE: the zone of numbers that do not tell one.
+	Timezone *time.Location
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
@@ -59,6 +62,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
+		checkTimezone,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -155,4 +159,14 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func checkTimezone(c *config, env func(string, string) string) error {
+	name := env("NUDGES_TIMEZONE", "America/New_York")
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return fmt.Errorf("NUDGES_TIMEZONE %q is not an IANA time zone (write it like America/Chicago)", name)
+	}
+	c.Timezone = loc
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+	_ "time/tzdata" // client time zones do not depend on the host's zoneinfo
 
 	"github.com/labstack/echo/v4"
 
@@ -145,7 +146,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL,
+		Zone: cfg.Timezone}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
@@ -159,6 +161,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
 	a.engine.Notify = disp.Kick
 	a.workers = append(a.workers, disp.Run, a.prune)
+	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, disp.Kick, brain)
+	a.workers = append(a.workers, sched.Run)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("default plan: %w", err)

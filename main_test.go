@@ -43,6 +43,7 @@ func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 		{[]string{"NUDGES_SEND_RATE", "Inf"}, "NUDGES_SEND_RATE"},
 		{[]string{"NUDGES_DEFAULT_LOCALE", "fr"}, "NUDGES_DEFAULT_LOCALE"},
 		{[]string{"NUDGES_PUBLIC_URL", "example.com"}, "NUDGES_PUBLIC_URL"},
+		{[]string{"NUDGES_TIMEZONE", "Mars/Olympus"}, "NUDGES_TIMEZONE"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(envOf(c.env...))

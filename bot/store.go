@@ -23,6 +23,7 @@ type Tx interface {
 	Inbounds
 	Log
 	EventLog
+	Schedules
 }
 
 // Conversations keeps per-phone state.

@@ -32,6 +32,7 @@ const (
 	evConfirm = "confirm" // queued for every subscriber
 	evDiscard = "discard" // NO
 	evExpire  = "expire"  // older than DraftMaxAge
+	evLater   = "later"   // scheduled (LATER)
 )
 
 var announceEvents = fsm.Events{
@@ -39,6 +40,7 @@ var announceEvents = fsm.Events{
 	{Name: evConfirm, Src: []string{drafted}, Dst: idle},
 	{Name: evDiscard, Src: []string{drafted}, Dst: idle},
 	{Name: evExpire, Src: []string{drafted}, Dst: idle},
+	{Name: evLater, Src: []string{drafted}, Dst: idle},
 }
 
 // draftState is conv's state in the announcement machine.
@@ -175,25 +177,35 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	return nil
 }
 
-// broadcast records the announcement, counts it, clears the draft and
-// writes one outbox row per recipient.
+// broadcast starts sending the draft, counts it and clears the draft.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
-	a := &bot.Announcement{
-		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, Total: len(rs),
-		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: tc.Now,
-	}
-	if err := tc.Tx.PutAnnouncement(a); err != nil {
-		return fmt.Errorf("save announcement: %w", err)
-	}
-	if err := fanOut(tc.Turn, c.Name, a, rs); err != nil {
+	if err := startBroadcast(tc.Turn, c, tc.Conv.Draft.Text, rs); err != nil {
 		return err
 	}
 	c.Used++
 	if err := tc.Tx.PutClient(c); err != nil {
 		return fmt.Errorf("count announcement: %w", err)
 	}
-	tc.AddQueued(len(rs))
 	return fireDraft(tc.Conv, evConfirm, nil)
+}
+
+// startBroadcast starts sending text from c to rs, its list as it is now:
+// it records the announcement and writes one outbox row per recipient.
+// CONFIRM and the scheduler (a LATER announcement falling due) both start
+// broadcasts here; counting against the period is theirs.
+func startBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) error {
+	a := &bot.Announcement{
+		Client: c.Phone, Keyword: c.Keyword, Text: text, Total: len(rs),
+		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: t.Now,
+	}
+	if err := t.Tx.PutAnnouncement(a); err != nil {
+		return fmt.Errorf("save announcement: %w", err)
+	}
+	if err := fanOut(t, c.Name, a, rs); err != nil {
+		return err
+	}
+	t.AddQueued(len(rs))
+	return nil
 }
 
 // discard drops the draft (NO).

@@ -33,6 +33,12 @@ type Brain struct {
 	Support string
 	// Payments makes checkout and billing links; nil until billing is wired.
 	Payments Payments
+	// ClientZone is the time zone of a client's number, in which its LATER
+	// times are read; nil means Zone for every number.
+	ClientZone func(bot.Phone) *time.Location
+	// Zone is NUDGES_TIMEZONE, for numbers whose zone is not known; nil
+	// means America/New_York.
+	Zone *time.Location
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -178,6 +184,12 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.confirm(tc)
 	case CmdDiscard:
 		return true, b.discard(tc)
+	case CmdLater:
+		return true, b.later(tc)
+	case CmdScheduled:
+		return true, b.scheduled(tc)
+	case CmdUnschedule:
+		return true, b.unschedule(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword

@@ -28,6 +28,10 @@ const (
 	CmdStats   Cmd = "stats"
 	CmdConfirm Cmd = "confirm"
 	CmdDiscard Cmd = "discard"
+	// Scheduling (flows/schedule.go).
+	CmdLater      Cmd = "later"
+	CmdScheduled  Cmd = "scheduled"
+	CmdUnschedule Cmd = "unschedule"
 )
 
 type word struct {
@@ -43,6 +47,7 @@ const (
 	noArg     argKind = iota // the word alone
 	anyArg                   // JOIN YOGA, LEAVE 2
 	numberArg                // LIST 2 (the second page); "List of specials" is no command
+	timeArg                  // LATER 9AM: a few words with a digit; "Later today we open" is no command
 )
 
 // takes reports whether rest, the text after the word, fits w.
@@ -52,6 +57,8 @@ func (w word) takes(rest string) bool {
 		return true
 	case w.args == numberArg:
 		return isNumber(rest)
+	case w.args == timeArg:
+		return len(strings.Fields(rest)) <= 5 && strings.ContainsAny(rest, "0123456789")
 	}
 	return w.args == anyArg
 }
@@ -84,6 +91,9 @@ var words = map[string]word{
 	"CONFIRMAR": {CmdConfirm, bot.Spanish, noArg}, "ENVIAR": {CmdConfirm, bot.Spanish, noArg},
 	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
+	"LATER":     {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
+	"SCHEDULED": {CmdScheduled, bot.English, noArg}, "PROGRAMADOS": {CmdScheduled, bot.Spanish, noArg},
+	"UNSCHEDULE": {CmdUnschedule, bot.English, numberArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, numberArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

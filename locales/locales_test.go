@@ -20,6 +20,7 @@ var typical = map[string]any{
 	"Number": "+15550009999", "Text": strings.Repeat("Class is on at 7. ", 4), "Subscribers": 1234,
 	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",
 	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2,
+	"When": "Wednesday, September 30, 12:30 PM EST",
 }
 
 func TestEveryMessageInEveryLanguage(t *testing.T) {

@@ -40,12 +40,14 @@ var (
 	bAuth          = []byte("auth")          // console login state, see auth.go
 	bInflight      = []byte("inflight")      // outbox ids claimed, not yet recorded: marked unknown at start
 	bMeta          = []byte("meta")
+	bScheduled     = []byte("scheduled")     // id → Scheduled
+	bScheduledDue  = []byte("scheduled_due") // due time (unix ns), id → client phone
 )
 
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bMeta,
+	bAuth, bInflight, bEarlyStatus, bMeta, bScheduled, bScheduledDue,
 }
 
 // DB is the open database.
