@@ -89,6 +89,10 @@ type Client struct {
 	Number    string    `json:"number,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	LiveAt    time.Time `json:"live_at,omitzero"`
+	// Welcome is the client's line added to its join confirmation (WELCOME).
+	Welcome string `json:"welcome,omitempty"`
+	// RepliesOff: subscribers' replies are not forwarded (REPLIES OFF).
+	RepliesOff bool `json:"replies_off,omitempty"`
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back

@@ -190,6 +190,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.scheduled(tc)
 	case CmdUnschedule:
 		return true, b.unschedule(tc)
+	case CmdWelcome:
+		return true, b.welcome(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword

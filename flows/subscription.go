@@ -43,8 +43,18 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 		tc.Say("AlreadyJoined", data)
 		return nil
 	}
-	tc.Say("Joined", data)
+	tc.Replies = append(tc.Replies, joinedText(tc.T, tc.Lang(), c))
 	return nil
+}
+
+// joinedText is the join confirmation: the disclosures, then the client's
+// welcome line if it has one.
+func joinedText(tr bot.Translator, lang string, c *bot.Client) string {
+	text := tr.T(lang, "Joined", map[string]any{"Name": c.Name, "Keyword": c.Keyword})
+	if c.Welcome != "" {
+		text += "\n" + c.Welcome
+	}
+	return text
 }
 
 // listed is one of the sender's lists with its client's name.
