@@ -25,6 +25,9 @@ type Conversation struct {
 	Simulated    bool              `json:"simulated,omitempty"`
 	FirstSeen    time.Time         `json:"first_seen,omitzero"`
 	LastSeen     time.Time         `json:"last_seen,omitzero"`
+	// ReplyAcks is when the phone was last told "Sent to <client>", by
+	// the client's keyword (at most once a day each).
+	ReplyAcks map[string]time.Time `json:"reply_acks,omitempty"`
 }
 
 // ClearStep leaves any flow in progress.
@@ -93,6 +96,11 @@ type Client struct {
 	Welcome string `json:"welcome,omitempty"`
 	// RepliesOff: subscribers' replies are not forwarded (REPLIES OFF).
 	RepliesOff bool `json:"replies_off,omitempty"`
+	// LastAnnouncedAt is when the client's last broadcast started: its
+	// subscribers' texts in the next 72 hours are replies to it.
+	LastAnnouncedAt time.Time `json:"last_announced_at,omitzero"`
+	// Handles is the last #n handle given to one of its subscribers.
+	Handles int `json:"handles,omitempty"`
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back

@@ -24,6 +24,8 @@ type Tx interface {
 	Log
 	EventLog
 	Schedules
+	Handles
+	Forwards
 }
 
 // Conversations keeps per-phone state.

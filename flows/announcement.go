@@ -179,19 +179,16 @@ func (b *Brain) confirm(tc *turnCtx) error {
 
 // broadcast starts sending the draft, counts it and clears the draft.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
+	c.Used++ // saved by startBroadcast
 	if err := startBroadcast(tc.Turn, c, tc.Conv.Draft.Text, rs); err != nil {
 		return err
-	}
-	c.Used++
-	if err := tc.Tx.PutClient(c); err != nil {
-		return fmt.Errorf("count announcement: %w", err)
 	}
 	return fireDraft(tc.Conv, evConfirm, nil)
 }
 
 // startBroadcast starts sending text from c to rs, its list as it is now:
-// it records the announcement and writes one outbox row per recipient.
-// CONFIRM and the scheduler (a LATER announcement falling due) both start
+// it records the announcement, writes one outbox row per recipient and
+// saves c with the time it announced. CONFIRM and the scheduler (a LATER announcement falling due) both start
 // broadcasts here; counting against the period is theirs.
 func startBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) error {
 	a := &bot.Announcement{
@@ -205,6 +202,10 @@ func startBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) err
 		return err
 	}
 	t.AddQueued(len(rs))
+	c.LastAnnouncedAt = t.Now // its subscribers' texts are replies for a while
+	if err := t.Tx.PutClient(c); err != nil {
+		return fmt.Errorf("save client %s: %w", c.Phone, err)
+	}
 	return nil
 }
 

@@ -81,6 +81,9 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		t.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
 	}
+	if handled, err := b.forward(tc); handled || err != nil {
+		return err
+	}
 	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
 		return b.miss(tc, "UnknownKeyword")
 	}
@@ -192,6 +195,11 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.unschedule(tc)
 	case CmdWelcome:
 		return true, b.welcome(tc)
+	case CmdReplies:
+		return true, b.replies(tc)
+	}
+	if tc.client != nil && isAnswer(tc.m.Raw) {
+		return true, b.answer(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword

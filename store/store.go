@@ -42,12 +42,16 @@ var (
 	bMeta          = []byte("meta")
 	bScheduled     = []byte("scheduled")     // id → Scheduled
 	bScheduledDue  = []byte("scheduled_due") // due time (unix ns), id → client phone
+	bHandles       = []byte("handles")       // client \0 phone → #n (big-endian)
+	bHandlePhones  = []byte("handle_phones") // client \0 #n → phone
+	bForwards      = []byte("forwards")      // client \0 time, seq → nothing: texts forwarded (last hour)
 )
 
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bMeta, bScheduled, bScheduledDue,
+	bHandles, bHandlePhones, bForwards,
 }
 
 // DB is the open database.
