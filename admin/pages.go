@@ -217,10 +217,21 @@ type announcementRow struct {
 	Sending bool
 }
 
+// announcementsView is the announcements page: what is scheduled, then
+// the latest announcements.
+type announcementsView struct {
+	Scheduled []bot.Scheduled
+	Rows      []announcementRow
+}
+
 func (c *Console) announcementsPage(ec echo.Context) error {
 	var as []bot.Announcement
+	var v announcementsView
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error
+		if v.Scheduled, err = tx.UpcomingScheduled(100); err != nil {
+			return err
+		}
 		as, err = tx.RecentAnnouncements(100)
 		return err
 	})
@@ -242,7 +253,8 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		}
 		rows = append(rows, r)
 	}
-	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", rows)
+	v.Rows = rows
+	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", v)
 }
 
 // backup streams a consistent snapshot of the database as a download.

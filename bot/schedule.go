@@ -14,7 +14,6 @@ type Scheduled struct {
 	// PeriodStart is the billing period it was counted in: UNSCHEDULE gives
 	// the announcement back only to that period.
 	PeriodStart time.Time `json:"period_start,omitzero"`
-	Simulated   bool      `json:"simulated,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 

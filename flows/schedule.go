@@ -77,7 +77,7 @@ func (b *Brain) later(tc *turnCtx) error {
 	}
 	s := &bot.Scheduled{
 		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, At: at.UTC(), Zone: loc.String(),
-		PeriodStart: c.PeriodStart, Simulated: tc.Conv.Simulated, CreatedAt: tc.Now,
+		PeriodStart: c.PeriodStart, CreatedAt: tc.Now,
 	}
 	if err := tc.Tx.PutScheduled(s); err != nil {
 		return fmt.Errorf("schedule: %w", err)

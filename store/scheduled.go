@@ -90,3 +90,20 @@ func (t *Tx) NextScheduled() (*bot.Scheduled, error) {
 	}
 	return t.scheduled(btoi(k[8:]))
 }
+
+// UpcomingScheduled returns up to limit scheduled announcements, soonest
+// first (the console's announcements page).
+func (t *Tx) UpcomingScheduled(limit int) ([]bot.Scheduled, error) {
+	var out []bot.Scheduled
+	cur := t.b(bScheduledDue).Cursor()
+	for k, _ := cur.First(); k != nil && len(out) < limit; k, _ = cur.Next() {
+		s, err := t.scheduled(btoi(k[8:]))
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			out = append(out, *s)
+		}
+	}
+	return out, nil
+}
