@@ -44,10 +44,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		return def
 	}
+	addr := env("NUDGES_ADDR", "127.0.0.1:8080")
 	c := config{
-		Addr:          env("NUDGES_ADDR", "127.0.0.1:8080"),
+		Addr:          addr,
 		DBPath:        env("NUDGES_DB", "./data/nudges.db"),
-		PublicURL:     strings.TrimRight(env("NUDGES_PUBLIC_URL", "http://localhost:8080"), "/"),
+		PublicURL:     strings.TrimRight(env("NUDGES_PUBLIC_URL", defaultPublicURL(addr)), "/"),
 		DefaultLocale: env("NUDGES_DEFAULT_LOCALE", bot.English),
 		Insecure:      env("NUDGES_INSECURE_DEV", "") == "1",
 		TwilioSID:     env("TWILIO_ACCOUNT_SID", ""),
@@ -70,6 +71,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// defaultPublicURL is http://localhost with the port of the listen address,
+// so a local instance on another port still checks signatures and builds
+// links right.
+func defaultPublicURL(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil && port != "" && port != "0" {
+		return "http://localhost:" + port
+	}
+	return "http://localhost:8080"
 }
 
 func checkPublicURL(c *config, _ func(string, string) string) error {

@@ -63,11 +63,35 @@ func run(args []string) error {
 	return fmt.Errorf("unknown command %q (want serve, chat PHONE or version)", cmd)
 }
 
+// buildVersion is set at build time with -ldflags "-X main.buildVersion=v1.2".
+var buildVersion string
+
+// version is buildVersion, else the module version, else the git commit
+// the binary was built from (Go stamps it in a checkout), else "dev".
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "dev"
+	rev, dirty := "", ""
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			rev = s.Value[:12]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return "dev-" + rev + dirty
 }
 
 // app is the wired service.
@@ -97,7 +121,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set NUDGES_ADDR to a free address)", cfg.Addr, err)
 	}
-	slog.Info("nudges serving", "addr", ln.Addr().String(), "db", cfg.DBPath, "public_url", cfg.PublicURL,
+	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "db", cfg.DBPath, "public_url", cfg.PublicURL,
 		"sms", map[bool]string{true: "twilio", false: "console"}[cfg.twilio()],
 		"payments", map[bool]string{true: "stripe", false: "dev checkout"}[cfg.stripe()])
 	return a.run(ctx, ln)

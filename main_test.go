@@ -24,6 +24,20 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
+func TestConfigPublicURLFollowsPort(t *testing.T) {
+	c, err := loadConfig(envOf("NUDGES_ADDR", "127.0.0.1:18401"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "http://localhost:18401" {
+		t.Fatalf("public URL for port 18401: %q", c.PublicURL)
+	}
+	c, err = loadConfig(envOf("NUDGES_ADDR", "127.0.0.1:18401", "NUDGES_PUBLIC_URL", "https://sms.example.com/"))
+	if err != nil || c.PublicURL != "https://sms.example.com" {
+		t.Fatalf("explicit public URL: %q, %v", c.PublicURL, err)
+	}
+}
+
 func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 	cases := []struct {
 		env  []string
@@ -68,5 +82,17 @@ func TestConfigAcceptsWhatTheSpecAllows(t *testing.T) {
 		if strings.HasSuffix(c.PublicURL, "/") {
 			t.Errorf("public URL keeps its trailing slash: %q", c.PublicURL)
 		}
+	}
+}
+
+func TestVersionFromBuildFlag(t *testing.T) {
+	if v := version(); v == "" {
+		t.Fatal("empty version")
+	}
+	old := buildVersion
+	defer func() { buildVersion = old }()
+	buildVersion = "v1.2.3"
+	if v := version(); v != "v1.2.3" {
+		t.Fatalf("version with -X main.buildVersion=v1.2.3: %q", v)
 	}
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDeployUnitsVerify checks the systemd units in deploy/ with
+// systemd-analyze verify, which prints unknown keys and bad values as
+// warnings yet exits 0: any output at all fails the test. ExecStart's
+// binary must exist, so the units are checked in a copy that points at
+// this test's own executable.
+func TestDeployUnitsVerify(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if os.Getenv("NUDGES_INTEGRATION") == "1" {
+			t.Fatal("systemd-analyze not found and NUDGES_INTEGRATION=1: apt-get install -y systemd")
+		}
+		t.Skip("systemd-analyze not found (apt-get install -y systemd); NUDGES_INTEGRATION=1 makes this a failure")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	services, _ := filepath.Glob("deploy/*.service")
+	timers, _ := filepath.Glob("deploy/*.timer")
+	units := append(services, timers...)
+	if len(units) < 3 {
+		t.Fatalf("want nudges.service, nudges-backup.service and nudges-backup.timer in deploy/, got %v", units)
+	}
+	dir := t.TempDir()
+	var paths []string
+	for _, u := range units {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(b), "/usr/local/bin/nudges", self)
+		p := filepath.Join(dir, filepath.Base(u))
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	cmd := exec.Command(analyze, append([]string{"verify"}, paths...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Fatalf("systemd-analyze verify %v: %v\n%s", units, err, out)
+	}
+}
+
+// TestDeployUnitHardening keeps the service unit's safety settings from
+// being dropped by an edit.
+func TestDeployUnitHardening(t *testing.T) {
+	b, err := os.ReadFile("deploy/nudges.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"ProtectSystem=strict", "NoNewPrivileges=yes", "StateDirectory=nudges", "User=nudges",
+		"Environment=NUDGES_DB=/var/lib/nudges/nudges.db", "CapabilityBoundingSet=\n", "KillSignal=SIGTERM",
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("deploy/nudges.service lacks %q", want)
+		}
+	}
+}
