@@ -58,13 +58,8 @@ func (b *Brain) later(tc *turnCtx) error {
 	if live, err := liveDraft(tc, "LaterNoDraft"); !live || err != nil {
 		return err
 	}
-	loc := b.zone(c.Phone)
-	at, problem := time.Time{}, whenUnreadable
-	if w, ok := parseWhen(tc.m.Arg, tc.m.Lang == bot.Spanish); ok {
-		at, problem = w.place(tc.Now, loc)
-	}
-	if problem != whenOK {
-		tc.Say(string(problem), map[string]any{"When": tc.m.Arg})
+	at, loc, ok := b.laterTime(tc)
+	if !ok {
 		return nil
 	}
 	q, left, err := quota(tc.Tx, c)
@@ -91,6 +86,21 @@ func (b *Brain) later(tc *turnCtx) error {
 	}
 	tc.Say("LaterScheduled", map[string]any{"When": whenText(tc.Lang(), at, loc), "Text": quote(s.Text), "Left": left - 1})
 	return nil
+}
+
+// laterTime reads LATER's time in the client's zone; when it cannot be
+// scheduled it says why and reports false.
+func (b *Brain) laterTime(tc *turnCtx) (time.Time, *time.Location, bool) {
+	loc := b.zone(tc.client.Phone)
+	at, problem := time.Time{}, whenUnreadable
+	if w, ok := parseWhen(tc.m.Arg, tc.m.Lang == bot.Spanish); ok {
+		at, problem = w.place(tc.Now, loc)
+	}
+	if problem != whenOK {
+		tc.Say(string(problem), map[string]any{"When": tc.m.Arg})
+		return time.Time{}, nil, false
+	}
+	return at, loc, true
 }
 
 // scheduled lists the client's scheduled announcements (SCHEDULED).

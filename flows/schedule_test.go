@@ -232,3 +232,47 @@ func countKind(t *testing.T, db *store.DB, kind string) int {
 	}
 	return n
 }
+
+// TOMORROW 9AM the day before the clocks go forward goes out at 9 AM EDT
+// (13:00 UTC), not an hour late at 9 AM EST.
+func TestScheduledGoesAtWallClockAcrossDST(t *testing.T) {
+	h := yogaHarness(t, 30)
+	h.clock.Set(time.Date(2026, 3, 7, 15, 0, 0, 0, time.UTC)) // Saturday 10:00 EST
+	h.text(sub1, "YOGA")
+	h.text(yogaPhone, "Sunday class at 10")
+	if r := h.text(yogaPhone, "LATER TOMORROW 9AM"); !strings.Contains(r, "Sunday, March 8, 9:00 AM EDT") {
+		t.Fatalf("LATER answered %q", r)
+	}
+	sched := NewScheduler(h.db, h.clock, h.engine.T, nil, h.brain)
+	h.clock.Set(time.Date(2026, 3, 8, 12, 59, 59, 0, time.UTC))
+	next, err := sched.SendDue(context.Background())
+	if err != nil || !next.Equal(time.Date(2026, 3, 8, 13, 0, 0, 0, time.UTC)) || countKind(t, h.db, bot.KindAnnouncement) != 0 {
+		t.Fatalf("a second before 9 AM EDT: next %v, err %v, %d sent", next, err, countKind(t, h.db, bot.KindAnnouncement))
+	}
+	h.clock.Set(time.Date(2026, 3, 8, 13, 0, 0, 0, time.UTC))
+	if _, err := sched.SendDue(context.Background()); err != nil || countKind(t, h.db, bot.KindAnnouncement) != 1 {
+		t.Fatalf("at 9 AM EDT: err %v, %d sent", err, countKind(t, h.db, bot.KindAnnouncement))
+	}
+}
+
+// Run starts what is due and stops when its context ends.
+func TestSchedulerRunStartsDueAndStops(t *testing.T) {
+	h := yogaHarness(t, 30)
+	h.text(sub1, "YOGA")
+	h.text(yogaPhone, "Class at 7")
+	h.text(yogaPhone, "LATER 11AM")
+	h.clock.Set(time.Date(2026, 1, 5, 16, 0, 0, 0, time.UTC))
+	kicked := make(chan struct{}, 1)
+	sched := NewScheduler(h.db, h.clock, h.engine.T, func() { kicked <- struct{}{} }, h.brain)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sched.Run(ctx) }()
+	<-kicked // the dispatcher is woken once the broadcast is committed
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := countKind(t, h.db, bot.KindAnnouncement); n != 1 {
+		t.Fatalf("%d announcements queued, want 1", n)
+	}
+}
