@@ -16,7 +16,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"nudges/bot"
-	"nudges/flows"
 	"nudges/store"
 )
 
@@ -60,7 +59,7 @@ type Console struct {
 	db     *store.DB
 	admins map[bot.Phone]bool
 	secure bool
-	policy flows.OTPPolicy
+	policy bot.OTPPolicy
 	pages  pages
 	log    *slog.Logger
 }
@@ -85,7 +84,7 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	if cfg.LoginBurst == 0 {
 		cfg.LoginBurst = 20
 	}
-	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, policy: flows.DefaultOTPPolicy, log: cfg.Log}
+	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, policy: bot.DefaultOTPPolicy, log: cfg.Log}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
-	"nudges/flows"
 	"nudges/store"
 )
 
@@ -232,8 +231,8 @@ func (f *planForm) apply(p *bot.Plan) bool {
 	if utf8.RuneCountInString(f.Description) > 200 {
 		f.Errors["description"] = "At most 200 characters."
 	}
-	if !flows.KnownCurrency(f.Currency) {
-		f.Errors["currency"] = "Use a 3-letter ISO currency code Stripe supports: " + strings.Join(flows.Currencies(), ", ") + "."
+	if !bot.KnownCurrency(f.Currency) {
+		f.Errors["currency"] = "Use a 3-letter ISO currency code Stripe supports: " + strings.Join(bot.Currencies(), ", ") + "."
 	}
 	minor, err := parsePrice(f.Price, f.Currency)
 	if err != nil {
@@ -261,7 +260,7 @@ func parsePrice(s, currency string) (int64, error) {
 	bad := fmt.Errorf("A price like 9.00 is needed (more than 0, at most 100000)")
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	decimals := 2
-	if flows.ZeroDecimal(currency) {
+	if bot.ZeroDecimal(currency) {
 		decimals = 0
 	}
 	if !digits(whole) || len(frac) > decimals || (hasFrac && !digits(frac)) || len(whole) > 6 {
@@ -298,7 +297,7 @@ func digits(s string) bool {
 
 // formatPrice is the form's text for minor units ("9.00").
 func formatPrice(minor int64, currency string) string {
-	if flows.ZeroDecimal(currency) {
+	if bot.ZeroDecimal(currency) {
 		return strconv.FormatInt(minor, 10)
 	}
 	return fmt.Sprintf("%d.%02d", minor/100, minor%100)

@@ -1,7 +1,8 @@
 // Package bot is the domain of Nudges: phones, conversations, clients, plans,
 // subscriptions, announcements and outbound messages, the Engine that runs one
-// inbound turn, the outbox Dispatcher, and the small interfaces they need.
-// It imports none of the adapters (store, flows, webhooks, admin).
+// inbound turn, the outbox Dispatcher, the state-machine helper every
+// conversation step and the console login use (Machine), and the small
+// interfaces they need. It imports none of the adapters (store, flows, webhooks, admin).
 package bot
 
 import "time"

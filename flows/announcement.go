@@ -1,15 +1,11 @@
 package flows
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/looplab/fsm"
 
 	"nudges/bot"
 )
@@ -24,44 +20,51 @@ const (
 // The announcement machine: a client has a draft waiting for CONFIRM or not.
 // Its state lives in conv.Draft, not conv.Flow, so a draft never holds up
 // steps or commands; it is rebuilt per turn like every machine.
-const drafted = "drafted"
+type (
+	draftState string
+	draftEvent string
+)
+
+const drafted draftState = "drafted"
 
 // Announcement events.
 const (
-	evDraft   = "draft"   // a new text: stored, replacing any draft
-	evConfirm = "confirm" // queued for every subscriber
-	evDiscard = "discard" // NO
-	evExpire  = "expire"  // older than DraftMaxAge
-	evLater   = "later"   // scheduled (LATER)
+	evDraft   draftEvent = "draft"   // a new text: stored, replacing any draft
+	evConfirm draftEvent = "confirm" // queued for every subscriber
+	evDiscard draftEvent = "discard" // NO
+	evExpire  draftEvent = "expire"  // older than DraftMaxAge
+	evLater   draftEvent = "later"   // scheduled (LATER)
 )
 
-var announceEvents = fsm.Events{
-	{Name: evDraft, Src: []string{idle, drafted}, Dst: drafted},
-	{Name: evConfirm, Src: []string{drafted}, Dst: idle},
-	{Name: evDiscard, Src: []string{drafted}, Dst: idle},
-	{Name: evExpire, Src: []string{drafted}, Dst: idle},
-	{Name: evLater, Src: []string{drafted}, Dst: idle},
-}
+type draftTransition = bot.Transition[draftState, draftEvent]
 
-// draftState is conv's state in the announcement machine.
-func draftState(conv *bot.Conversation) string {
+var draftFlow = bot.NewMachine("announcement",
+	draftTransition{Event: evDraft, Src: []draftState{idle, drafted}, Dst: drafted},
+	draftTransition{Event: evConfirm, Src: []draftState{drafted}, Dst: idle},
+	draftTransition{Event: evDiscard, Src: []draftState{drafted}, Dst: idle},
+	draftTransition{Event: evExpire, Src: []draftState{drafted}, Dst: idle},
+	draftTransition{Event: evLater, Src: []draftState{drafted}, Dst: idle},
+)
+
+// draftStateOf is conv's state in the announcement machine.
+func draftStateOf(conv *bot.Conversation) draftState {
 	if conv.Draft == nil {
 		return idle
 	}
 	return drafted
 }
 
-// fireDraft moves conv's draft through event: entering idle drops the draft,
-// evDraft stores next (a self-loop when a draft is replaced).
-func fireDraft(conv *bot.Conversation, event string, next *bot.Draft) error {
-	f := fsm.NewFSM(draftState(conv), announceEvents, fsm.Callbacks{
-		"enter_" + idle:    func(context.Context, *fsm.Event) { conv.Draft = nil },
-		"after_" + evDraft: func(context.Context, *fsm.Event) { conv.Draft = next },
-	})
-	err := f.Event(context.Background(), event)
-	var nt fsm.NoTransitionError
-	if err != nil && !errors.As(err, &nt) {
-		return fmt.Errorf("announcement flow: %w", err)
+// fireDraft moves conv's draft through event: idle drops the draft, evDraft
+// stores next (a self-loop when a draft is replaced).
+func fireDraft(conv *bot.Conversation, event draftEvent, next *bot.Draft) error {
+	s, err := draftFlow.Fire(draftStateOf(conv), event)
+	switch {
+	case err != nil:
+		return err
+	case s == idle:
+		conv.Draft = nil
+	case event == evDraft:
+		conv.Draft = next
 	}
 	return nil
 }

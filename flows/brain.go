@@ -1,6 +1,7 @@
 // Package flows holds the conversations: one file per flow (subscription,
-// signup, announcement, otp), each a looplab/fsm definition plus the code
-// around it, and the Brain that routes one inbound turn among them.
+// signup, announcement, schedule, replies, welcome), the steps among them
+// a bot.Machine over the flow's own typed states and events, and the Brain
+// that routes one inbound turn among them.
 package flows
 
 import (
@@ -146,9 +147,9 @@ func (b *Brain) resume(tc *turnCtx) (bool, error) {
 	var handled bool
 	var err error
 	switch conv.Flow {
-	case leaveFlow.name:
+	case leaveFlow.Name():
 		handled, err = b.leaveStep(tc)
-	case signupFlow.name:
+	case signupFlow.Name():
 		handled, err = b.signupStep(tc)
 	default:
 		conv.ClearStep() // a flow this version does not know
