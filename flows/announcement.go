@@ -182,18 +182,28 @@ func (b *Brain) confirm(tc *turnCtx) error {
 
 // broadcast starts sending the draft, counts it and clears the draft.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
-	c.Used++ // saved by startBroadcast
-	if err := startBroadcast(tc.Turn, c, tc.Conv.Draft.Text, rs); err != nil {
+	c.Used++ // saved by queueBroadcast
+	if err := queueBroadcast(tc.Turn, c, tc.Conv.Draft.Text, rs); err != nil {
 		return err
 	}
 	return fireDraft(tc.Conv, evConfirm, nil)
 }
 
-// startBroadcast starts sending text from c to rs, its list as it is now:
-// it records the announcement, writes one outbox row per recipient and
-// saves c with the time it announced. CONFIRM and the scheduler (a LATER announcement falling due) both start
-// broadcasts here; counting against the period is theirs.
-func startBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) error {
+// startBroadcast starts sending text from c to its list as it is now and
+// returns how many it goes to; with nobody on the list it starts nothing
+// and returns 0. The scheduler starts LATER announcements here (counting
+// them was done when they were scheduled).
+func startBroadcast(t *bot.Turn, c *bot.Client, text string) (int, error) {
+	rs, err := recipients(t.Tx, c.Keyword)
+	if err != nil || len(rs) == 0 {
+		return 0, err
+	}
+	return len(rs), queueBroadcast(t, c, text, rs)
+}
+
+// queueBroadcast records the announcement of text from c, writes one
+// outbox row per recipient in rs and saves c with the time it announced.
+func queueBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) error {
 	a := &bot.Announcement{
 		Client: c.Phone, Keyword: c.Keyword, Text: text, Total: len(rs),
 		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: t.Now,

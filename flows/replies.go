@@ -50,8 +50,8 @@ func (b *Brain) forward(tc *turnCtx) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	body := tc.T.T(langOf(cconv), "ReplyForwarded", map[string]any{"N": n, "Keyword": c.Keyword, "Text": cut(tc.m.Raw, maxForwarded)})
-	if err := tc.Send(c.Phone, body, bot.KindReply, bot.PriorityHigh); err != nil {
+	data := map[string]any{"N": n, "Keyword": c.Keyword, "Text": cut(tc.m.Raw, maxForwarded)}
+	if err := textOut(tc.Turn, c.Phone, "ReplyForwarded", data); err != nil {
 		return false, err
 	}
 	if err := tc.Tx.AddForward(c.Phone, tc.Now); err != nil {
@@ -107,6 +107,22 @@ func (b *Brain) handle(tx bot.Tx, c *bot.Client, p bot.Phone) (int, error) {
 	return c.Handles, nil
 }
 
+// textOut texts message id to phone to, in its language, outside the
+// inline reply (a forwarded reply, an answer, a scheduled announcement's
+// news); nothing goes to an opted-out phone. It is the one way these flows
+// text another phone.
+func textOut(t *bot.Turn, to bot.Phone, id string, data map[string]any) error {
+	conv := t.Conv
+	if to != conv.Phone {
+		c, err := t.Tx.Conversation(to)
+		if err != nil {
+			return fmt.Errorf("text %s: %w", to, err)
+		}
+		conv = c
+	}
+	return t.Send(to, t.T.T(langOf(conv), id, data), bot.KindReply, bot.PriorityHigh)
+}
+
 // isAnswer reports whether a client's text is "#n text".
 func isAnswer(raw string) bool { return answerRE.MatchString(strings.TrimSpace(raw)) }
 
@@ -139,8 +155,7 @@ func (b *Brain) answer(tc *turnCtx) error {
 		tc.Say("AnswerLeft", data)
 		return err
 	}
-	body := tc.T.T(langOf(conv), "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)})
-	if err := tc.Send(phone, body, bot.KindReply, bot.PriorityHigh); err != nil {
+	if err := textOut(tc.Turn, phone, "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)}); err != nil {
 		return err
 	}
 	tc.Say("AnswerSent", data)

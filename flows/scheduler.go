@@ -109,18 +109,15 @@ func (s *Scheduler) start(tx bot.Tx, now time.Time, sch bot.Scheduled) error {
 	if !c.CanBroadcast() || conv.OptedOut {
 		return s.tell(t, c, sch, "ScheduledNotActive", data)
 	}
-	rs, err := recipients(tx, c.Keyword)
+	n, err := startBroadcast(t, c, sch.Text)
 	if err != nil {
 		return err
 	}
-	if len(rs) == 0 {
+	if n == 0 {
 		return s.tell(t, c, sch, "ScheduledNoSubscribers", data)
 	}
-	data["N"] = len(rs)
-	if err := t.Send(c.Phone, s.t.T(t.Lang(), "ScheduledSending", data), bot.KindReply, bot.PriorityHigh); err != nil {
-		return err
-	}
-	return startBroadcast(t, c, sch.Text, rs)
+	data["N"] = n
+	return textOut(t, c.Phone, "ScheduledSending", data)
 }
 
 // tell gives sch back to its period and tells the client why it did not go.
@@ -128,7 +125,7 @@ func (s *Scheduler) tell(t *bot.Turn, c *bot.Client, sch bot.Scheduled, id strin
 	if err := giveBack(t.Tx, c, sch); err != nil {
 		return err
 	}
-	return t.Send(c.Phone, s.t.T(t.Lang(), id, data), bot.KindReply, bot.PriorityHigh)
+	return textOut(t, c.Phone, id, data)
 }
 
 // drop takes an announcement that failed to start off the schedule, so
