@@ -224,7 +224,10 @@ func queueBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) err
 
 // discard drops the draft (NO).
 func (b *Brain) discard(tc *turnCtx) error {
-	if tc.client == nil {
+	if tc.client == nil { // a subscriber's NO may answer an announcement
+		if handled, err := b.forward(tc); handled || err != nil {
+			return err
+		}
 		return b.miss(tc, "NotUnderstood") // counts for the loop guard
 	}
 	if tc.Conv.Draft == nil {

@@ -13,7 +13,7 @@ import (
 // Two-way replies of SPEC §4.2.
 const (
 	ReplyWindow    = 72 * time.Hour // after an announcement, a subscriber's text is a reply to it
-	ForwardCap     = 100            // texts forwarded to one client per ForwardCapEvery
+	ForwardCap     = 100            // texts forwarded to one client per ForwardCapOver
 	ForwardCapOver = time.Hour
 	AckEvery       = 24 * time.Hour // "Sent to <client>" at most this often per subscriber and client
 	maxForwarded   = 1400           // characters of a reply or answer passed on (Twilio takes 1,600)
