@@ -25,6 +25,7 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
+	"nudges/web"
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
@@ -200,6 +201,17 @@ func build(cfg config, db *store.DB) (*app, error) {
 	brain.Payments = pay
 	pay.Register(a.echo)
 
+	if cfg.twilio() {
+		if a.engine.Pictures, err = pictures(tcfg, db); err != nil {
+			return nil, err
+		}
+	}
+	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf})
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(a.echo)
+
 	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
@@ -221,6 +233,19 @@ func build(cfg config, db *store.DB) (*app, error) {
 	con.Register(a.echo)
 	a.routes()
 	return a, nil
+}
+
+// pictures takes MMS pictures from Twilio (with the account's credentials)
+// into the store, served at /m/{token}.
+func pictures(tcfg twilio.Config, db *store.DB) (*bot.Pictures, error) {
+	media, err := twilio.NewMedia(tcfg)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Pictures{
+		Fetch: media, Keep: db, BaseURL: tcfg.PublicURL,
+		Token: func() (string, error) { return bot.RandomCode(20) },
+	}, nil
 }
 
 // prune forgets retry guards past their retention (store.Prune), at start

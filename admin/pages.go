@@ -215,6 +215,7 @@ type announcementRow struct {
 	bot.Announcement
 	Counts  []statusCount
 	Sending bool
+	Clicks  int // on its tracked links
 }
 
 // announcementsView is the announcements page: what is scheduled, then
@@ -227,20 +228,28 @@ type announcementsView struct {
 func (c *Console) announcementsPage(ec echo.Context) error {
 	var as []bot.Announcement
 	var v announcementsView
+	clicks := map[uint64]int{}
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error
 		if v.Scheduled, err = tx.UpcomingScheduled(100); err != nil {
 			return err
 		}
-		as, err = tx.RecentAnnouncements(100)
-		return err
+		if as, err = tx.RecentAnnouncements(100); err != nil {
+			return err
+		}
+		for _, a := range as {
+			if clicks[a.ID], err = tx.Clicks(a.Links); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
 	for _, a := range as {
-		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total}
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
 		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
 			n := a.Counts[st]
 			if st == bot.StatusFailed {

@@ -18,7 +18,13 @@ type Inbound struct {
 	To        string
 	Body      string
 	NumMedia  int
-	Simulated bool // from the console simulator: replies are captured, never sent
+	MediaURL  string // the first attachment's URL at the provider (MediaUrl0)
+	MediaType string // its declared content type (MediaContentType0)
+	Simulated bool   // from the console simulator: replies are captured, never sent
+	// Picture is the first attachment, fetched and kept before the turn
+	// (active clients only); PictureProblem says why it could not be.
+	Picture        *Media
+	PictureProblem string
 }
 
 // Reply is the inline answer to an inbound message; empty Text means none.
@@ -50,6 +56,8 @@ type Engine struct {
 	Log    *slog.Logger
 	// DefaultLocale is the language of phones the service never heard from.
 	DefaultLocale string
+	// Pictures takes MMS pictures before a turn; nil ignores them.
+	Pictures *Pictures
 
 	locks [lockStripes]sync.Mutex
 }
@@ -77,6 +85,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
 	if err := ctx.Err(); err != nil {
 		return Reply{}, err
 	}
+	e.takePicture(ctx, &in) // under the phone's lock, outside any transaction
 	var reply string
 	var queued int
 	err := e.Store.Batch(func(tx Tx) error {

@@ -8,7 +8,8 @@ type Scheduled struct {
 	ID      uint64    `json:"id"`
 	Client  Phone     `json:"client"`
 	Keyword string    `json:"keyword"`
-	Text    string    `json:"text"`
+	Text    string    `json:"text"` // as delivered: links already shortened
+	Links   []Link    `json:"links,omitempty"`
 	At      time.Time `json:"at"`   // when it goes out (UTC)
 	Zone    string    `json:"zone"` // IANA zone the client's time was read in
 	// PeriodStart is the billing period it was counted in: UNSCHEDULE gives

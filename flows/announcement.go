@@ -74,15 +74,27 @@ func expired(conv *bot.Conversation, now time.Time) bool {
 	return conv.Draft != nil && now.Sub(conv.Draft.At) > DraftMaxAge
 }
 
-// draft stores an active client's text as its announcement draft and shows
-// what sending it would mean.
+// draft stores an active client's text (and picture) as its announcement
+// draft, links made tracked, and shows what sending it would mean.
 func (b *Brain) draft(tc *turnCtx) error {
 	c := tc.client
 	if !c.CanBroadcast() {
 		return b.notActive(tc)
 	}
-	text := tc.m.Raw
-	if n := longestDelivered(tc.T, c.Name, text); n > MaxDelivered {
+	if p := tc.In.PictureProblem; p != "" {
+		tc.Say("Picture_"+p, nil)
+		return nil
+	}
+	pic := tc.In.Picture
+	if tc.m.Raw == "" && pic == nil {
+		return b.miss(tc, "ClientEmpty")
+	}
+	text, links, err := trackLinks(tc.m.Raw, b.PublicURL)
+	if err != nil {
+		return err
+	}
+	longest, _ := withPicture(text, pic, "")
+	if n := longestDelivered(tc.T, c.Name, longest); n > MaxDelivered {
 		tc.Say("DraftTooLong", map[string]any{"Name": c.Name, "Length": n, "Limit": MaxDelivered})
 		return nil
 	}
@@ -92,28 +104,51 @@ func (b *Brain) draft(tc *turnCtx) error {
 	}
 	id := "DraftReady"
 	if tc.Conv.Draft != nil && !expired(tc.Conv, tc.Now) {
-		if affirmative[tc.m.Norm] { // "YES" to "reply CONFIRM": not a new draft
+		if affirmative[tc.m.Norm] && pic == nil { // "YES" to "reply CONFIRM": not a new draft
 			tc.Say("DraftConfirmHint", map[string]any{"Text": quote(tc.Conv.Draft.Text)})
 			return nil
 		}
 		id = "DraftReplaced"
 	}
-	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now}); err != nil {
+	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now, Links: links, Media: pic}); err != nil {
 		return err
 	}
-	segs, enc := segmentRange(tc.T, c.Name, text)
+	b.sayDraft(tc, id, text, left)
+	b.draftNotes(tc, links, pic)
+	return nil
+}
+
+// sayDraft is the draft reply: the text as delivered, recipients, size and
+// announcements left.
+func (b *Brain) sayDraft(tc *turnCtx, id, text string, left int) {
+	segs, enc := segmentRange(tc.T, tc.client.Name, text)
 	encID := "EncodingGSM"
 	if enc == bot.UCS2 {
 		encID = "EncodingUCS2"
 	}
+	shown := quote(text)
+	if text == "" {
+		shown = tc.T.T(tc.Lang(), "DraftNoText", nil)
+	}
 	tc.Say(id, map[string]any{
-		"Text": quote(text), "Subscribers": c.Subscribers, "Segments": segs,
+		"Text": shown, "Subscribers": tc.client.Subscribers, "Segments": segs,
 		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
 	})
-	if tc.In.NumMedia > 0 {
+}
+
+// draftNotes adds to the draft reply what its links and pictures become.
+func (b *Brain) draftNotes(tc *turnCtx, links []bot.Link, pic *bot.Media) {
+	if len(links) > 0 {
+		tc.Say("DraftLinks", map[string]any{"N": len(links), "Example": strings.TrimRight(b.PublicURL, "/") + "/l/" + links[0].Code})
+	}
+	switch {
+	case pic != nil && tc.In.NumMedia > 1:
+		tc.Say("DraftPictureFirst", map[string]any{"Ignored": tc.In.NumMedia - 1})
+	case pic != nil:
+		tc.Say("DraftPicture", nil)
+	case tc.In.NumMedia > 0:
 		tc.Say("DraftMediaDropped", nil)
 	}
-	return nil
 }
 
 // affirmative words answer "reply CONFIRM" without being CONFIRM.
@@ -183,38 +218,43 @@ func (b *Brain) confirm(tc *turnCtx) error {
 // broadcast starts sending the draft, counts it and clears the draft.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
 	c.Used++ // saved by queueBroadcast
-	if err := queueBroadcast(tc.Turn, c, tc.Conv.Draft.Text, rs); err != nil {
+	if err := queueBroadcast(tc.Turn, c, *tc.Conv.Draft, rs); err != nil {
 		return err
 	}
 	return fireDraft(tc.Conv, evConfirm, nil)
 }
 
-// startBroadcast starts sending text from c to its list as it is now and
+// startBroadcast starts sending d from c to its list as it is now and
 // returns how many it goes to; with nobody on the list it starts nothing
 // and returns 0. The scheduler starts LATER announcements here (counting
 // them was done when they were scheduled).
-func startBroadcast(t *bot.Turn, c *bot.Client, text string) (int, error) {
+func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft) (int, error) {
 	rs, err := recipients(t.Tx, c.Keyword)
 	if err != nil || len(rs) == 0 {
 		return 0, err
 	}
-	return len(rs), queueBroadcast(t, c, text, rs)
+	return len(rs), queueBroadcast(t, c, d, rs)
 }
 
-// queueBroadcast records the announcement of text from c, writes one
-// outbox row per recipient in rs and saves c with the time it announced.
-func queueBroadcast(t *bot.Turn, c *bot.Client, text string, rs []recipient) error {
+// queueBroadcast records the announcement of d from c (its tracked links
+// and picture too), writes one outbox row per recipient in rs and saves c
+// with its latest announcement and when it went.
+func queueBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft, rs []recipient) error {
 	a := &bot.Announcement{
-		Client: c.Phone, Keyword: c.Keyword, Text: text, Total: len(rs),
+		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Total: len(rs), Links: d.Links, Media: d.Media,
 		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: t.Now,
 	}
 	if err := t.Tx.PutAnnouncement(a); err != nil {
 		return fmt.Errorf("save announcement: %w", err)
 	}
+	if err := keepAssets(t.Tx, a); err != nil {
+		return err
+	}
 	if err := fanOut(t, c.Name, a, rs); err != nil {
 		return err
 	}
 	t.AddQueued(len(rs))
+	c.LastAnnouncement = a.ID
 	c.LastAnnouncedAt = t.Now // its subscribers' texts are replies for a while
 	if err := t.Tx.PutClient(c); err != nil {
 		return fmt.Errorf("save client %s: %w", c.Phone, err)

@@ -66,7 +66,7 @@ func (b *Brain) Turn(t *bot.Turn) error {
 	if t.Conv.OptedOut {
 		return nil // nothing but replies to START and HELP
 	}
-	if tc.m.Raw == "" {
+	if tc.m.Raw == "" && (client == nil || t.In.NumMedia == 0) { // a client's picture is a draft
 		return b.miss(tc, emptyMessage(t.In, client))
 	}
 	if handled, err := b.resume(tc); handled || err != nil {
@@ -198,6 +198,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.welcome(tc)
 	case CmdReplies:
 		return true, b.replies(tc)
+	case CmdLink:
+		return true, b.link(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)
@@ -239,6 +241,11 @@ func (b *Brain) miss(tc *turnCtx, id string) error {
 // number is the number c's subscribers text: the configured sender, else
 // the number c signed up through.
 func (b *Brain) number(c *bot.Client) string {
+	return b.NumberOf(c)
+}
+
+// NumberOf is the number c's subscribers text (the join page shows it).
+func (b *Brain) NumberOf(c *bot.Client) string {
 	if b.ServiceNumber != "" || c == nil {
 		return b.ServiceNumber
 	}

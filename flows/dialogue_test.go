@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the expected replies in testdat
 //
 //	# comment
 //	> +15550001111 YOGA            a text from that phone
-//	>mms +15550001111 look         the same with one picture attached
+//	>mms +15550001111 look         the same with one picture attached (>mms2: two)
 //	>sid SM123 +15550001111 HI     with an explicit MessageSid (replays)
 //	< +15550001111 You joined …    the inline reply (continuation lines
 //	  second line of the reply      start with two spaces)
@@ -138,8 +138,11 @@ func (h *harness) send(out *strings.Builder, line string) {
 		h.seq++
 		in.SID = fmt.Sprintf("SMdialogue%04d", h.seq)
 	}
-	if kind == ">mms" {
-		in.NumMedia = 1
+	if n, ok := strings.CutPrefix(kind, ">mms"); ok { // >mms: one picture, >mms3: three
+		in.NumMedia, in.MediaURL, in.MediaType = 1, "https://api.twilio.test/media/0", "image/png"
+		if k, err := strconv.Atoi(n); err == nil {
+			in.NumMedia = k
+		}
 	}
 	h.clock.Advance(time.Second) // texts take a moment: keeps join order real
 	phone, body, _ := strings.Cut(rest, " ")

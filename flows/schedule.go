@@ -58,6 +58,10 @@ func (b *Brain) later(tc *turnCtx) error {
 	if live, err := liveDraft(tc, "LaterNoDraft"); !live || err != nil {
 		return err
 	}
+	if tc.Conv.Draft.Media != nil { // a draft's picture is kept for hours, not days
+		tc.Say("LaterPicture", nil)
+		return nil
+	}
 	at, loc, ok := b.laterTime(tc)
 	if !ok {
 		return nil
@@ -71,7 +75,8 @@ func (b *Brain) later(tc *turnCtx) error {
 		return nil
 	}
 	s := &bot.Scheduled{
-		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, At: at.UTC(), Zone: loc.String(),
+		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, Links: tc.Conv.Draft.Links,
+		At: at.UTC(), Zone: loc.String(),
 		PeriodStart: c.PeriodStart, CreatedAt: tc.Now,
 	}
 	if err := tc.Tx.PutScheduled(s); err != nil {

@@ -28,6 +28,7 @@ const (
 	CmdStats   Cmd = "stats"
 	CmdConfirm Cmd = "confirm"
 	CmdDiscard Cmd = "discard"
+	CmdLink    Cmd = "link"
 	// Scheduling (flows/schedule.go).
 	CmdLater      Cmd = "later"
 	CmdScheduled  Cmd = "scheduled"
@@ -100,7 +101,9 @@ var words = map[string]word{
 	"CONFIRMAR": {CmdConfirm, bot.Spanish, noArg}, "ENVIAR": {CmdConfirm, bot.Spanish, noArg},
 	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
-	"LATER":     {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
+	"LINK":      {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
+	"QR":    {CmdLink, "", noArg},
+	"LATER": {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
 	"SCHEDULED": {CmdScheduled, bot.English, noArg}, "PROGRAMADOS": {CmdScheduled, bot.Spanish, noArg},
 	"UNSCHEDULE": {CmdUnschedule, bot.English, numberArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, numberArg},
 	"WELCOME": {CmdWelcome, bot.English, anyArg}, "BIENVENIDA": {CmdWelcome, bot.Spanish, anyArg},

@@ -50,8 +50,8 @@ var (
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bMeta, bScheduled, bScheduledDue,
-	bHandles, bHandlePhones, bForwards,
+	bAuth, bInflight, bEarlyStatus, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
+	bScheduled, bScheduledDue, bHandles, bHandlePhones, bForwards,
 }
 
 // DB is the open database.

@@ -124,7 +124,10 @@ func decodeInbound(f url.Values) (bot.Inbound, error) {
 			return bot.Inbound{}, echo.NewHTTPError(http.StatusBadRequest, "NumMedia must be a whole number")
 		}
 	}
-	return bot.Inbound{SID: sid, From: from, To: f.Get("To"), Body: f.Get("Body"), NumMedia: media}, nil
+	return bot.Inbound{
+		SID: sid, From: from, To: f.Get("To"), Body: f.Get("Body"), NumMedia: media,
+		MediaURL: f.Get("MediaUrl0"), MediaType: f.Get("MediaContentType0"),
+	}, nil
 }
 
 // respondTwiML answers with text as one <Message>, or <Response/> if empty.
