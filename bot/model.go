@@ -29,6 +29,9 @@ type Conversation struct {
 	// ReplyAcks is when the phone was last told "Sent to <client>", by
 	// the client's keyword (at most once a day each).
 	ReplyAcks map[string]time.Time `json:"reply_acks,omitempty"`
+	// Answered is when each client (by keyword) last answered one of the
+	// phone's replies: like an announcement, it opens the reply window.
+	Answered map[string]time.Time `json:"answered,omitempty"`
 }
 
 // ClearStep leaves any flow in progress.

@@ -68,24 +68,30 @@ func (b *Brain) forward(tc *turnCtx) (bool, error) {
 	return true, nil
 }
 
-// repliedTo is the client of the sender's lists that announced last,
-// within ReplyWindow; nil if none did.
+// repliedTo is the client of the sender's lists that last wrote to it, by
+// an announcement or an answer to one of its texts, within ReplyWindow;
+// nil if none did.
 func (b *Brain) repliedTo(tc *turnCtx) (*bot.Client, error) {
 	subs, err := tc.Tx.SubscriptionsOf(tc.Conv.Phone)
 	if err != nil {
 		return nil, fmt.Errorf("replies: %w", err)
 	}
 	var latest *bot.Client
+	var latestAt time.Time
 	for _, s := range subs {
 		c, err := tc.Tx.ClientByKeyword(s.Keyword)
 		if err != nil {
 			return nil, fmt.Errorf("replies: %w", err)
 		}
-		if c == nil || c.LastAnnouncedAt.IsZero() || tc.Now.Sub(c.LastAnnouncedAt) > ReplyWindow {
+		if c == nil {
 			continue
 		}
-		if latest == nil || c.LastAnnouncedAt.After(latest.LastAnnouncedAt) {
-			latest = c
+		at := c.LastAnnouncedAt
+		if answered := tc.Conv.Answered[c.Keyword]; answered.After(at) {
+			at = answered
+		}
+		if !at.IsZero() && tc.Now.Sub(at) <= ReplyWindow && (latest == nil || at.After(latestAt)) {
+			latest, latestAt = c, at
 		}
 	}
 	return latest, nil
@@ -157,6 +163,13 @@ func (b *Brain) answer(tc *turnCtx) error {
 	}
 	if err := textOut(tc.Turn, phone, "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)}); err != nil {
 		return err
+	}
+	if conv.Answered == nil { // the subscriber's answer to it comes back too
+		conv.Answered = map[string]time.Time{}
+	}
+	conv.Answered[c.Keyword] = tc.Now
+	if err := tc.Tx.PutConversation(conv); err != nil {
+		return fmt.Errorf("save #%d: %w", n, err)
 	}
 	tc.Say("AnswerSent", data)
 	return nil
