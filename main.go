@@ -25,10 +25,10 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
-	"nudges/web"
 	"nudges/webhooks/console"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
+	"nudges/webhooks/web"
 )
 
 func main() {
@@ -102,6 +102,7 @@ type app struct {
 	tr     *locales.Catalog
 	engine *bot.Engine
 	echo   *echo.Echo
+	limits httpLimits // zero: defaultLimits
 	// workers run until the serve context ends (the dispatcher).
 	workers []func(ctx context.Context) error
 }
@@ -133,7 +134,10 @@ func serve(ctx context.Context, cfg config) error {
 // one of them (the dispatcher records its last sends) before returning, so
 // the database is closed only after all work is committed.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.echo, ReadHeaderTimeout: 10 * time.Second}
+	if a.limits == (httpLimits{}) {
+		a.limits = defaultLimits
+	}
+	srv := newServer(a.echo, a.limits)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan error, len(a.workers))
 	for _, w := range a.workers {
@@ -147,11 +151,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		slog.Error("http shutdown", "err", err)
-	}
+	shutdown(srv, a.limits.Grace)
 	stopWork()
 	for range a.workers {
 		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
@@ -171,8 +171,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL,
-		Zone: cfg.Timezone}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
+		Zone: cfg.TimeZone, ClientZone: bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone).ClientZone}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -264,22 +263,4 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 	}
 	v.Rows = rows
 	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", v)
-}
-
-// backup streams a consistent snapshot of the database as a download.
-func (c *Console) backup(ec echo.Context) error {
-	name := "nudges-" + c.cfg.Clock.Now().UTC().Format("20060102-150405") + ".db"
-	h := ec.Response().Header()
-	h.Set(echo.HeaderContentType, "application/octet-stream")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	ec.Response().WriteHeader(http.StatusOK)
-	start := time.Now()
-	n, err := c.db.Backup(ec.Response())
-	if err != nil {
-		// Headers are gone: the client sees a truncated file; log it loudly.
-		c.log.Error("console: backup failed mid-stream", "err", err, "bytes", n)
-		return nil
-	}
-	c.log.Info("console: backup downloaded", "bytes", n, "took", time.Since(start), "by", ec.Get(adminKey))
-	return nil
 }

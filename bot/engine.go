@@ -25,6 +25,9 @@ type Inbound struct {
 	// (active clients only); PictureProblem says why it could not be.
 	Picture        *Media
 	PictureProblem string
+	// OptOutType is STOP, START or HELP when the provider's own opt-out
+	// handling (Twilio's Advanced Opt-Out) has already answered the phone.
+	OptOutType string
 }
 
 // Reply is the inline answer to an inbound message; empty Text means none.

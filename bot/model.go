@@ -107,6 +107,7 @@ type Client struct {
 	// payment link opens it again rather than making another.
 	Checkout    OpenCheckout `json:"checkout,omitzero"`
 	PayToken    string       `json:"pay_token,omitempty"` // secret in the SMS payment link
+	BillLink    BillLink     `json:"bill_link,omitzero"`  // the live billing link
 	LastEventAt int64        `json:"last_event_at,omitempty"`
 	Locale      string       `json:"locale,omitempty"`
 	// Number is the service number the client signed up through (the

@@ -59,6 +59,11 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		return fmt.Errorf("load client: %w", err)
 	}
 	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
+	if t.In.OptOutType != "" {
+		if handled, err := b.answeredByCarrier(tc); handled || err != nil {
+			return err
+		}
+	}
 	noteLanguage(t.Conv, tc.m)
 	if handled, err := b.compliance(tc); handled || err != nil {
 		return err
@@ -78,14 +83,34 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		}
 		return err
 	}
+	return b.noCommand(tc)
+}
+
+// noCommand reads a text that is no command: a near miss of an opt-out
+// word gets a clarification (never an active client's, whose text is an
+// announcement); a client's text is a draft; a keyword's typo gets "did
+// you mean"; the rest "didn't understand".
+func (b *Brain) noCommand(tc *turnCtx) error {
+	client := tc.client
+	if client == nil || !client.CanBroadcast() {
+		if handled, err := b.clarifyOptOut(tc); handled || err != nil {
+			return err
+		}
+	}
 	if client != nil {
-		t.Conv.Misses = nil
+		tc.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
+	}
+	keywordish := keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm]
+	if keywordish { // a near miss of a keyword is a try at joining, not a reply
+		if handled, err := b.suggestKeyword(tc, tc.m.Norm); handled || err != nil {
+			return err
+		}
 	}
 	if handled, err := b.forward(tc); handled || err != nil {
 		return err
 	}
-	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
+	if keywordish {
 		return b.miss(tc, "UnknownKeyword")
 	}
 	return b.miss(tc, "NotUnderstood")
@@ -213,15 +238,19 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		}
 		return true, b.join(tc, tc.m.Norm)
 	}
-	return false, nil
+	return b.misspelledJoin(tc)
 }
 
 // miss answers a message the service did not understand, unless the phone
 // has drawn MissLimit such answers within MissWindow (an auto-responder,
 // usually): then it stays silent until a real command.
 func (b *Brain) miss(tc *turnCtx, id string) error {
+	return b.missIn(tc, id, map[string]any{"Keyword": tc.m.Norm}, "")
+}
+
+// missIn is miss with message data, said in lang ("" for the phone's).
+func (b *Brain) missIn(tc *turnCtx, id string, data map[string]any, lang string) error {
 	tc.missed = true
-	data := map[string]any{"Keyword": tc.m.Norm}
 	conv := tc.Conv
 	kept := conv.Misses[:0]
 	for _, at := range conv.Misses {
@@ -234,7 +263,10 @@ func (b *Brain) miss(tc *turnCtx, id string) error {
 		return nil
 	}
 	conv.Misses = append(conv.Misses, tc.Now)
-	tc.Say(id, data)
+	if lang == "" {
+		lang = tc.Lang()
+	}
+	tc.Replies = append(tc.Replies, tc.T.T(lang, id, data))
 	return nil
 }
 

@@ -35,7 +35,9 @@ func (b *Brain) plan(tc *turnCtx) error {
 			id = "PlanPastDue"
 		}
 		if c.CustomerID != "" {
-			data["Link"] = b.billingLink(c)
+			if data["Link"], err = b.billingLink(tc.Tx, c, tc.Now); err != nil {
+				return err
+			}
 		}
 	case bot.ClientSuspended:
 		id = "PlanSuspended"

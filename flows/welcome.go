@@ -33,7 +33,7 @@ func (b *Brain) welcome(tc *turnCtx) error {
 		tc.Say("WelcomeOff", nil)
 		return b.saveClient(tc, c)
 	}
-	if strings.ContainsFunc(text, unicode.IsControl) {
+	if bot.HasControl(text) { // what strings.Fields leaves: NULs, direction marks
 		tc.Say("WelcomeControl", nil)
 		return nil
 	}

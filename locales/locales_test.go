@@ -21,7 +21,7 @@ var typical = map[string]any{
 	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",
 	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
 	"QR":     "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
-	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2,
+	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
 	"When": "Wednesday, September 30, 12:30 PM EST",
 }
 
