@@ -105,7 +105,7 @@ var words = map[string]word{
 	"QR":    {CmdLink, "", noArg},
 	"LATER": {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
 	"SCHEDULED": {CmdScheduled, bot.English, noArg}, "PROGRAMADOS": {CmdScheduled, bot.Spanish, noArg},
-	"UNSCHEDULE": {CmdUnschedule, bot.English, numberArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, numberArg},
+	"UNSCHEDULE": {CmdUnschedule, bot.English, anyArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, anyArg},
 	"WELCOME": {CmdWelcome, bot.English, anyArg}, "BIENVENIDA": {CmdWelcome, bot.Spanish, anyArg},
 	"REPLIES": {CmdReplies, bot.English, onOffArg}, "RESPUESTAS": {CmdReplies, bot.Spanish, onOffArg},
 }
