@@ -90,6 +90,7 @@ type harness struct {
 	csrf   string
 	logs   *strings.Builder
 	xff    string // X-Forwarded-For on every request, as a local proxy adds it
+	con    *Console
 }
 
 type harnessOpt func(*Config)
@@ -119,6 +120,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.con = con
 	e := echo.New()
 	con.Register(e)
 	h.srv = httptest.NewServer(e)

@@ -166,12 +166,14 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	}
 	if conv.FirstSeen.IsZero() {
 		conv.FirstSeen = now
-		conv.Locale = e.DefaultLocale
+		if conv.Locale == "" { // an imported phone may have one
+			conv.Locale = e.DefaultLocale
+		}
 	}
 	conv.LastSeen = now
 	conv.Simulated = in.Simulated
 	t.Conv = conv
-	if err := tx.AppendLog(LogEntry{Phone: in.From, At: now, Dir: DirIn, Body: in.Body}); err != nil {
+	if err := tx.AppendLog(LogEntry{Phone: in.From, At: now, Dir: DirIn, Body: in.Body, SID: in.SID, To: in.To}); err != nil {
 		return nil, fmt.Errorf("log inbound: %w", err)
 	}
 	if err := e.Brain.Turn(t); err != nil {

@@ -175,6 +175,9 @@ type Subscription struct {
 	// NoticeAt is when the phone last got the opt-out line; zero means the
 	// next announcement carries it.
 	NoticeAt time.Time `json:"notice_at,omitzero"`
+	// Source is how the phone came on the list: its text and MessageSid,
+	// or the import.
+	Source string `json:"source,omitempty"`
 }
 
 // Priority orders the outbox: replies and codes before bulk.
@@ -264,6 +267,8 @@ type LogEntry struct {
 	At    time.Time `json:"at"`
 	Dir   string    `json:"dir"`
 	Body  string    `json:"body"`
+	SID   string    `json:"sid,omitempty"` // an inbound message's MessageSid
+	To    string    `json:"to,omitempty"`  // the service number it came to
 }
 
 // ClickWindow: the same visitor's clicks on a tracked link count once per

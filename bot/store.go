@@ -26,6 +26,9 @@ type Tx interface {
 	Schedules
 	Handles
 	Forwards
+	ConsentLog
+	Suppressions
+	Exports
 	Assets
 }
 
@@ -73,6 +76,12 @@ type Subscriptions interface {
 	// EachSubscriber calls fn for every phone on the list, in phone order.
 	EachSubscriber(keyword string, fn func(Subscription) error) error
 	PutSubscription(s Subscription) error
+	// AddSubscription is Subscribe with the subscription's own JoinedAt and
+	// Source.
+	AddSubscription(s Subscription) (bool, error)
+	// AddSubscriptions adds each of subs not already there; added[i] tells
+	// which. Client counts are updated once per list.
+	AddSubscriptions(subs []Subscription) (added []bool, err error)
 }
 
 // Plans keeps the plans clients can buy.

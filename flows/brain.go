@@ -65,6 +65,9 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		}
 	}
 	noteLanguage(t.Conv, tc.m)
+	if err := suppress(tc); err != nil {
+		return err
+	}
 	if handled, err := b.compliance(tc); handled || err != nil {
 		return err
 	}
@@ -223,6 +226,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.welcome(tc)
 	case CmdReplies:
 		return true, b.replies(tc)
+	case CmdExport:
+		return true, b.export(tc)
 	case CmdLink:
 		return true, b.link(tc)
 	}

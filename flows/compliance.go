@@ -3,6 +3,8 @@ package flows
 import (
 	"fmt"
 	"time"
+
+	"nudges/bot"
 )
 
 // compliance handles the words of SPEC §4.1 in any state: opt-out, opt back
@@ -51,6 +53,11 @@ func (b *Brain) optOut(tc *turnCtx) error {
 	conv.ClearStep()
 	conv.Draft = nil
 	conv.Misses = nil
+	if !conv.OptedOut || len(subs) > 0 {
+		if err := tc.Consent(bot.ConsentOptOut, keywords(subs)...); err != nil {
+			return err
+		}
+	}
 	if conv.OptedOut {
 		return nil
 	}
@@ -85,7 +92,7 @@ func (b *Brain) optIn(tc *turnCtx) error {
 		tc.Say("AlreadyOptedIn", nil)
 		return nil
 	}
-	var names []string
+	var names, restored []string
 	for _, kw := range conv.OptOutLists {
 		c, err := tc.Tx.ClientByKeyword(kw)
 		if err != nil {
@@ -99,10 +106,13 @@ func (b *Brain) optIn(tc *turnCtx) error {
 			return fmt.Errorf("restore %s: %w", kw, err)
 		}
 		if added {
-			names = append(names, c.Name)
+			names, restored = append(names, c.Name), append(restored, kw)
 		}
 	}
 	conv.OptedOut, conv.OptedOutAt, conv.OptOutLists = false, time.Time{}, nil
+	if err := optInRecord(tc, restored); err != nil {
+		return err
+	}
 	if tc.client != nil && len(names) == 0 {
 		tc.Say("OptedInClient", map[string]any{"Keyword": tc.client.Keyword})
 		return nil

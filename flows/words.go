@@ -28,6 +28,7 @@ const (
 	CmdStats   Cmd = "stats"
 	CmdConfirm Cmd = "confirm"
 	CmdDiscard Cmd = "discard"
+	CmdExport  Cmd = "export"
 	CmdLink    Cmd = "link"
 	// Scheduling (flows/schedule.go).
 	CmdLater      Cmd = "later"
@@ -101,7 +102,8 @@ var words = map[string]word{
 	"CONFIRMAR": {CmdConfirm, bot.Spanish, noArg}, "ENVIAR": {CmdConfirm, bot.Spanish, noArg},
 	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
-	"LINK":      {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
+	"EXPORT":    {CmdExport, bot.English, noArg}, "EXPORTAR": {CmdExport, bot.Spanish, noArg},
+	"LINK": {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
 	"QR":    {CmdLink, "", noArg},
 	"LATER": {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
 	"SCHEDULED": {CmdScheduled, bot.English, noArg}, "PROGRAMADOS": {CmdScheduled, bot.Spanish, noArg},

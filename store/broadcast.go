@@ -168,5 +168,9 @@ func (e *bulkEncoder) subscription(s bot.Subscription) []byte {
 	if !s.NoticeAt.IsZero() {
 		b = appendTime(append(b, `,"notice_at":`...), s.NoticeAt)
 	}
+	if s.Source != "" { // per phone: encoded without the shared cache
+		q, _ := json.Marshal(s.Source)
+		b = append(append(b, `,"source":`...), q...)
+	}
 	return append(b, '}')
 }

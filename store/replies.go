@@ -39,6 +39,29 @@ func (t *Tx) PutHandle(client, p bot.Phone, n int) error {
 	if err := t.b(bHandlePhones).Put(pair(string(client), string(itob(uint64(n)))), []byte(p)); err != nil {
 		return fmt.Errorf("handle #%d of %s: %w", n, client, err)
 	}
+	if err := t.b(bPhoneHandles).Put(pair(string(p), string(client)), itob(uint64(n))); err != nil {
+		return fmt.Errorf("handle #%d of %s: %w", n, client, err)
+	}
+	return nil
+}
+
+// eraseHandles forgets p's handles with every client (an erase): a later
+// "#n" answer to it finds nobody.
+func (t *Tx) eraseHandles(p bot.Phone) error {
+	prefix := pair(string(p), "")
+	cur := t.b(bPhoneHandles).Cursor()
+	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Seek(prefix) {
+		client := string(k[len(prefix):])
+		if err := t.b(bHandles).Delete(pair(client, string(p))); err != nil {
+			return fmt.Errorf("erase handle: %w", err)
+		}
+		if err := t.b(bHandlePhones).Delete(pair(client, string(v))); err != nil {
+			return fmt.Errorf("erase handle: %w", err)
+		}
+		if err := cur.Delete(); err != nil {
+			return fmt.Errorf("erase handle: %w", err)
+		}
+	}
 	return nil
 }
 

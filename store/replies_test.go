@@ -117,3 +117,44 @@ func TestScheduledIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An erased phone's handles are gone: "#n" finds nobody, and a new handle
+// could never point at it.
+func TestEraseForgetsHandles(t *testing.T) {
+	db := openTest(t)
+	c1, c2, p, q := bot.Phone("+15550009999"), bot.Phone("+15550008888"), bot.Phone("+15550001111"), bot.Phone("+15550002222")
+	err := db.Update(func(tx bot.Tx) error {
+		for _, h := range []struct {
+			c, p bot.Phone
+			n    int
+		}{{c1, p, 1}, {c2, p, 4}, {c1, q, 2}} {
+			if err := tx.PutHandle(h.c, h.p, h.n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Erase(p); err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(tx bot.Tx) error {
+		for _, c := range []struct {
+			c bot.Phone
+			n int
+		}{{c1, 1}, {c2, 4}} {
+			if got, _ := tx.HandlePhone(c.c, c.n); got != "" {
+				t.Errorf("%s #%d still %s", c.c, c.n, got)
+			}
+		}
+		if n, _ := tx.Handle(c1, p); n != 0 {
+			t.Errorf("handle still %d", n)
+		}
+		if got, _ := tx.HandlePhone(c1, 2); got != q {
+			t.Errorf("another phone's handle lost: %q", got)
+		}
+		return nil
+	})
+}

@@ -45,6 +45,7 @@ var (
 	bScheduledDue  = []byte("scheduled_due") // due time (unix ns), id → client phone
 	bHandles       = []byte("handles")       // client \0 phone → #n (big-endian)
 	bHandlePhones  = []byte("handle_phones") // client \0 #n → phone
+	bPhoneHandles  = []byte("phone_handles") // phone \0 client → #n: what an erase forgets
 	bForwards      = []byte("forwards")      // client \0 time, seq → nothing: texts forwarded (last hour)
 )
 
@@ -52,7 +53,8 @@ var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
-	bScheduled, bScheduledDue, bHandles, bHandlePhones, bForwards,
+	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
+	bConsent, bConsentKw, bSuppress, bExports,
 }
 
 // DB is the open database.
