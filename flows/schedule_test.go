@@ -2,6 +2,8 @@ package flows
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -274,5 +276,52 @@ func TestSchedulerRunStartsDueAndStops(t *testing.T) {
 	}
 	if n := countKind(t, h.db, bot.KindAnnouncement); n != 1 {
 		t.Fatalf("%d announcements queued, want 1", n)
+	}
+}
+
+// failingAnnouncements is a store whose transactions cannot save an
+// announcement.
+type failingAnnouncements struct{ plainStore }
+
+type noAnnouncementTx struct{ bot.Tx }
+
+func (noAnnouncementTx) PutAnnouncement(*bot.Announcement) error { return errors.New("disk on fire") }
+
+func (s failingAnnouncements) Update(fn func(bot.Tx) error) error {
+	return s.db.Update(func(tx bot.Tx) error { return fn(noAnnouncementTx{tx}) })
+}
+
+// An announcement that cannot start is taken off the schedule (and logged)
+// rather than failing again at every look and holding up the ones after it.
+func TestScheduledThatCannotStartIsDropped(t *testing.T) {
+	h := yogaHarness(t, 30)
+	h.text(sub1, "YOGA")
+	h.text(yogaPhone, "First")
+	h.text(yogaPhone, "LATER 11AM")
+	h.clock.Set(time.Date(2026, 1, 5, 16, 0, 0, 0, time.UTC))
+	var logged strings.Builder
+	sched := NewScheduler(failingAnnouncements{plainStore{h.db}}, h.clock, h.engine.T, nil, h.brain)
+	sched.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	if next, err := sched.SendDue(context.Background()); err != nil || !next.IsZero() {
+		t.Fatalf("SendDue: next %v, err %v", next, err)
+	}
+	if !strings.Contains(logged.String(), "disk on fire") {
+		t.Errorf("the failure was not logged: %q", logged.String())
+	}
+	if n := countKind(t, h.db, bot.KindAnnouncement); n != 0 {
+		t.Errorf("%d announcements queued", n)
+	}
+	h.db.View(func(tx bot.Tx) error {
+		if s, _ := tx.NextScheduled(); s != nil {
+			t.Errorf("still scheduled: %+v", s)
+		}
+		if c, _ := tx.Client(bot.MustPhone(yogaPhone)); c == nil || c.Used != 0 {
+			t.Errorf("not given back: %+v", c)
+		}
+		return nil
+	})
+	box := h.outbox()
+	if last := box[len(box)-1]; last.To != bot.MustPhone(yogaPhone) || !strings.Contains(last.Body, "could not be sent") {
+		t.Errorf("the client was not told: %+v", last)
 	}
 }

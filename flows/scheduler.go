@@ -129,12 +129,24 @@ func (s *Scheduler) tell(t *bot.Turn, c *bot.Client, sch bot.Scheduled, id strin
 }
 
 // drop takes an announcement that failed to start off the schedule, so
-// that it does not fail again at every look, and logs why.
+// that it does not fail again at every look, gives it back and tells the
+// client; the failure is logged.
 func (s *Scheduler) drop(sch bot.Scheduled, cause error) error {
 	s.logger().Error("scheduled announcement failed to start; dropped", "id", sch.ID, "client", sch.Client, "err", cause)
 	err := s.store.Update(func(tx bot.Tx) error {
-		_, err := tx.DeleteScheduled(sch.ID)
-		return err
+		if _, err := tx.DeleteScheduled(sch.ID); err != nil {
+			return err
+		}
+		c, err := tx.Client(sch.Client)
+		if err != nil || c == nil {
+			return err
+		}
+		conv, err := tx.Conversation(c.Phone)
+		if err != nil {
+			return err
+		}
+		t := &bot.Turn{Tx: tx, Now: s.clock.Now(), T: s.t, Conv: conv}
+		return s.tell(t, c, sch, "ScheduledFailed", map[string]any{"When": whenText(t.Lang(), sch.At, s.brain.zoneOf(sch))})
 	})
 	if err != nil {
 		return fmt.Errorf("drop scheduled %d: %w (after %v)", sch.ID, err, cause)
