@@ -108,6 +108,12 @@ type upload struct {
 // importUpload spools the file to disk as it arrives, checks the form and
 // starts the import, then sends the admin to its status page.
 func (c *Console) importUpload(ec echo.Context) error {
+	// The server cuts every request off after 30 s; a signed-in admin's
+	// upload of a large list may take longer on a slow line.
+	rc := http.NewResponseController(ec.Response())
+	if err := rc.SetReadDeadline(time.Now().Add(uploadLimit)); err != nil {
+		c.log.Debug("import: read deadline not extended", "err", err)
+	}
 	up, err := readUpload(ec.Request())
 	if up.spool != nil {
 		defer func() {
@@ -133,6 +139,9 @@ func (c *Console) importUpload(ec echo.Context) error {
 	up.spool = nil
 	return ec.Redirect(http.StatusSeeOther, "/admin/import/"+j.ID)
 }
+
+// uploadLimit is how long an import upload may take to arrive.
+const uploadLimit = 30 * time.Minute
 
 func readUpload(r *http.Request) (upload, error) {
 	var up upload
