@@ -179,8 +179,8 @@ func segmentRange(tr bot.Translator, name, text string) (string, bot.Encoding) {
 	return fmt.Sprintf("%d-%d", lo, hi), enc
 }
 
-// confirm queues the live draft for every subscriber on the list now, in
-// the turn's transaction, and counts it against the period.
+// confirm starts the fan-out of the live draft to every subscriber on the
+// list now and counts it against the period.
 func (b *Brain) confirm(tc *turnCtx) error {
 	c := tc.client
 	switch {
@@ -192,11 +192,7 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if live, err := liveDraft(tc, "NoDraft"); !live || err != nil {
 		return err
 	}
-	rs, err := recipients(tc.Tx, c.Keyword)
-	if err != nil {
-		return err
-	}
-	if len(rs) == 0 {
+	if c.Subscribers == 0 {
 		tc.Say("ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.number(c)})
 		return nil
 	}
@@ -208,58 +204,51 @@ func (b *Brain) confirm(tc *turnCtx) error {
 		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": dayText(tc.Lang(), c.PeriodEnd)})
 		return nil
 	}
-	if err := b.broadcast(tc, c, rs); err != nil {
+	if err := b.broadcast(tc, c); err != nil {
 		return err
 	}
-	tc.Say("Sending", map[string]any{"N": len(rs), "Left": left - 1})
+	tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left - 1})
 	return nil
 }
 
-// broadcast starts sending the draft, counts it and clears the draft.
-func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
-	c.Used++ // saved by queueBroadcast
-	if err := queueBroadcast(tc.Turn, c, *tc.Conv.Draft, rs); err != nil {
+// broadcast records the announcement, counts it and clears the draft; its
+// recipients are added after the commit by the fan-out (bot.FanOut), so
+// CONFIRM answers at once whatever the list's size.
+func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
+	c.Used++ // saved by startBroadcast
+	if _, err := startBroadcast(tc.Turn, c, *tc.Conv.Draft); err != nil {
 		return err
 	}
 	return fireDraft(tc.Conv, evConfirm, nil)
 }
 
-// startBroadcast starts sending d from c to its list as it is now and
-// returns how many it goes to; with nobody on the list it starts nothing
-// and returns 0. The scheduler starts LATER announcements here (counting
-// them was done when they were scheduled).
+// startBroadcast starts the fan-out of d from c (its tracked links and
+// picture too) to the list as it is at t.Now, saves c with its latest
+// announcement and when it went, and has the fan-out woken after the
+// commit. It returns how many the list holds; with nobody on it, it
+// starts nothing and returns 0. CONFIRM and the scheduler (for LATER,
+// counted when scheduled) both start announcements here.
 func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft) (int, error) {
-	rs, err := recipients(t.Tx, c.Keyword)
-	if err != nil || len(rs) == 0 {
+	if c.Subscribers == 0 {
+		return 0, nil
+	}
+	a := &bot.Announcement{
+		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: c.Subscribers, Links: d.Links, Media: d.Media,
+		Simulated: t.Conv.Simulated, CreatedAt: t.Now,
+	}
+	if err := bot.StartFanout(t.Tx, a); err != nil {
 		return 0, err
 	}
-	return len(rs), queueBroadcast(t, c, d, rs)
-}
-
-// queueBroadcast records the announcement of d from c (its tracked links
-// and picture too), writes one outbox row per recipient in rs and saves c
-// with its latest announcement and when it went.
-func queueBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft, rs []recipient) error {
-	a := &bot.Announcement{
-		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Total: len(rs), Links: d.Links, Media: d.Media,
-		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: t.Now,
-	}
-	if err := t.Tx.PutAnnouncement(a); err != nil {
-		return fmt.Errorf("save announcement: %w", err)
-	}
 	if err := keepAssets(t.Tx, a); err != nil {
-		return err
+		return 0, err
 	}
-	if err := fanOut(t, c.Name, a, rs); err != nil {
-		return err
-	}
-	t.AddQueued(len(rs))
 	c.LastAnnouncement = a.ID
 	c.LastAnnouncedAt = t.Now // its subscribers' texts are replies for a while
 	if err := t.Tx.PutClient(c); err != nil {
-		return fmt.Errorf("save client %s: %w", c.Phone, err)
+		return 0, fmt.Errorf("save client %s: %w", c.Phone, err)
 	}
-	return nil
+	t.Wake()
+	return c.Subscribers, nil
 }
 
 // discard drops the draft (NO).
@@ -312,7 +301,7 @@ func (b *Brain) notActive(tc *turnCtx) error {
 
 // quota is the client's announcements per period and how many are left; a
 // client without a known plan has none.
-func quota(tx bot.Tx, c *bot.Client) (total, left int, err error) {
+func quota(tx bot.Plans, c *bot.Client) (total, left int, err error) {
 	p, err := tx.Plan(c.PlanID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("load plan %d: %w", c.PlanID, err)
@@ -341,13 +330,6 @@ func longestDelivered(tr bot.Translator, name, text string) int {
 		n = max(n, utf8.RuneCountInString(announcementBody(tr, lang, true, name, text)))
 	}
 	return n
-}
-
-func langOf(conv *bot.Conversation) string {
-	if conv.Locale == "" {
-		return bot.English
-	}
-	return conv.Locale
 }
 
 // quote is a draft as the reply shows it: on one line, long ones cut.

@@ -40,29 +40,18 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 // confirms once. Repeated opt-outs get no further text.
 func (b *Brain) optOut(tc *turnCtx) error {
 	conv := tc.Conv
-	subs, err := tc.Tx.SubscriptionsOf(conv.Phone)
+	left, changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
 	if err != nil {
-		return fmt.Errorf("opt-out lists: %w", err)
+		return err
 	}
-	for _, s := range subs {
-		if _, err := tc.Tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
-			return fmt.Errorf("opt-out %s: %w", s.Keyword, err)
-		}
-		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
-	}
-	conv.ClearStep()
-	conv.Draft = nil
-	conv.Misses = nil
-	if !conv.OptedOut || len(subs) > 0 {
-		if err := tc.Consent(bot.ConsentOptOut, keywords(subs)...); err != nil {
+	if changed || len(left) > 0 {
+		if err := tc.Consent(bot.ConsentOptOut, left...); err != nil {
 			return err
 		}
 	}
-	if conv.OptedOut {
+	if !changed {
 		return nil
 	}
-	conv.OptedOut = true
-	conv.OptedOutAt = tc.Now
 	if tc.client != nil && billed(tc.client) {
 		// A client stops getting texts, not its plan: say so, with the link
 		// that cancels billing, since PLAN gets no answer from now on.

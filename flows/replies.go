@@ -51,7 +51,7 @@ func (b *Brain) forward(tc *turnCtx) (bool, error) {
 		return false, err
 	}
 	data := map[string]any{"N": n, "Keyword": c.Keyword, "Text": cut(tc.m.Raw, maxForwarded)}
-	if err := textOut(tc.Turn, c.Phone, "ReplyForwarded", data); err != nil {
+	if err := textOut(tc.Turn, c.Phone, c.Locale, "ReplyForwarded", data); err != nil {
 		return false, err
 	}
 	if err := tc.Tx.AddForward(c.Phone, tc.Now); err != nil {
@@ -113,20 +113,24 @@ func (b *Brain) handle(tx bot.Tx, c *bot.Client, p bot.Phone) (int, error) {
 	return c.Handles, nil
 }
 
-// textOut texts message id to phone to, in its language, outside the
-// inline reply (a forwarded reply, an answer, a scheduled announcement's
-// news); nothing goes to an opted-out phone. It is the one way these flows
-// text another phone.
-func textOut(t *bot.Turn, to bot.Phone, id string, data map[string]any) error {
-	conv := t.Conv
-	if to != conv.Phone {
-		c, err := t.Tx.Conversation(to)
-		if err != nil {
-			return fmt.Errorf("text %s: %w", to, err)
-		}
-		conv = c
+// textOut texts message id to phone to outside the inline reply (a
+// forwarded reply, an answer, a scheduled announcement's news) through
+// bot.Text: nothing goes to an opted-out phone, and the language is chosen
+// by bot.LangOf, client being the locale of the client when to is one ("" for
+// a subscriber). A simulated turn's texts are captured, whoever they go to.
+// It is the one way these flows text another phone.
+func textOut(t *bot.Turn, to bot.Phone, client, id string, data map[string]any) error {
+	ok, err := bot.Text(t.Tx, t.Now, bot.Note{
+		To: to, Kind: bot.KindReply, Priority: bot.PriorityHigh, Client: client, Simulated: t.Conv.Simulated,
+		Body: func(lang string) string { return t.T.T(lang, id, data) },
+	})
+	if err != nil {
+		return err
 	}
-	return t.Send(to, t.T.T(langOf(conv), id, data), bot.KindReply, bot.PriorityHigh)
+	if ok {
+		t.Wake()
+	}
+	return nil
 }
 
 // isAnswer reports whether a client's text is "#n text".
@@ -161,7 +165,7 @@ func (b *Brain) answer(tc *turnCtx) error {
 		tc.Say("AnswerLeft", data)
 		return err
 	}
-	if err := textOut(tc.Turn, phone, "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)}); err != nil {
+	if err := textOut(tc.Turn, phone, "", "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)}); err != nil {
 		return err
 	}
 	if conv.Answered == nil { // the subscriber's answer to it comes back too

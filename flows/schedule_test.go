@@ -21,7 +21,7 @@ import (
 //	! zone +15550009999 Europe/Madrid   that client's number is in that zone
 func init() {
 	directives["scheduler"] = func(h *harness, _ string) error {
-		_, err := NewScheduler(h.db, h.clock, h.engine.T, nil, h.brain).SendDue(context.Background())
+		_, err := NewScheduler(h.db, h.clock, h.engine.T, h.engine.Notify, h.brain).SendDue(context.Background())
 		return err
 	}
 	directives["zone"] = func(h *harness, args string) error {
@@ -178,7 +178,13 @@ func TestScheduledSurvivesRestartAndGoesOnce(t *testing.T) {
 		brain := &Brain{ServiceNumber: "+15550000000"}
 		tr := locales.MustLoad()
 		eng := &bot.Engine{Store: db, Brain: brain, Clock: clock, T: tr, DefaultLocale: bot.English}
-		return db, eng, NewScheduler(db, clock, tr, nil, brain)
+		fan := &bot.FanOut{Store: db, Compose: Composer(tr), Report: bot.ReportTo(tr), Clock: clock}
+		drain := func() {
+			if err := fan.Drain(context.Background()); err != nil {
+				t.Errorf("fan-out: %v", err)
+			}
+		}
+		return db, eng, NewScheduler(db, clock, tr, drain, brain)
 	}
 	db, eng, _ := open()
 	h := &harness{t: t, db: db, clock: clock, engine: eng, brain: eng.Brain.(*Brain)}
@@ -245,7 +251,7 @@ func TestScheduledGoesAtWallClockAcrossDST(t *testing.T) {
 	if r := h.text(yogaPhone, "LATER TOMORROW 9AM"); !strings.Contains(r, "Sunday, March 8, 9:00 AM EDT") {
 		t.Fatalf("LATER answered %q", r)
 	}
-	sched := NewScheduler(h.db, h.clock, h.engine.T, nil, h.brain)
+	sched := NewScheduler(h.db, h.clock, h.engine.T, h.engine.Notify, h.brain)
 	h.clock.Set(time.Date(2026, 3, 8, 12, 59, 59, 0, time.UTC))
 	next, err := sched.SendDue(context.Background())
 	if err != nil || !next.Equal(time.Date(2026, 3, 8, 13, 0, 0, 0, time.UTC)) || countKind(t, h.db, bot.KindAnnouncement) != 0 {
@@ -265,11 +271,11 @@ func TestSchedulerRunStartsDueAndStops(t *testing.T) {
 	h.text(yogaPhone, "LATER 11AM")
 	h.clock.Set(time.Date(2026, 1, 5, 16, 0, 0, 0, time.UTC))
 	kicked := make(chan struct{}, 1)
-	sched := NewScheduler(h.db, h.clock, h.engine.T, func() { kicked <- struct{}{} }, h.brain)
+	sched := NewScheduler(h.db, h.clock, h.engine.T, func() { h.engine.Notify(); kicked <- struct{}{} }, h.brain)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- sched.Run(ctx) }()
-	<-kicked // the dispatcher is woken once the broadcast is committed
+	<-kicked // the fan-out and dispatcher are woken once the broadcast is committed
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
@@ -281,7 +287,10 @@ func TestSchedulerRunStartsDueAndStops(t *testing.T) {
 
 // failingAnnouncements is a store whose transactions cannot save an
 // announcement.
-type failingAnnouncements struct{ plainStore }
+type failingAnnouncements struct{ db *store.DB }
+
+func (s failingAnnouncements) View(fn func(bot.Tx) error) error  { return s.db.View(fn) }
+func (s failingAnnouncements) Batch(fn func(bot.Tx) error) error { return s.Update(fn) }
 
 type noAnnouncementTx struct{ bot.Tx }
 
@@ -300,7 +309,7 @@ func TestScheduledThatCannotStartIsDropped(t *testing.T) {
 	h.text(yogaPhone, "LATER 11AM")
 	h.clock.Set(time.Date(2026, 1, 5, 16, 0, 0, 0, time.UTC))
 	var logged strings.Builder
-	sched := NewScheduler(failingAnnouncements{plainStore{h.db}}, h.clock, h.engine.T, nil, h.brain)
+	sched := NewScheduler(failingAnnouncements{h.db}, h.clock, h.engine.T, nil, h.brain)
 	sched.Log = slog.New(slog.NewTextHandler(&logged, nil))
 	if next, err := sched.SendDue(context.Background()); err != nil || !next.IsZero() {
 		t.Fatalf("SendDue: next %v, err %v", next, err)

@@ -27,9 +27,9 @@ type Scheduler struct {
 	Log *slog.Logger
 }
 
-// NewScheduler returns the Scheduler for store. notify wakes the outbox
-// dispatcher after a broadcast started (nil: nobody); brain gives the
-// client time zones.
+// NewScheduler returns the Scheduler for store. notify wakes the fan-out
+// worker and the outbox dispatcher after a broadcast started (nil: nobody);
+// brain gives the client time zones.
 func NewScheduler(store bot.Store, clock bot.Clock, t bot.Translator, notify func(), brain *Brain) *Scheduler {
 	return &Scheduler{store: store, clock: clock, t: t, notify: notify, brain: brain}
 }
@@ -117,7 +117,7 @@ func (s *Scheduler) start(tx bot.Tx, now time.Time, sch bot.Scheduled) error {
 		return s.tell(t, c, sch, "ScheduledNoSubscribers", data)
 	}
 	data["N"] = n
-	return textOut(t, c.Phone, "ScheduledSending", data)
+	return textOut(t, c.Phone, c.Locale, "ScheduledSending", data)
 }
 
 // tell gives sch back to its period and tells the client why it did not go.
@@ -125,7 +125,7 @@ func (s *Scheduler) tell(t *bot.Turn, c *bot.Client, sch bot.Scheduled, id strin
 	if err := giveBack(t.Tx, c, sch); err != nil {
 		return err
 	}
-	return textOut(t, c.Phone, id, data)
+	return textOut(t, c.Phone, c.Locale, id, data)
 }
 
 // drop takes an announcement that failed to start off the schedule, so

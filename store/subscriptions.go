@@ -118,3 +118,8 @@ func (t *Tx) PutSubscription(s bot.Subscription) error {
 	}
 	return t.putJSON(bSubs, key, s)
 }
+
+// Subscribed implements bot.Subscriptions.
+func (t *Tx) Subscribed(keyword string, p bot.Phone) (bool, error) {
+	return t.b(bSubs).Get(pair(keyword, string(p))) != nil, nil
+}
