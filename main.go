@@ -25,6 +25,7 @@ import (
 	"nudges/locales"
 	"nudges/store"
 	"nudges/webhooks/console"
+	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
 )
@@ -169,8 +170,12 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
+	obs := metrics.New(db, cfg.MetricsToken)
+	obs.Register(a.echo)
+	db.SetObserver(obs)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
-	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
+	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
+		Observer: obs}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
 		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, PublicURL: cfg.PublicURL}
@@ -182,6 +187,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
 	a.engine.Notify = disp.Kick
+	disp.Observer = obs
 	a.workers = append(a.workers, disp.Run, a.prune)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
@@ -197,6 +203,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	pay.Register(a.echo)
 
 	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
+	hooks.Observer = obs
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
 		if err := hooks.RegisterDev(a.echo, store.ChatFeed{DB: db}); err != nil {

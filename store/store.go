@@ -54,6 +54,7 @@ type DB struct {
 	path      string
 	group     groupCommit
 	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
+	observer  bot.Observer          // hears commit times; nil is none
 }
 
 var _ bot.Store = (*DB)(nil)
