@@ -62,8 +62,10 @@ var _ bot.Store = (*DB)(nil)
 // ErrLocked is returned by Open when another process holds the file.
 var ErrLocked = errors.New("database is locked by another running instance")
 
-// Open opens (creating if needed) the database at path and its buckets. It
-// gives up after a second if another process holds the file.
+// Open opens (creating if needed) the database at path and its buckets,
+// refuses a file from a newer binary (ErrNewerSchema) and brings an older
+// one up to SchemaVersion. It gives up after a second if another process
+// holds the file.
 func Open(path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -77,6 +79,11 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	version, fresh, err := checkSchema(db, path)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -89,7 +96,12 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{bolt: db, path: path}, nil
+	d := &DB{bolt: db, path: path}
+	if err := d.migrate(version, fresh, migrations); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close closes the file.
