@@ -47,7 +47,7 @@ func seedYoga(h *harness) {
 }
 
 func TestDashboard(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, func(c *Config) { c.DevMode = false }) // Twilio: receipts arrive
 	seedYoga(h)
 	h.login()
 	st, _, body := h.get("/admin/")
