@@ -14,7 +14,9 @@ import (
 
 type failingSource struct{}
 
-func (failingSource) Gauges(time.Time) (bot.Gauges, error) { return bot.Gauges{}, errors.New("disk gone") }
+func (failingSource) Gauges(time.Time) (bot.Gauges, error) {
+	return bot.Gauges{}, errors.New("disk gone")
+}
 
 func get(t *testing.T, m *Metrics, remote string, header ...string) (int, string) {
 	t.Helper()
