@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"nudges/bot"
 	"nudges/locales"
@@ -21,6 +22,9 @@ type config struct {
 	DefaultLocale string
 	SendRate      float64
 	Insecure      bool
+	Support       string         // NUDGES_SUPPORT: the contact HELP gives
+	SendWindow    bot.Window     // NUDGES_SEND_WINDOW: recipients' local hours for announcements
+	TimeZone      *time.Location // NUDGES_TIMEZONE: for numbers that tell no zone
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
@@ -63,6 +67,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
+		checkWindow,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -117,7 +122,7 @@ func checkRate(c *config, env func(string, string) string) error {
 	s := env("NUDGES_SEND_RATE", "1")
 	r, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(r) || r <= 0 || r > 10000 {
-		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 (1 for a US long code)", s)
+		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 and at most 10000 (1 for a US long code)", s)
 	}
 	c.SendRate = r
 	return nil
@@ -145,6 +150,9 @@ func checkStripe(c *config, _ func(string, string) string) error {
 	if c.StripeKey != "" && c.StripeWebhookSecret == "" {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET (whsec_…) is required when STRIPE_SECRET_KEY is set")
 	}
+	if c.StripeKey == "" && c.StripeWebhookSecret != "" {
+		return fmt.Errorf("STRIPE_WEBHOOK_SECRET is set but STRIPE_SECRET_KEY is not: set the key for real Stripe, or unset both for dev checkout")
+	}
 	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET must start with whsec_ (the signing secret of the webhook endpoint)")
 	}
@@ -169,4 +177,24 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkWindow reads the support contact, the send window (on by default
+// when real SMS go out, off with the console driver) and the fallback zone.
+func checkWindow(c *config, env func(string, string) string) error {
+	c.Support = env("NUDGES_SUPPORT", c.PublicURL)
+	def := "off"
+	if c.twilio() {
+		def = bot.DefaultWindow.String()
+	}
+	w, err := bot.ParseWindow(env("NUDGES_SEND_WINDOW", def))
+	if err != nil {
+		return fmt.Errorf("NUDGES_SEND_WINDOW: %w", err)
+	}
+	c.SendWindow = w
+	name := env("NUDGES_TIMEZONE", "America/New_York")
+	if c.TimeZone, err = time.LoadLocation(name); err != nil || name == "Local" {
+		return fmt.Errorf("NUDGES_TIMEZONE %q is not an IANA time zone name like America/New_York", name)
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ import (
 	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
+	"nudges/webhooks/web"
 )
 
 func main() {
@@ -101,6 +102,7 @@ type app struct {
 	tr     *locales.Catalog
 	engine *bot.Engine
 	echo   *echo.Echo
+	limits httpLimits // zero: defaultLimits
 	// workers run until the serve context ends (the dispatcher).
 	workers []func(ctx context.Context) error
 }
@@ -132,7 +134,10 @@ func serve(ctx context.Context, cfg config) error {
 // one of them (the dispatcher records its last sends) before returning, so
 // the database is closed only after all work is committed.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.echo, ReadHeaderTimeout: 10 * time.Second}
+	if a.limits == (httpLimits{}) {
+		a.limits = defaultLimits
+	}
+	srv := newServer(a.echo, a.limits)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan error, len(a.workers))
 	for _, w := range a.workers {
@@ -146,11 +151,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		slog.Error("http shutdown", "err", err)
-	}
+	shutdown(srv, a.limits.Grace)
 	stopWork()
 	for range a.workers {
 		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
@@ -173,7 +174,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	obs := metrics.New(db, cfg.MetricsToken)
 	obs.Register(a.echo)
 	db.SetObserver(obs)
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.PublicURL}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
 		Observer: obs}
 
@@ -202,6 +203,17 @@ func build(cfg config, db *store.DB) (*app, error) {
 	brain.Payments = pay
 	pay.Register(a.echo)
 
+	if cfg.twilio() {
+		if a.engine.Pictures, err = pictures(tcfg, db); err != nil {
+			return nil, err
+		}
+	}
+	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf})
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(a.echo)
+
 	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
 	hooks.Observer = obs
 	hooks.Register(a.echo)
@@ -224,6 +236,19 @@ func build(cfg config, db *store.DB) (*app, error) {
 	con.Register(a.echo)
 	a.routes()
 	return a, nil
+}
+
+// pictures takes MMS pictures from Twilio (with the account's credentials)
+// into the store, served at /m/{token}.
+func pictures(tcfg twilio.Config, db *store.DB) (*bot.Pictures, error) {
+	media, err := twilio.NewMedia(tcfg)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Pictures{
+		Fetch: media, Keep: db, BaseURL: tcfg.PublicURL,
+		Token: func() (string, error) { return bot.RandomCode(20) },
+	}, nil
 }
 
 // prune forgets retry guards past their retention (store.Prune), at start

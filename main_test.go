@@ -57,11 +57,33 @@ func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 		{[]string{"NUDGES_SEND_RATE", "Inf"}, "NUDGES_SEND_RATE"},
 		{[]string{"NUDGES_DEFAULT_LOCALE", "fr"}, "NUDGES_DEFAULT_LOCALE"},
 		{[]string{"NUDGES_PUBLIC_URL", "example.com"}, "NUDGES_PUBLIC_URL"},
+		// A webhook secret alone used to start silently on dev checkout.
+		{[]string{"STRIPE_WEBHOOK_SECRET", "whsec_1"}, "STRIPE_SECRET_KEY"},
+		// The real limit is named, not only "above 0".
+		{[]string{"NUDGES_SEND_RATE", "1e9"}, "at most 10000"},
 	}
 	for _, c := range cases {
 		_, err := loadConfig(envOf(c.env...))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: error %v, want one line naming %s", c.env, err, c.want)
+		}
+	}
+}
+
+// The public URL's default follows NUDGES_ADDR's port, so changing only the
+// address keeps links and signatures right; an explicit one wins.
+func TestPublicURLDefaultFollowsAddrPort(t *testing.T) {
+	for _, c := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"NUDGES_ADDR", "127.0.0.1:18505"}, "http://localhost:18505"},
+		{[]string{"NUDGES_ADDR", "0.0.0.0:9000", "NUDGES_INSECURE_DEV", "1"}, "http://localhost:9000"},
+		{[]string{"NUDGES_ADDR", "127.0.0.1:18505", "NUDGES_PUBLIC_URL", "https://sms.example.com"}, "https://sms.example.com"},
+	} {
+		cfg, err := loadConfig(envOf(c.env...))
+		if err != nil || cfg.PublicURL != c.want {
+			t.Errorf("%v: public URL %q (%v), want %q", c.env, cfg.PublicURL, err, c.want)
 		}
 	}
 }

@@ -42,9 +42,18 @@ func startApp(t *testing.T, env ...string) (base string, stop func() error) {
 // most 30 s, then closes db.
 func serveApp(t *testing.T, cfg config, db *store.DB) (base string, stop func() error) {
 	t.Helper()
+	return serveAppWith(t, cfg, db, nil)
+}
+
+// serveAppWith is serveApp with tune run on the built app before it serves.
+func serveAppWith(t *testing.T, cfg config, db *store.DB, tune func(*app)) (base string, stop func() error) {
+	t.Helper()
 	a, err := build(cfg, db)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tune != nil {
+		tune(a)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -84,7 +84,7 @@ func (c *Console) login(ec echo.Context) error {
 			reqErr = errIPLimit
 			return nil
 		}
-		code, reqErr, err = c.issue(tx, p, now)
+		code, reqErr, err = c.issue(tx, p, ec.RealIP(), now)
 		return err
 	})
 	if err != nil {
@@ -95,8 +95,11 @@ func (c *Console) login(ec echo.Context) error {
 	case errors.Is(reqErr, errIPLimit):
 		v.Error = "Too many codes were asked for from your network. Try again in an hour."
 		return c.renderView(ec, http.StatusTooManyRequests, "login.html", view{Title: "Sign in", Error: v.Error, D: loginView{Phone: string(p)}})
+	case errors.Is(reqErr, errPhoneCap):
+		v.Error = "Too many codes were sent to this phone in the last hour. Try again later."
+		return c.renderView(ec, http.StatusTooManyRequests, "login.html", view{Title: "Sign in", Error: v.Error, D: loginView{Phone: string(p)}})
 	case errors.Is(reqErr, flows.ErrOTPTooMany):
-		v.Error = "Too many codes were asked for this phone in the last hour. Try again later."
+		v.Error = "Too many codes were asked for this phone from your network in the last hour. Try again later."
 		return c.renderView(ec, http.StatusTooManyRequests, "login.html", view{Title: "Sign in", Error: v.Error, D: loginView{Phone: string(p)}})
 	case errors.Is(reqErr, flows.ErrOTPWait):
 		v.Notice = "A code was sent less than 30 seconds ago. Use it, or wait a little before asking for another."
@@ -114,16 +117,23 @@ func (c *Console) login(ec echo.Context) error {
 	return c.renderView(ec, http.StatusOK, "verify.html", v)
 }
 
-var errIPLimit = errors.New("per-IP limit reached")
+var (
+	errIPLimit  = errors.New("per-IP limit reached")
+	errPhoneCap = errors.New("per-phone cap reached")
+)
 
-// issue runs the OTP request for p inside tx. For an admin it returns the new
-// code, queued by SMS; for anyone else the record moves the same way (so the
-// limits and answers are identical) but holds no usable hash and nothing is
-// texted. reqErr is the flow's refusal, if any.
-func (c *Console) issue(tx *store.Tx, p bot.Phone, now time.Time) (code string, reqErr, err error) {
+// issue runs the OTP request for p from addr inside tx. For an admin it
+// returns the new code, queued by SMS; for anyone else the record moves the
+// same way (so the limits and answers are identical) but holds no usable
+// hash and nothing is texted. reqErr is the refusal, if any: the flow's
+// (per address) or the phone's cap.
+func (c *Console) issue(tx *store.Tx, p bot.Phone, addr string, now time.Time) (code string, reqErr, err error) {
 	var rec flows.OTPRecord
-	if _, err := tx.OTPRecord(p, &rec); err != nil {
+	if _, err := tx.OTPRecord(p, addr, &rec); err != nil {
 		return "", nil, fmt.Errorf("load otp: %w", err)
+	}
+	if capped, err := phoneCapped(tx, p, addr, now); err != nil || capped {
+		return "", errPhoneCap, err
 	}
 	rec.Phone = p
 	admin := c.admins[p]
@@ -149,11 +159,28 @@ func (c *Console) issue(tx *store.Tx, p bot.Phone, now time.Time) (code string, 
 	if err := c.policy.Sent(&rec); err != nil {
 		return "", nil, err
 	}
-	if err := tx.PutOTPRecord(p, &rec); err != nil {
+	if _, err := tx.CountHit("codes:"+string(p), now, time.Hour); err != nil {
+		return "", nil, err
+	}
+	if err := tx.PutOTPRecord(p, addr, &rec); err != nil {
 		return "", nil, fmt.Errorf("save otp: %w", err)
 	}
 	return code, nil, nil
 }
+
+// phoneCapped reports whether p has had its codes for the hour and addr is
+// not one the admin signed in from lately.
+func phoneCapped(tx *store.Tx, p bot.Phone, addr string, now time.Time) (bool, error) {
+	n, err := tx.Hits("codes:"+string(p), now, time.Hour)
+	if err != nil || n < phoneCodesPerHour {
+		return false, err
+	}
+	known, err := tx.Hits(knownKey(p, addr), now, knownFor)
+	return known == 0, err
+}
+
+// knownKey counts the sign-ins of p from addr.
+func knownKey(p bot.Phone, addr string) string { return "known:" + string(p) + "|" + addr }
 
 // textCode puts the code's SMS in the outbox, in the phone's language.
 func (c *Console) textCode(tx *store.Tx, p bot.Phone, code string, now time.Time) error {
@@ -190,8 +217,11 @@ func (c *Console) verify(ec echo.Context) error {
 			checkErr = errIPLimit
 			return err
 		}
-		checkErr, left, err = c.check(tx, p, code, now)
+		checkErr, left, err = c.check(tx, p, ec.RealIP(), code, now)
 		if err != nil || checkErr != nil {
+			return err
+		}
+		if _, err := tx.CountHit(knownKey(p, ec.RealIP()), now, knownFor); err != nil {
 			return err
 		}
 		token, err = c.startSession(tx, p, now)
@@ -209,10 +239,12 @@ func (c *Console) verify(ec echo.Context) error {
 	})
 }
 
-// check runs one OTP check for p and saves the record whatever the outcome.
-func (c *Console) check(tx *store.Tx, p bot.Phone, code string, now time.Time) (checkErr error, left int, err error) {
+// check runs one OTP check of the code p was sent for addr, and saves the
+// record whatever the outcome: checks from one address never use up
+// another's code.
+func (c *Console) check(tx *store.Tx, p bot.Phone, addr, code string, now time.Time) (checkErr error, left int, err error) {
 	var rec flows.OTPRecord
-	if _, err := tx.OTPRecord(p, &rec); err != nil {
+	if _, err := tx.OTPRecord(p, addr, &rec); err != nil {
 		return nil, 0, fmt.Errorf("load otp: %w", err)
 	}
 	secret, err := tx.AuthSecret()
@@ -227,7 +259,7 @@ func (c *Console) check(tx *store.Tx, p bot.Phone, code string, now time.Time) (
 		checkErr = flows.ErrOTPWrong // never reached: non-admins hold no hash
 	}
 	if rec.State != flows.OTPNone {
-		if err := tx.PutOTPRecord(p, &rec); err != nil {
+		if err := tx.PutOTPRecord(p, addr, &rec); err != nil {
 			return nil, 0, fmt.Errorf("save otp: %w", err)
 		}
 	}
@@ -249,6 +281,8 @@ func checkMessage(err error, left int) string {
 		return "Too many wrong tries for this code. Ask for a new code."
 	case errors.Is(err, flows.ErrOTPExpired):
 		return "That code has expired. Ask for a new code."
+	case errors.Is(err, flows.ErrOTPNoCode):
+		return "No code is waiting for this phone from your network (a code works where it was asked for). Ask for a new code."
 	case errors.Is(err, flows.ErrOTPWrong) && left == 0:
 		return "That code is not right, and it had no tries left. Ask for a new code."
 	case errors.Is(err, flows.ErrOTPWrong):

@@ -60,7 +60,7 @@ func TestLoginWithTextedCode(t *testing.T) {
 func assertCodeNotStored(t *testing.T, h *harness, code string) {
 	t.Helper()
 	var rec struct{ Hash string }
-	err := h.db.Read(func(tx *store.Tx) error { _, err := tx.OTPRecord(adminPhone, &rec); return err })
+	err := h.db.Read(func(tx *store.Tx) error { _, err := tx.OTPRecord(adminPhone, "127.0.0.1", &rec); return err })
 	if err != nil || len(rec.Hash) != 64 || strings.Contains(rec.Hash, code) {
 		t.Fatalf("stored hash %q (%v)", rec.Hash, err)
 	}
@@ -430,23 +430,14 @@ type noHandler struct{}
 func (noHandler) Handle(_ context.Context, _ bot.Inbound) (bot.Reply, error) { return bot.Reply{}, nil }
 
 // Signing in and out each start a fresh CSRF token: one seen before login
-// does not carry into the session.
+// does not carry into the session, nor one of the session past logout.
 func TestCSRFTokenRotatesAtLoginAndLogout(t *testing.T) {
 	h := newHarness(t)
-	u, _ := url.Parse(h.srv.URL + "/admin/")
-	token := func() string {
-		for _, ck := range h.client.Jar.Cookies(u) {
-			if ck.Name == csrfCookie {
-				return ck.Value
-			}
-		}
-		return ""
-	}
 	h.get("/admin/login")
-	before := token()
+	before := h.csrf
 	h.login()
 	h.get("/admin/plans")
-	during := token()
+	during := h.csrf
 	if before == "" || during == "" || during == before {
 		t.Fatalf("CSRF token before login %q, after %q", before, during)
 	}
@@ -454,7 +445,53 @@ func TestCSRFTokenRotatesAtLoginAndLogout(t *testing.T) {
 		t.Fatalf("logout: %d", st)
 	}
 	h.get("/admin/login")
-	if after := token(); after == "" || after == during {
-		t.Fatalf("CSRF token after logout %q, during the session %q", after, during)
+	if after := h.csrf; after == "" || after == during || after == before {
+		t.Fatalf("CSRF token after logout %q, during the session %q, before %q", after, during, before)
 	}
+}
+
+// The CSRF token belongs to its session: an attacker's own cookie and token
+// pair, sent along with a victim's session cookie, is refused, and the
+// victim's own token still works.
+func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
+	h := newHarness(t)
+	seedYoga(h)
+	h.login()
+	h.get("/admin/clients")
+	victimToken := h.csrf
+	u, _ := url.Parse(h.srv.URL + "/admin/")
+	session := findJarCookie(h.client, u, sessionCookie)
+
+	attacker := &harness{t: t, db: h.db, srv: h.srv, client: newClient()}
+	attacker.get("/admin/login")
+	pairs := map[string][2]string{
+		"login page":   {findJarCookie(attacker.client, u, csrfCookie), attacker.csrf},
+		"token alone":  {"", attacker.csrf},
+		"victim token": {findJarCookie(attacker.client, u, csrfCookie), victimToken + "x"},
+	}
+	for name, pair := range pairs {
+		form := url.Values{"_csrf": {pair[1]}, "phone": {string(yogaPhone)}}
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/admin/clients/suspend", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+		if pair[0] != "" {
+			req.AddCookie(&http.Cookie{Name: csrfCookie, Value: pair[0]})
+		}
+		st, _, _ := attacker.do(req)
+		if st != http.StatusForbidden || h.yoga().Status == bot.ClientSuspended {
+			t.Errorf("%s pair with the victim's session: %d, client %s; want 403 and nothing suspended", name, st, h.yoga().Status)
+		}
+	}
+	if st, _, body := h.post("/admin/clients/suspend", url.Values{"_csrf": {victimToken}, "phone": {string(yogaPhone)}}); st >= 400 || h.yoga().Status != bot.ClientSuspended {
+		t.Fatalf("the victim's own token: %d %.200s", st, body)
+	}
+}
+
+func findJarCookie(c *http.Client, u *url.URL, name string) string {
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
 }

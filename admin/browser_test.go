@@ -77,7 +77,10 @@ func TestBrowserWalkthrough(t *testing.T) {
 	ctx := newBrowser(t)
 	h := newHarness(t)
 	h.engine.Brain = &flows.Brain{ServiceNumber: "+15550001000", PublicURL: "http://localhost:8080", Support: "help@nudges.example"}
-	h.write(func(tx *store.Tx) error {
+	h.write(func(tx *store.Tx) error { // a client made in the simulator: simulated phones join only such lists
+		if err := tx.PutConversation(&bot.Conversation{Phone: yogaPhone, Simulated: true, FirstSeen: t0, LastSeen: t0}); err != nil {
+			return err
+		}
 		return tx.PutClient(&bot.Client{Phone: yogaPhone, Name: "Sunrise Yoga", Keyword: "YOGA", Status: bot.ClientActive, CreatedAt: t0})
 	})
 	dir := outDir(t)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -225,14 +224,23 @@ type announcementRow struct {
 	bot.Announcement
 	Counts  []statusCount
 	Sending bool
+	Clicks  int // on its tracked links
 }
 
 func (c *Console) announcementsPage(ec echo.Context) error {
 	var as []bot.Announcement
+	clicks := map[uint64]int{}
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error
-		as, err = tx.RecentAnnouncements(100)
-		return err
+		if as, err = tx.RecentAnnouncements(100); err != nil {
+			return err
+		}
+		for _, a := range as {
+			if clicks[a.ID], err = tx.Clicks(a.Links); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return c.internal(ec, "announcements", err)
@@ -240,7 +248,7 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 	rows := make([]announcementRow, 0, len(as))
 	sending := 0
 	for _, a := range as {
-		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total}
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
 		if r.Sending {
 			sending++
 		}
@@ -269,22 +277,4 @@ const refreshSeconds = 5
 type announcementsView struct {
 	Rows    []announcementRow
 	Sending int // announcements not yet settled
-}
-
-// backup streams a consistent snapshot of the database as a download.
-func (c *Console) backup(ec echo.Context) error {
-	name := "nudges-" + c.cfg.Clock.Now().UTC().Format("20060102-150405") + ".db"
-	h := ec.Response().Header()
-	h.Set(echo.HeaderContentType, "application/octet-stream")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	ec.Response().WriteHeader(http.StatusOK)
-	start := time.Now()
-	n, err := c.db.Backup(ec.Response())
-	if err != nil {
-		// Headers are gone: the client sees a truncated file; log it loudly.
-		c.log.Error("console: backup failed mid-stream", "err", err, "bytes", n)
-		return nil
-	}
-	c.log.Info("console: backup downloaded", "bytes", n, "took", time.Since(start), "by", ec.Get(adminKey))
-	return nil
 }

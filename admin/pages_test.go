@@ -336,3 +336,28 @@ func TestStaticAndChartHelpers(t *testing.T) {
 		t.Error("formatMoney")
 	}
 }
+
+func TestAnnouncementsShowClicks(t *testing.T) {
+	h := newHarness(t)
+	seedYoga(h)
+	links := []bot.Link{{Code: "abc123XYZ", URL: "https://shop.example.com/sale"}}
+	h.write(func(tx *store.Tx) error {
+		a := &bot.Announcement{Client: yogaPhone, Keyword: "YOGA", Text: "Sale http://localhost/l/abc123XYZ", Total: 1,
+			Links: links, Counts: map[bot.MessageStatus]int{bot.StatusDelivered: 1}, Settled: 1, CreatedAt: t0}
+		if err := tx.PutAnnouncement(a); err != nil {
+			return err
+		}
+		return tx.PutLinks(a.ID, links)
+	})
+	for i, visitor := range []string{"1.2.3.4 phone", "1.2.3.4 phone", "5.6.7.8 phone"} {
+		if _, found, err := h.db.FollowLink("abc123XYZ", visitor, true, t0.Add(time.Duration(i)*time.Minute), bot.ClickWindow); err != nil || !found {
+			t.Fatalf("follow: %v %v", found, err)
+		}
+	}
+	h.login()
+	_, _, body := h.get("/admin/announcements")
+	mustContain(t, body, "Sale http://localhost/l/abc123XYZ", "2</span> clicks")
+	if strings.Count(body, "</span> clicks") != 1 {
+		t.Error("an announcement without links shows a click count")
+	}
+}

@@ -232,6 +232,12 @@ func (f *planForm) apply(p *bot.Plan) bool {
 	if utf8.RuneCountInString(f.Description) > 200 {
 		f.Errors["description"] = "At most 200 characters."
 	}
+	// Plan names reach clients by SMS (the signup's plan list): no hidden characters.
+	for field, v := range map[string]string{"name": f.Name, "description": f.Description} {
+		if bot.HasControl(v) {
+			f.Errors[field] = "Remove the control characters (tabs, line breaks, NULs, direction marks)."
+		}
+	}
 	if !flows.KnownCurrency(f.Currency) {
 		f.Errors["currency"] = "Use a 3-letter ISO currency code Stripe supports: " + strings.Join(flows.Currencies(), ", ") + "."
 	}

@@ -58,3 +58,23 @@ func TestPlanCurrencyMustBeKnown(t *testing.T) {
 		t.Fatalf("jpy plan: %+v", p)
 	}
 }
+
+// A plan name reaches clients by SMS: control characters are refused with
+// the reason, and nothing is saved.
+func TestPlanNameRefusesControlCharacters(t *testing.T) {
+	h := newHarness(t)
+	h.login()
+	h.get("/admin/plans/new")
+	for _, name := range []string{"Pro\x00", "Pro\u202eorP", "Pro\tplan"} {
+		st, _, body := h.post("/admin/plans", url.Values{"name": {name}, "price": {"29"}, "currency": {"usd"}, "interval": {"month"}, "quota": {"200"}})
+		if st != http.StatusUnprocessableEntity {
+			t.Fatalf("%q: %d, want 422", name, st)
+		}
+		mustContain(t, body, "Remove the control characters")
+	}
+	var p *bot.Plan
+	h.write(func(tx *store.Tx) error { var err error; p, err = tx.Plan(1); return err })
+	if p != nil {
+		t.Fatalf("a refused plan was saved: %+v", p)
+	}
+}

@@ -18,7 +18,16 @@ type Inbound struct {
 	To        string
 	Body      string
 	NumMedia  int
-	Simulated bool // from the console simulator: replies are captured, never sent
+	MediaURL  string // the first attachment's URL at the provider (MediaUrl0)
+	MediaType string // its declared content type (MediaContentType0)
+	Simulated bool   // from the console simulator: replies are captured, never sent
+	// Picture is the first attachment, fetched and kept before the turn
+	// (active clients only); PictureProblem says why it could not be.
+	Picture        *Media
+	PictureProblem string
+	// OptOutType is STOP, START or HELP when the provider's own opt-out
+	// handling (Twilio's Advanced Opt-Out) has already answered the phone.
+	OptOutType string
 }
 
 // Reply is the inline answer to an inbound message; empty Text means none.
@@ -52,6 +61,8 @@ type Engine struct {
 	Observer Observer
 	// DefaultLocale is the language of phones the service never heard from.
 	DefaultLocale string
+	// Pictures takes MMS pictures before a turn; nil ignores them.
+	Pictures *Pictures
 
 	locks [lockStripes]sync.Mutex
 }
@@ -89,6 +100,7 @@ func (e *Engine) handle(ctx context.Context, in Inbound) (Reply, TurnOutcome, er
 	if err := ctx.Err(); err != nil {
 		return Reply{}, TurnError, err
 	}
+	e.takePicture(ctx, &in) // under the phone's lock, outside any transaction
 	var reply string
 	var queued int
 	var replay bool

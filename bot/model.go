@@ -45,8 +45,26 @@ func (c *Conversation) SetVar(k, v string) {
 
 // Draft is a client's announcement waiting for CONFIRM.
 type Draft struct {
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
+	Text  string    `json:"text"` // as delivered: links already shortened
+	At    time.Time `json:"at"`
+	Links []Link    `json:"links,omitempty"`
+	Media *Media    `json:"media,omitempty"`
+}
+
+// Link is a tracked link of an announcement: subscribers get
+// {public URL}/l/{Code}, which redirects to URL and counts a click.
+type Link struct {
+	Code string `json:"code"`
+	URL  string `json:"url"`
+}
+
+// Media is the picture of an MMS announcement, kept by the service and
+// served at URL ({public URL}/m/{Token}).
+type Media struct {
+	Token string `json:"token"`
+	Type  string `json:"type"` // image/jpeg, image/png or image/gif
+	Size  int    `json:"size"`
+	URL   string `json:"url"`
 }
 
 // ClientStatus is where a client stands with billing.
@@ -82,6 +100,7 @@ type Client struct {
 	// payment link opens it again rather than making another.
 	Checkout    OpenCheckout `json:"checkout,omitzero"`
 	PayToken    string       `json:"pay_token,omitempty"` // secret in the SMS payment link
+	BillLink    BillLink     `json:"bill_link,omitzero"`  // the live billing link
 	LastEventAt int64        `json:"last_event_at,omitempty"`
 	Locale      string       `json:"locale,omitempty"`
 	// Number is the service number the client signed up through (the
@@ -89,6 +108,8 @@ type Client struct {
 	Number    string    `json:"number,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	LiveAt    time.Time `json:"live_at,omitzero"`
+	// LastAnnouncement is the id of the latest one confirmed (for STATS).
+	LastAnnouncement uint64 `json:"last_announcement,omitempty"`
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back
@@ -184,8 +205,10 @@ type OutMessage struct {
 	Error          string        `json:"error,omitempty"`
 	AnnouncementID uint64        `json:"announcement_id,omitempty"`
 	Simulated      bool          `json:"simulated,omitempty"`
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
+	// MediaURL is the picture an MMS carries (an announcement's Media.URL).
+	MediaURL  string    `json:"media_url,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Message kinds.
@@ -207,6 +230,8 @@ type Announcement struct {
 	Counts    map[MessageStatus]int `json:"counts"`
 	Settled   int                   `json:"settled"`
 	Reported  bool                  `json:"reported"`
+	Links     []Link                `json:"links,omitempty"` // tracked links in Text
+	Media     *Media                `json:"media,omitempty"` // the picture of an MMS
 	CreatedAt time.Time             `json:"created_at"`
 	DoneAt    time.Time             `json:"done_at,omitzero"`
 }
@@ -224,3 +249,7 @@ type LogEntry struct {
 	Dir   string    `json:"dir"`
 	Body  string    `json:"body"`
 }
+
+// ClickWindow: the same visitor's clicks on a tracked link count once per
+// window.
+const ClickWindow = time.Hour

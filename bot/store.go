@@ -23,6 +23,20 @@ type Tx interface {
 	Inbounds
 	Log
 	EventLog
+	Assets
+}
+
+// Assets keeps what an announcement carries besides its text: tracked
+// links and the picture of an MMS.
+type Assets interface {
+	// PutLinks registers an announcement's tracked links; a code already
+	// taken is an error.
+	PutLinks(announcement uint64, links []Link) error
+	// Clicks is how many counted clicks the links have had.
+	Clicks(links []Link) (int, error)
+	// ClaimMedia ties a kept picture to its announcement, so that it stays
+	// as long as the announcement's rows do.
+	ClaimMedia(token string, announcement uint64) error
 }
 
 // Conversations keeps per-phone state.

@@ -9,11 +9,11 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Normalize prepares a message for matching: composed (NFC, so an Ñ typed
-// as N and a combining tilde is Ñ), surrounding spaces, emoji and trailing
-// punctuation removed, inner runs of space folded to one, upper case.
+// Normalize prepares a message for matching: folded (see Fold),
+// surrounding spaces, emoji and trailing punctuation removed, inner runs of
+// space folded to one, upper case.
 func Normalize(s string) string {
-	s = norm.NFC.String(s)
+	s = Fold(s)
 	s = strings.TrimRightFunc(s, func(r rune) bool {
 		return unicode.IsPunct(r) || decoration(r)
 	})
@@ -21,6 +21,37 @@ func Normalize(s string) string {
 		return decoration(r) || r == '¡' || r == '¿'
 	})
 	return strings.ToUpper(strings.Join(strings.Fields(s), " "))
+}
+
+// Fold is s as matching reads it: compatibility forms replaced (NFKC, so a
+// fullwidth ＳＴＯＰ is STOP and an Ñ typed as N and a combining tilde is Ñ)
+// and invisible format characters (zero-width spaces and joiners, soft
+// hyphens, byte-order marks) dropped wherever they are.
+func Fold(s string) string {
+	s = norm.NFKC.String(s)
+	if strings.IndexFunc(s, invisible) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// invisible is a character with no glyph of its own (Unicode Cf).
+func invisible(r rune) bool { return r >= 0xAD && unicode.Is(unicode.Cf, r) }
+
+// HasControl reports whether s holds a character that has no place in a
+// name shown to others: a control character (NUL, escape, tab, newline…),
+// a line or paragraph separator, or a bidirectional embedding, override or
+// isolate, which reorders the text after it.
+func HasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+			r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
+	}) >= 0
 }
 
 // decoration is what surrounds a command without being part of it: spaces,
@@ -60,30 +91,43 @@ const (
 	UCS2 Encoding = "UCS-2"
 )
 
-// Segments counts the SMS parts body needs: GSM-7 fits 160 characters in one
-// part and 153 per part when split; anything outside GSM-7 makes the whole
-// body UCS-2, 70 UTF-16 units in one part and 67 when split.
+// Segments counts the SMS parts body needs, as Twilio bills them: GSM-7
+// fits 160 septets in one part and 153 per part when split; anything outside
+// GSM-7 makes the whole body UCS-2, 70 UTF-16 units in one part and 67 when
+// split. A character is never split between parts: an escape pair (a GSM-7
+// extension character such as [ or €) or a surrogate pair (an emoji) that
+// would straddle a boundary starts the next part.
 func Segments(body string) (n int, enc Encoding) {
 	if body == "" {
 		return 0, GSM7
 	}
-	septets := 0
 	for _, r := range body {
-		c, ok := gsmCost[r]
-		if !ok {
-			units := len(utf16.Encode([]rune(body)))
-			return parts(units, 70, 67), UCS2
+		if _, ok := gsmCost[r]; !ok {
+			return parts(body, 70, 67, utf16.RuneLen), UCS2
 		}
-		septets += c
 	}
-	return parts(septets, 160, 153), GSM7
+	return parts(body, 160, 153, func(r rune) int { return gsmCost[r] }), GSM7
 }
 
-func parts(units, single, multi int) int {
-	if units <= single {
+// parts packs body's characters, each cost(r) units, into parts of multi
+// units, or one part when the whole fits single.
+func parts(body string, single, multi int, cost func(rune) int) int {
+	total := 0
+	for _, r := range body {
+		total += cost(r)
+	}
+	if total <= single {
 		return 1
 	}
-	return (units + multi - 1) / multi
+	n, used := 1, 0
+	for _, r := range body {
+		c := cost(r)
+		if used+c > multi {
+			n, used = n+1, 0
+		}
+		used += c
+	}
+	return n
 }
 
 // codeRE is a one-time code in a message body: six digits on their own.

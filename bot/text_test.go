@@ -18,6 +18,11 @@ func TestNormalize(t *testing.T) {
 		"ESPAN\u0303OL":    "ESPAÑOL", // N + combining tilde, as some keyboards send it
 		"cafe\u0301":       "CAFÉ",
 		"Stop by our shop": "STOP BY OUR SHOP",
+		"ＳＴＯＰ":             "STOP", // fullwidth
+		"ST\u200bOP":       "STOP", // zero-width space inside
+		"S\u00adTOP\ufeff": "STOP", // soft hyphen, byte-order mark
+		"jo\u200din yoga":  "JOIN YOGA",
+		"ｊｏｉｎ　ｙｏｇａ":        "JOIN YOGA", // ideographic space too
 		"":                 "",
 	}
 	for in, want := range cases {
@@ -49,6 +54,19 @@ func TestSegments(t *testing.T) {
 		{strings.Repeat("🙂", 36), 2, UCS2},
 		{strings.Repeat("á", 134), 2, UCS2},
 		{strings.Repeat("á", 135), 3, UCS2},
+		// A character never straddles two parts (Twilio's count).
+		{strings.Repeat("1", 152) + "[" + strings.Repeat("1", 152), 3, GSM7}, // 306 septets, '[' starts part 2
+		{strings.Repeat("1", 151) + "[" + strings.Repeat("1", 153), 2, GSM7}, // 306 septets, '[' fills part 1
+		{strings.Repeat("1", 158) + "€", 1, GSM7},                            // exactly 160: one part
+		{strings.Repeat("1", 159) + "€", 2, GSM7},                            // 161
+		{strings.Repeat("€", 153), 3, GSM7},                                  // 76 pairs a part, 306 septets
+		{strings.Repeat("😀", 67), 3, UCS2},                                   // 134 units, 33 pairs a part
+		{strings.Repeat("😀", 66), 2, UCS2},                                   // 132 units
+		{"a" + strings.Repeat("😀", 66), 2, UCS2},                             // 133: 1+33 pairs, 33 pairs
+		{"ab" + strings.Repeat("😀", 66), 3, UCS2},                            // 134: the 34th pair would straddle
+		{strings.Repeat("á", 66) + "😀" + strings.Repeat("á", 66), 3, UCS2},   // 134 units, pair at 67-68
+		{strings.Repeat("á", 65) + "😀" + strings.Repeat("á", 67), 2, UCS2},   // pair at 66-67 fits
+		{strings.Repeat("😀", 35), 1, UCS2},                                   // 70 units: one part, no packing
 	}
 	for _, c := range cases {
 		n, enc := Segments(c.body)
@@ -92,6 +110,18 @@ func TestRedactCodes(t *testing.T) {
 	for in, want := range cases {
 		if got := RedactCodes(in); got != want {
 			t.Errorf("RedactCodes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHasControl(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Joe's Coffee": false, "Café Ñandú 🧘": false, "👨\u200d🍳 Kitchen": false, "": false,
+		"Joe\x00s": true, "Joe\x1b[31m": true, "Joe\tCoffee": true, "Joe\nCoffee": true, "\u0085x": true,
+		"a\u2028b": true, "\u202eeeffoC": true, "\u2066x\u2069": true,
+	} {
+		if got := HasControl(s); got != want {
+			t.Errorf("HasControl(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -69,15 +69,27 @@ func expired(conv *bot.Conversation, now time.Time) bool {
 	return conv.Draft != nil && now.Sub(conv.Draft.At) > DraftMaxAge
 }
 
-// draft stores an active client's text as its announcement draft and shows
-// what sending it would mean.
+// draft stores an active client's text (and picture) as its announcement
+// draft, links made tracked, and shows what sending it would mean.
 func (b *Brain) draft(tc *turnCtx) error {
 	c := tc.client
 	if !c.CanBroadcast() {
 		return b.notActive(tc)
 	}
-	text := tc.m.Raw
-	if n := longestDelivered(tc.T, c.Name, text); n > MaxDelivered {
+	if p := tc.In.PictureProblem; p != "" {
+		tc.Say("Picture_"+p, nil)
+		return nil
+	}
+	pic := tc.In.Picture
+	if tc.m.Raw == "" && pic == nil {
+		return b.miss(tc, "ClientEmpty")
+	}
+	text, links, err := trackLinks(tc.m.Raw, b.PublicURL)
+	if err != nil {
+		return err
+	}
+	longest, _ := withPicture(text, pic, "")
+	if n := longestDelivered(tc.T, c.Name, longest); n > MaxDelivered {
 		tc.Say("DraftTooLong", map[string]any{"Name": c.Name, "Length": n, "Limit": MaxDelivered})
 		return nil
 	}
@@ -87,28 +99,51 @@ func (b *Brain) draft(tc *turnCtx) error {
 	}
 	id := "DraftReady"
 	if tc.Conv.Draft != nil && !expired(tc.Conv, tc.Now) {
-		if affirmative[tc.m.Norm] { // "YES" to "reply CONFIRM": not a new draft
+		if affirmative[tc.m.Norm] && pic == nil { // "YES" to "reply CONFIRM": not a new draft
 			tc.Say("DraftConfirmHint", map[string]any{"Text": quote(tc.Conv.Draft.Text)})
 			return nil
 		}
 		id = "DraftReplaced"
 	}
-	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now}); err != nil {
+	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now, Links: links, Media: pic}); err != nil {
 		return err
 	}
-	segs, enc := segmentRange(tc.T, c.Name, text)
+	b.sayDraft(tc, id, text, left)
+	b.draftNotes(tc, links, pic)
+	return nil
+}
+
+// sayDraft is the draft reply: the text as delivered, recipients, size and
+// announcements left.
+func (b *Brain) sayDraft(tc *turnCtx, id, text string, left int) {
+	segs, enc := segmentRange(tc.T, tc.client.Name, text)
 	encID := "EncodingGSM"
 	if enc == bot.UCS2 {
 		encID = "EncodingUCS2"
 	}
+	shown := quote(text)
+	if text == "" {
+		shown = tc.T.T(tc.Lang(), "DraftNoText", nil)
+	}
 	tc.Say(id, map[string]any{
-		"Text": quote(text), "Subscribers": c.Subscribers, "Segments": segs,
+		"Text": shown, "Subscribers": tc.client.Subscribers, "Segments": segs,
 		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
 	})
-	if tc.In.NumMedia > 0 {
+}
+
+// draftNotes adds to the draft reply what its links and pictures become.
+func (b *Brain) draftNotes(tc *turnCtx, links []bot.Link, pic *bot.Media) {
+	if len(links) > 0 {
+		tc.Say("DraftLinks", map[string]any{"N": len(links), "Example": strings.TrimRight(b.PublicURL, "/") + "/l/" + links[0].Code})
+	}
+	switch {
+	case pic != nil && tc.In.NumMedia > 1:
+		tc.Say("DraftPictureFirst", map[string]any{"Ignored": tc.In.NumMedia - 1})
+	case pic != nil:
+		tc.Say("DraftPicture", nil)
+	case tc.In.NumMedia > 0:
 		tc.Say("DraftMediaDropped", nil)
 	}
-	return nil
 }
 
 // affirmative words answer "reply CONFIRM" without being CONFIRM.
@@ -178,17 +213,22 @@ func (b *Brain) confirm(tc *turnCtx) error {
 // broadcast records the announcement, counts it, clears the draft and
 // writes one outbox row per recipient.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
+	d := tc.Conv.Draft
 	a := &bot.Announcement{
-		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, Total: len(rs),
+		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Total: len(rs), Links: d.Links, Media: d.Media,
 		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: tc.Now,
 	}
 	if err := tc.Tx.PutAnnouncement(a); err != nil {
 		return fmt.Errorf("save announcement: %w", err)
 	}
+	if err := keepAssets(tc.Tx, a); err != nil {
+		return err
+	}
 	if err := fanOut(tc.Turn, c.Name, a, rs); err != nil {
 		return err
 	}
 	c.Used++
+	c.LastAnnouncement = a.ID
 	if err := tc.Tx.PutClient(c); err != nil {
 		return fmt.Errorf("count announcement: %w", err)
 	}

@@ -131,6 +131,8 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 	switch {
 	case ev.Created < c.LastEventAt:
 		return false, "older than the last event applied", nil
+	case ended(c, ev):
+		return false, "its subscription was deleted", nil
 	case !concerns(c, ev):
 		return false, "another subscription", nil
 	}
@@ -166,8 +168,24 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 	return sent, "", err
 }
 
+// ended reports whether ev is about a subscription that Stripe already
+// ended for c: deleted (or canceled) is final, so nothing of that
+// subscription, of the same second or later, brings the client back.
+func ended(c *bot.Client, ev bot.BillingEvent) bool {
+	return c.SubscriptionID != "" && ev.SubscriptionID == c.SubscriptionID && standing(c) == bot.ClientCanceled
+}
+
+// backwards reports whether ev would move c's period end back: Stripe's
+// created has whole seconds, so of two events of one second the later
+// period wins whichever arrives last.
+func backwards(c *bot.Client, ev bot.BillingEvent) bool {
+	same := ev.SubscriptionID == "" || ev.SubscriptionID == c.SubscriptionID
+	return same && ev.Created == c.LastEventAt && ev.PeriodEnd.Before(c.PeriodEnd)
+}
+
 // adopt copies what ev says about the subscription into c.
 func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.Time) error {
+	keepPeriod := backwards(c, ev)
 	if ev.CustomerID != "" {
 		c.CustomerID = ev.CustomerID
 	}
@@ -187,7 +205,7 @@ func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.
 	if plan != nil {
 		c.PlanID = plan.ID
 	}
-	if !ev.PeriodStart.IsZero() {
+	if !ev.PeriodStart.IsZero() && !keepPeriod {
 		setPeriod(c, ev.PeriodStart, ev.PeriodEnd)
 	}
 	setStanding(c, nextStatus(standing(c), ev.Status))
@@ -322,12 +340,11 @@ func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool
 	if lang == "" {
 		lang = bot.English
 	}
-	data := map[string]any{
-		"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c),
-		"Link": b.brain.billingLink(c),
-	}
-	if id == "BillingCanceled" {
-		data["Link"] = b.brain.payLink(c)
+	data := map[string]any{"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c), "Link": b.brain.payLink(c)}
+	if id == "BillingPastDue" { // the one that carries a billing link
+		if data["Link"], err = b.brain.billingLink(tx, c, now); err != nil {
+			return false, err
+		}
 	}
 	body := b.t.T(lang, id, data)
 	if err := bot.Enqueue(tx, now, conv, body, bot.KindBilling, bot.PriorityHigh, 0); err != nil {

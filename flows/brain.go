@@ -52,6 +52,11 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		return fmt.Errorf("load client: %w", err)
 	}
 	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
+	if t.In.OptOutType != "" {
+		if handled, err := b.answeredByCarrier(tc); handled || err != nil {
+			return err
+		}
+	}
 	noteLanguage(t.Conv, tc.m)
 	if handled, err := b.compliance(tc); handled || err != nil {
 		return err
@@ -59,7 +64,7 @@ func (b *Brain) Turn(t *bot.Turn) error {
 	if t.Conv.OptedOut {
 		return nil // nothing but replies to START and HELP
 	}
-	if tc.m.Raw == "" {
+	if tc.m.Raw == "" && (client == nil || t.In.NumMedia == 0) { // a client's picture is a draft
 		return b.miss(tc, emptyMessage(t.In, client))
 	}
 	if handled, err := b.resume(tc); handled || err != nil {
@@ -71,11 +76,28 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		}
 		return err
 	}
+	return b.noCommand(tc)
+}
+
+// noCommand reads a text that is no command: a near miss of an opt-out
+// word gets a clarification (never an active client's, whose text is an
+// announcement); a client's text is a draft; a keyword's typo gets "did
+// you mean"; the rest "didn't understand".
+func (b *Brain) noCommand(tc *turnCtx) error {
+	client := tc.client
+	if client == nil || !client.CanBroadcast() {
+		if handled, err := b.clarifyOptOut(tc); handled || err != nil {
+			return err
+		}
+	}
 	if client != nil {
-		t.Conv.Misses = nil
+		tc.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
 	}
 	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
+		if handled, err := b.suggestKeyword(tc, tc.m.Norm); handled || err != nil {
+			return err
+		}
 		return b.miss(tc, "UnknownKeyword")
 	}
 	return b.miss(tc, "NotUnderstood")
@@ -178,6 +200,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.confirm(tc)
 	case CmdDiscard:
 		return true, b.discard(tc)
+	case CmdLink:
+		return true, b.link(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword
@@ -188,15 +212,19 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		}
 		return true, b.join(tc, tc.m.Norm)
 	}
-	return false, nil
+	return b.misspelledJoin(tc)
 }
 
 // miss answers a message the service did not understand, unless the phone
 // has drawn MissLimit such answers within MissWindow (an auto-responder,
 // usually): then it stays silent until a real command.
 func (b *Brain) miss(tc *turnCtx, id string) error {
+	return b.missIn(tc, id, map[string]any{"Keyword": tc.m.Norm}, "")
+}
+
+// missIn is miss with message data, said in lang ("" for the phone's).
+func (b *Brain) missIn(tc *turnCtx, id string, data map[string]any, lang string) error {
 	tc.missed = true
-	data := map[string]any{"Keyword": tc.m.Norm}
 	conv := tc.Conv
 	kept := conv.Misses[:0]
 	for _, at := range conv.Misses {
@@ -209,13 +237,21 @@ func (b *Brain) miss(tc *turnCtx, id string) error {
 		return nil
 	}
 	conv.Misses = append(conv.Misses, tc.Now)
-	tc.Say(id, data)
+	if lang == "" {
+		lang = tc.Lang()
+	}
+	tc.Replies = append(tc.Replies, tc.T.T(lang, id, data))
 	return nil
 }
 
 // number is the number c's subscribers text: the configured sender, else
 // the number c signed up through.
 func (b *Brain) number(c *bot.Client) string {
+	return b.NumberOf(c)
+}
+
+// NumberOf is the number c's subscribers text (the join page shows it).
+func (b *Brain) NumberOf(c *bot.Client) string {
 	if b.ServiceNumber != "" || c == nil {
 		return b.ServiceNumber
 	}

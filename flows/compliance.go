@@ -66,7 +66,11 @@ func (b *Brain) optOut(tc *turnCtx) error {
 		if err != nil || c == nil {
 			return fmt.Errorf("opt-out billing link: %w", err)
 		}
-		tc.Say("OptedOutClient", map[string]any{"Keyword": c.Keyword, "Link": b.billingLink(c)})
+		link, err := b.billingLink(tc.Tx, c, tc.Now)
+		if err != nil {
+			return fmt.Errorf("opt-out billing link: %w", err)
+		}
+		tc.Say("OptedOutClient", map[string]any{"Keyword": c.Keyword, "Link": link})
 		return nil
 	}
 	tc.Say("OptedOut", nil)
@@ -111,9 +115,10 @@ func (b *Brain) optIn(tc *turnCtx) error {
 	return nil
 }
 
-// help explains the commands that fit the phone's role.
+// help explains the commands that fit the phone's role, names its lists
+// (or a client's own) and the support contact.
 func (b *Brain) help(tc *turnCtx) error {
-	id := "HelpNew"
+	id, data := "HelpNew", map[string]any{"Support": b.Support}
 	switch {
 	case tc.Conv.OptedOut:
 		id = "HelpOptedOut"
@@ -123,17 +128,18 @@ func (b *Brain) help(tc *turnCtx) error {
 	case tc.client != nil && !billed(tc.client):
 		return b.helpUnpaid(tc)
 	case tc.client != nil:
-		id = "HelpClient"
+		id, data["Name"], data["Keyword"] = "HelpClient", tc.client.Name, tc.client.Keyword
 	default:
-		subs, err := tc.Tx.SubscriptionsOf(tc.Conv.Phone)
+		ls, err := b.lists(tc)
 		if err != nil {
 			return fmt.Errorf("help: %w", err)
 		}
-		if len(subs) > 0 {
-			id = "HelpSubscriber"
+		if len(ls) > 0 {
+			tc.sayFirstItems("HelpSubscriber", data, namedLists(ls), HelpLists)
+			return nil
 		}
 	}
-	tc.Say(id, map[string]any{"Support": b.Support})
+	tc.Say(id, data)
 	return nil
 }
 

@@ -24,14 +24,16 @@ var update = flag.Bool("update", false, "rewrite the expected replies in testdat
 //
 //	# comment
 //	> +15550001111 YOGA            a text from that phone
-//	>mms +15550001111 look         the same with one picture attached
+//	>mms +15550001111 look         the same with one picture attached (>mms2: two)
 //	>sid SM123 +15550001111 HI     with an explicit MessageSid (replays)
+//	>optout STOP +15550001111 Stop  Twilio's Advanced Opt-Out answered it
 //	< +15550001111 You joined …    the inline reply (continuation lines
 //	  second line of the reply      start with two spaces)
 //	<< +15550002222 Sunrise: …     a message the turn put in the outbox
 //	! client +15550009999 YOGA Sunrise Yoga   a directive (see directives)
 //
-// Bodies may use {x*N} for N copies of x, \n for a new line and "" for empty.
+// Bodies may use {x*N} for N copies of x, \n for a new line, \uXXXX for a
+// character by its code, and "" for empty.
 // Expected lines (< and <<) are rewritten by `go test ./flows -update`.
 
 // harness runs one dialogue against a fresh database.
@@ -138,8 +140,14 @@ func (h *harness) send(out *strings.Builder, line string) {
 		h.seq++
 		in.SID = fmt.Sprintf("SMdialogue%04d", h.seq)
 	}
-	if kind == ">mms" {
-		in.NumMedia = 1
+	if kind == ">optout" {
+		in.OptOutType, rest, _ = strings.Cut(rest, " ")
+	}
+	if n, ok := strings.CutPrefix(kind, ">mms"); ok { // >mms: one picture, >mms3: three
+		in.NumMedia, in.MediaURL, in.MediaType = 1, "https://api.twilio.test/media/0", "image/png"
+		if k, err := strconv.Atoi(n); err == nil {
+			in.NumMedia = k
+		}
 	}
 	h.clock.Advance(time.Second) // texts take a moment: keeps join order real
 	phone, body, _ := strings.Cut(rest, " ")
@@ -202,8 +210,16 @@ func expandBody(s string) string {
 		n, _ := strconv.Atoi(p[2])
 		return strings.Repeat(p[1], n)
 	})
+	s = escapeRE.ReplaceAllStringFunc(s, func(m string) string {
+		r, _ := strconv.ParseUint(m[2:], 16, 32)
+		return string(rune(r))
+	})
 	return strings.ReplaceAll(s, `\n`, "\n")
 }
+
+// escapeRE is \uXXXX in a body: a character written by its code, for the
+// invisible ones (\u200b, a zero-width space).
+var escapeRE = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
 
 // directiveClient: `! client PHONE KEYWORD [status] Name words…` creates a
 // client through the store (status defaults to active).

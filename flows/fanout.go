@@ -65,6 +65,7 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 	type variant struct {
 		lang   string
 		notice bool
+		mms    bool
 	}
 	bodies := map[variant]string{}
 	msgs := make([]bot.OutMessage, len(rs))
@@ -73,14 +74,15 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 		if t.Conv.Simulated {
 			r.conv.Simulated = true // a simulated client's broadcast is captured for everyone
 		}
-		v := variant{langOf(r.conv), r.sub.NoticeAt.IsZero() || t.Now.Sub(r.sub.NoticeAt) >= NoticeEvery}
+		text, media := deliveredTo(a, r.conv.Phone)
+		v := variant{langOf(r.conv), r.sub.NoticeAt.IsZero() || t.Now.Sub(r.sub.NoticeAt) >= NoticeEvery, media != ""}
 		body, ok := bodies[v]
 		if !ok {
-			body = announcementBody(t.T, v.lang, v.notice, name, a.Text)
+			body = announcementBody(t.T, v.lang, v.notice, name, text)
 			bodies[v] = body
 		}
 		msgs[i] = bot.OutMessage{
-			To: r.conv.Phone, Body: body, Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk,
+			To: r.conv.Phone, Body: body, MediaURL: media, Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk,
 			AnnouncementID: a.ID, Simulated: r.conv.Simulated, CreatedAt: t.Now, UpdatedAt: t.Now, NextAt: t.Now,
 		}
 		if v.notice {
@@ -91,7 +93,7 @@ func fanOut(t *bot.Turn, name string, a *bot.Announcement, rs []recipient) error
 	if err := putSubscriptions(t.Tx, noticed); err != nil {
 		return err
 	}
-	return enqueueAll(t, msgs, rs)
+	return enqueueAll(t, msgs)
 }
 
 // bulkSubscriptions is a transaction that saves many subscriptions read in
@@ -121,16 +123,16 @@ type bulkEnqueuer interface {
 	EnqueueBulk(now time.Time, msgs []bot.OutMessage) error
 }
 
-func enqueueAll(t *bot.Turn, msgs []bot.OutMessage, rs []recipient) error {
+func enqueueAll(t *bot.Turn, msgs []bot.OutMessage) error {
 	if bulk, ok := t.Tx.(bulkEnqueuer); ok {
 		if err := bulk.EnqueueBulk(t.Now, msgs); err != nil {
 			return fmt.Errorf("announce: %w", err)
 		}
 		return nil
 	}
-	for i, m := range msgs {
-		if err := bot.Enqueue(t.Tx, t.Now, rs[i].conv, m.Body, m.Kind, m.Priority, m.AnnouncementID); err != nil {
-			return fmt.Errorf("announce to %s: %w", m.To, err)
+	for i := range msgs {
+		if err := t.Tx.Enqueue(&msgs[i]); err != nil { // announcements are logged when sent
+			return fmt.Errorf("announce to %s: %w", msgs[i].To, err)
 		}
 	}
 	return nil

@@ -36,7 +36,9 @@ func (b *Brain) plan(tc *turnCtx) error {
 			id = "PlanPastDue"
 		}
 		if c.CustomerID != "" {
-			data["Link"] = b.billingLink(c)
+			if data["Link"], err = b.billingLink(tc.Tx, c, tc.Now); err != nil {
+				return err
+			}
 		}
 	case bot.ClientSuspended:
 		id = "PlanSuspended"
@@ -66,6 +68,30 @@ func (b *Brain) stats(tc *turnCtx) error {
 		id = "StatsNoPeriod"
 	}
 	tc.Say(id, data)
+	return lastAnnouncement(tc, c)
+}
+
+// lastAnnouncement adds to STATS the reach of c's latest announcement and
+// the clicks on its links.
+func lastAnnouncement(tc *turnCtx, c *bot.Client) error {
+	if c.LastAnnouncement == 0 {
+		return nil
+	}
+	a, err := tc.Tx.Announcement(c.LastAnnouncement)
+	if err != nil || a == nil {
+		return err
+	}
+	data := map[string]any{"Sent": a.Counts[bot.StatusSent] + a.Counts[bot.StatusDelivered], "Total": a.Total}
+	if len(a.Links) == 0 {
+		tc.Say("StatsLast", data)
+		return nil
+	}
+	clicks, err := tc.Tx.Clicks(a.Links)
+	if err != nil {
+		return fmt.Errorf("count clicks: %w", err)
+	}
+	data["Clicks"] = clicks
+	tc.Say("StatsLastClicks", data)
 	return nil
 }
 

@@ -193,6 +193,8 @@ func (b *Brain) signupName(tc *turnCtx) error {
 		return b.reask(tc, "SignupNameShort", limits)
 	case n > NameMax:
 		return b.reask(tc, "SignupNameLong", limits)
+	case bot.HasControl(name):
+		return b.reask(tc, "SignupNameControl", limits)
 	}
 	if err := advance(tc, evSignupNamed); err != nil {
 		return err
@@ -391,9 +393,22 @@ func (b *Brain) payLink(c *bot.Client) string {
 	return strings.TrimRight(b.PublicURL, "/") + "/pay/" + c.PayToken
 }
 
-func (b *Brain) billingLink(c *bot.Client) string {
-	if b.Payments != nil {
-		return b.Payments.BillingLink(c.PayToken)
+// newBillToken makes the secret of a billing link; tests make it predictable.
+var newBillToken = newPayToken
+
+// billingLink makes c a fresh billing link, valid for bot.BillLinkTTL, and
+// saves c: the link before it stops working. c must have a pay token.
+func (b *Brain) billingLink(tx bot.Tx, c *bot.Client, now time.Time) (string, error) {
+	secret, err := newBillToken()
+	if err != nil {
+		return "", err
 	}
-	return strings.TrimRight(b.PublicURL, "/") + "/billing/" + c.PayToken
+	token := c.NewBillLink(secret, now)
+	if err := tx.PutClient(c); err != nil {
+		return "", fmt.Errorf("save billing link of %s: %w", c.Phone, err)
+	}
+	if b.Payments != nil {
+		return b.Payments.BillingLink(token), nil
+	}
+	return strings.TrimRight(b.PublicURL, "/") + "/billing/" + token, nil
 }

@@ -31,6 +31,11 @@ func init() {
 			n++
 			return fmt.Sprintf("paytoken%08d", n), nil
 		}
+		m := 0
+		newBillToken = func() (string, error) {
+			m++
+			return fmt.Sprintf("bill%d", m), nil
+		}
 	})
 }
 

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"nudges/bot"
@@ -37,5 +38,48 @@ func TestSimulatedClientBroadcastIsCaptured(t *testing.T) {
 	})
 	if len(rows) != 1 || rows[0].Kind != bot.KindAnnouncement || !rows[0].Simulated {
 		t.Fatalf("outbox to the real subscriber: %+v; want one simulated announcement", rows)
+	}
+}
+
+// Simulated phones never join a real client's list, so they inflate no
+// recipient count, quota or report; a client made in the simulator takes
+// them, so joining can still be tried there.
+func TestSimulatedPhoneDoesNotJoinARealList(t *testing.T) {
+	h := newHarness(t)
+	for _, c := range []string{"+15550009999 YOGA Sunrise Yoga", "+15550108888 DEMO Demo Studio"} {
+		if err := directiveClient(h, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.db.Update(func(tx bot.Tx) error { // DEMO signed up in the simulator
+		conv, err := tx.Conversation("+15550108888")
+		if err != nil {
+			return err
+		}
+		conv.Simulated, conv.FirstSeen = true, h.clock.Now()
+		return tx.PutConversation(conv)
+	})
+	ctx := context.Background()
+	sim := bot.Inbound{From: "+15557770000", Body: "JOIN YOGA", Simulated: true}
+	r, err := h.engine.Handle(ctx, sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Body = "JOIN DEMO"
+	r2, err := h.engine.Handle(ctx, sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yoga, demo *bot.Client
+	h.db.View(func(tx bot.Tx) error {
+		yoga, _ = tx.ClientByKeyword("YOGA")
+		demo, _ = tx.ClientByKeyword("DEMO")
+		return nil
+	})
+	if yoga.Subscribers != 0 || !strings.Contains(r.Text, "Simulated phones") {
+		t.Errorf("JOIN YOGA from the simulator: %d subscribers, reply %q; want none and a reply saying why", yoga.Subscribers, r.Text)
+	}
+	if demo.Subscribers != 1 || !strings.Contains(r2.Text, "You joined Demo Studio") {
+		t.Errorf("JOIN DEMO (a simulated client) from the simulator: %d subscribers, reply %q", demo.Subscribers, r2.Text)
 	}
 }

@@ -31,8 +31,14 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 		return fmt.Errorf("join %s: %w", keyword, err)
 	}
 	if c == nil || !joinable(c) {
+		if handled, err := b.suggestKeyword(tc, keyword); handled || err != nil {
+			return err
+		}
 		tc.Say("UnknownKeyword", map[string]any{"Keyword": keyword})
 		return nil
+	}
+	if real, err := realList(tc, c); err != nil || real {
+		return err
 	}
 	added, err := tc.Tx.Subscribe(c.Keyword, tc.Conv.Phone, tc.Now)
 	if err != nil {
@@ -45,6 +51,24 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 	}
 	tc.Say("Joined", data)
 	return nil
+}
+
+// realList refuses a simulated phone a real client's list, and says so:
+// simulated phones join only clients made in the simulator, so that they
+// never count as recipients, use quota or show in a real client's reports.
+func realList(tc *turnCtx, c *bot.Client) (bool, error) {
+	if !tc.Conv.Simulated {
+		return false, nil
+	}
+	owner, err := tc.Tx.Conversation(c.Phone)
+	if err != nil {
+		return false, fmt.Errorf("join %s: %w", c.Keyword, err)
+	}
+	if owner.Simulated {
+		return false, nil
+	}
+	tc.Say("SimulatedJoinReal", map[string]any{"Name": c.Name, "Keyword": c.Keyword})
+	return true, nil
 }
 
 // listed is one of the sender's lists with its client's name.
@@ -80,6 +104,15 @@ func numbered(ls []listed) []string {
 	return out
 }
 
+// namedLists is one item per list, "Sunrise Yoga (YOGA)".
+func namedLists(ls []listed) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = fmt.Sprintf("%s (%s)", l.Name, l.Keyword)
+	}
+	return out
+}
+
 // clientNames is each list's client name.
 func clientNames(ls []listed) []string {
 	out := make([]string, len(ls))
@@ -100,14 +133,27 @@ func (tc *turnCtx) sayItems(id string, data map[string]any, items []string, sep 
 	tc.Say(id, data)
 }
 
+// sayFirstItems is sayItems naming at most limit items.
+func (tc *turnCtx) sayFirstItems(id string, data map[string]any, items []string, limit int) {
+	data, _ = tc.fitFirstItems(id, data, items, limit, ", ", func(n int) string {
+		return tc.T.T(tc.Lang(), "MoreLists", map[string]any{"N": n})
+	})
+	tc.Say(id, data)
+}
+
 // fitItems sets data["Lists"] to as many of items as fit message id within
 // bot.MaxReply characters, followed by more(the number left out) if any
 // are, and returns data and how many items it shows (at least one).
 func (tc *turnCtx) fitItems(id string, data map[string]any, items []string, sep string, more func(int) string) (map[string]any, int) {
+	return tc.fitFirstItems(id, data, items, len(items), sep, more)
+}
+
+// fitFirstItems is fitItems showing at most limit items.
+func (tc *turnCtx) fitFirstItems(id string, data map[string]any, items []string, limit int, sep string, more func(int) string) (map[string]any, int) {
 	if data == nil {
 		data = map[string]any{}
 	}
-	for shown := len(items); ; shown-- {
+	for shown := min(len(items), limit); ; shown-- {
 		text := strings.Join(items[:shown], sep)
 		if shown < len(items) {
 			text = strings.Join(append(slices.Clip(items[:shown]), more(len(items)-shown)), sep)

@@ -28,6 +28,7 @@ const (
 	CmdStats   Cmd = "stats"
 	CmdConfirm Cmd = "confirm"
 	CmdDiscard Cmd = "discard"
+	CmdLink    Cmd = "link"
 )
 
 type word struct {
@@ -84,6 +85,8 @@ var words = map[string]word{
 	"CONFIRMAR": {CmdConfirm, bot.Spanish, noArg}, "ENVIAR": {CmdConfirm, bot.Spanish, noArg},
 	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
+	"LINK":      {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
+	"QR": {CmdLink, "", noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise
@@ -136,6 +139,11 @@ var optOutPhrases = map[string][]*regexp.Regexp{bot.English: {
 	regexp.MustCompile(`^(please )?(remove|delete) me( please)?$`),
 	regexp.MustCompile(`^(please )?(dont|do not) (text|message|contact) me( (again|anymore|any more|ever again))?( please)?$`),
 	regexp.MustCompile(`^(please )?stop( all)? (the )?(messages|texts)( please)?$`),
+	regexp.MustCompile(`^(please )?(opt|take) me out( of (this|the|your|all) (list|lists|messages|texts))?( (now|please))*$`),
+	regexp.MustCompile(`^(please )?(i )?(want|wish|would like|need) to (unsubscribe|opt ?out|stop (getting|receiving) (these |your |the )?(messages|texts))( please)?$`),
+	regexp.MustCompile(`^(i )?(dont|do not) want (these|your|any|the|any more|anymore|more) (messages|texts)( (anymore|any more))?( please)?$`),
+	regexp.MustCompile(`^(please )?(cancel|end) (my|this) (subscription|sms|texts|messages)( please)?$`),
+	regexp.MustCompile(`^(please )?leave me alone( please)?$`),
 }, bot.Spanish: {
 	regexp.MustCompile(`^(por favor )?(deja|dejen|dejar) de (enviarme|mandarme|escribirme|enviar|mandar)( mensajes)?( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?no (me )?(envien|manden|mandes|envies|escriban|escribas) mas( mensajes)?( por favor)?$`),
@@ -143,6 +151,11 @@ var optOutPhrases = map[string][]*regexp.Regexp{bot.English: {
 	regexp.MustCompile(`^(por favor )?ya no quiero (recibir )?(mensajes|textos)( por favor)?$`),
 	regexp.MustCompile(`^(por favor )?(sacame|sacarme|saquenme|quitame|quitenme|eliminame|borrame|borrenme) de (la|esta|esa|su|tu|las|todas las) (lista|listas)( por favor)?$`),
 	regexp.MustCompile(`^(quiero )?darme de baja( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?(ya )?no mas( (mensajes|textos|sms))?( por favor)?( gracias)?$`),
+	regexp.MustCompile(`^(por favor )?(ya )?no (me )?(envien|manden|mandes|envies|escriban|escribas)( mas)?( (mensajes|textos))?( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?(sacarme|quitarme|eliminarme|borrarme) de (la|esta|esa|su|tu|las|todas las) (lista|listas)( por favor)?$`),
+	regexp.MustCompile(`^(por favor )?(quiero )?cancelar (mi )?(suscripcion|subscripcion)( por favor)?$`),
+	regexp.MustCompile(`^(ya )?basta de (mensajes|textos)( por favor)?$`),
 }}
 
 // optOutWords and optOutFillers: a message made only of these, with at least
@@ -182,7 +195,7 @@ var deaccent = strings.NewReplacer("á", "a", "é", "e", "í", "i", "ó", "o", "
 // OptOutPhrase reports whether body is a natural-language opt-out, and in
 // which language.
 func OptOutPhrase(body string) (bool, string) {
-	s := deaccent.Replace(strings.ToLower(body))
+	s := deaccent.Replace(strings.ToLower(bot.Fold(body)))
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	}), " ")

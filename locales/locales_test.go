@@ -19,7 +19,9 @@ var typical = map[string]any{
 	"Used": 1, "PeriodEnd": "Dec 21, 2026", "Status": "active", "Link": "http://localhost:8080/pay/ABCDEFGHJKMNPQRS",
 	"Number": "+15550009999", "Text": strings.Repeat("Class is on at 7. ", 4), "Subscribers": 1234,
 	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",
-	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2,
+	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
+	"QR":     "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
+	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
 	"PluralCount": 1234, "Seconds": 5,
 }
 

@@ -12,7 +12,8 @@ import (
 // The console's login state lives in bucket "auth", one key prefix per kind:
 //
 //	secret            → 32 random bytes, the install's key for hashing codes
-//	otp \0 phone      → the OTP flow's record (JSON, owned by the caller)
+//	otp \0 phone \0 address → the OTP flow's record of one requesting
+//	                    address for one phone (JSON, owned by the caller)
 //	sess \0 tokenhash → Session
 //	rl \0 key         → rateWindow (a fixed-window counter)
 //	                    Client.ResumeStatus existed had; read on resume only
@@ -56,14 +57,15 @@ func (t *Tx) AuthSecret() ([]byte, error) {
 	return secret, nil
 }
 
-// OTPRecord decodes p's stored login record into v; false if there is none.
-func (t *Tx) OTPRecord(p bot.Phone, v any) (bool, error) {
-	return t.getJSON(bAuth, pair(prefixOTP, string(p)), v)
+// OTPRecord decodes the login record of p's codes asked for from addr
+// into v; false if there is none.
+func (t *Tx) OTPRecord(p bot.Phone, addr string, v any) (bool, error) {
+	return t.getJSON(bAuth, pair(prefixOTP, string(pair(string(p), addr))), v)
 }
 
-// PutOTPRecord stores p's login record.
-func (t *Tx) PutOTPRecord(p bot.Phone, v any) error {
-	return t.putJSON(bAuth, pair(prefixOTP, string(p)), v)
+// PutOTPRecord stores the login record of p's codes asked for from addr.
+func (t *Tx) PutOTPRecord(p bot.Phone, addr string, v any) error {
+	return t.putJSON(bAuth, pair(prefixOTP, string(pair(string(p), addr))), v)
 }
 
 // Session returns the session stored under tokenHash, or nil.

@@ -37,18 +37,27 @@ func TestOTPRecordRoundTrip(t *testing.T) {
 	p := bot.Phone("+15550001111")
 	err := db.Write(func(tx *Tx) error {
 		var r rec
-		if ok, err := tx.OTPRecord(p, &r); ok || err != nil {
+		if ok, err := tx.OTPRecord(p, "203.0.113.1", &r); ok || err != nil {
 			t.Fatalf("missing record: %v %v", ok, err)
 		}
-		return tx.PutOTPRecord(p, rec{State: "sent"})
+		return tx.PutOTPRecord(p, "203.0.113.1", rec{State: "sent"})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got rec
-	err = db.Read(func(tx *Tx) error { _, err := tx.OTPRecord(p, &got); return err })
+	err = db.Read(func(tx *Tx) error { _, err := tx.OTPRecord(p, "203.0.113.1", &got); return err })
 	if err != nil || got.State != "sent" {
 		t.Fatalf("got %+v, %v", got, err)
+	}
+	err = db.Read(func(tx *Tx) error {
+		if ok, err := tx.OTPRecord(p, "198.51.100.2", &rec{}); ok || err != nil {
+			t.Fatalf("another address shares the record: %v %v", ok, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

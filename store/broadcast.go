@@ -100,6 +100,9 @@ func (e *bulkEncoder) message(m *bot.OutMessage) ([]byte, error) {
 	if m.Simulated {
 		b = append(b, `,"simulated":true`...)
 	}
+	if m.MediaURL != "" {
+		b = e.str(append(b, `,"media_url":`...), m.MediaURL)
+	}
 	b = appendTime(append(b, `,"created_at":`...), m.CreatedAt)
 	b = appendTime(append(b, `,"updated_at":`...), m.UpdatedAt)
 	return append(b, '}'), nil

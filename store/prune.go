@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"time"
+
+	"nudges/bot"
 )
 
 // Retention of the records that only guard against retries.
@@ -11,6 +13,12 @@ const (
 	InboundKeep = 7 * 24 * time.Hour
 	// EventKeep: Stripe retries an event for up to three days.
 	EventKeep = 30 * 24 * time.Hour
+	// DraftPictureKeep: a picture no announcement claimed is a dropped
+	// draft's once its draft could no longer be confirmed.
+	DraftPictureKeep = 2 * time.Hour
+	// PictureKeep: an announcement's picture stays as long as its
+	// per-recipient rows (NUDGES_OUTBOX_KEEP's default) after it is done.
+	PictureKeep = 720 * time.Hour
 	// pruneChunk bounds one transaction's deletions, so pruning never holds
 	// the writer long.
 	pruneChunk = 5000
@@ -72,5 +80,37 @@ func (db *DB) Prune(now time.Time) (int, error) {
 		return total, err
 	}
 	n, err := db.PruneEarlyStatus(now)
+	total += n
+	if err != nil {
+		return total, err
+	}
+	n, err = db.pruneAssets(now)
 	return total + n, err
+}
+
+// pruneAssets forgets click marks past bot.ClickWindow, a chunk per
+// transaction, then pictures past their keep.
+func (db *DB) pruneAssets(now time.Time) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := db.Write(func(tx *Tx) error {
+			var err error
+			n, err = tx.pruneClickMarks(now, bot.ClickWindow)
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < pruneChunk {
+			break
+		}
+	}
+	err := db.Write(func(tx *Tx) error {
+		n, err := tx.pruneMedia(now, DraftPictureKeep, PictureKeep)
+		total += n
+		return err
+	})
+	return total, err
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,7 +46,7 @@ var (
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bMeta,
+	bAuth, bInflight, bEarlyStatus, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 }
 
 // DB is the open database.
@@ -76,6 +77,9 @@ func Open(path string) (*DB, error) {
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w (stop it, or set NUDGES_DB to another file)", path, ErrLocked)
 	}
+	if notBolt(err) {
+		return nil, fmt.Errorf("NUDGES_DB %s is not a Nudges database (%v): point NUDGES_DB at the right file, or move this one away to start a new one", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -102,6 +106,13 @@ func Open(path string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// notBolt reports whether err says the file is not a bbolt database: too
+// short to hold its meta pages, or meta pages that do not check out.
+func notBolt(err error) bool {
+	return err != nil && (errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) ||
+		errors.Is(err, berrors.ErrChecksum) || strings.Contains(err.Error(), "file size too small"))
 }
 
 // Close closes the file.

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +29,30 @@ func TestOpenTwiceFailsClearly(t *testing.T) {
 	_, err := Open(db.Path())
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+}
+
+// A NUDGES_DB that is some other file (a CSV, a SQLite file, random bytes)
+// stops start-up with one line naming the variable and what to do, and the
+// file is left as it was.
+func TestOpenOtherFileSaysWhatToFix(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"text":  []byte(strings.Repeat("phone,language\n+15550001111,en\n", 80)),
+		"short": []byte("hello"),
+		"pages": bytes.Repeat([]byte{0xA5}, 64<<10),
+	} {
+		path := filepath.Join(t.TempDir(), name+".db")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(path)
+		if err == nil || !strings.Contains(err.Error(), "NUDGES_DB") || !strings.Contains(err.Error(), "not a Nudges database") ||
+			strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: Open = %v, want one line saying NUDGES_DB is not a Nudges database", name, err)
+		}
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+			t.Errorf("%s: the file was changed", name)
+		}
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // handleDevCheckout is GET /dev/checkout/{token} (dev mode only): the plan
 // and a "Pay (test mode)" button.
 func (s *Server) handleDevCheckout(c echo.Context) error {
-	cl, p, err := s.linkClient(c)
+	cl, p, err := s.linkClient(c, c.Param("token"))
 	if cl == nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (s *Server) handleDevCheckout(c echo.Context) error {
 // through the same path a real checkout.session.completed takes, then shows
 // the success page. Paying twice applies one event: its id is the session's.
 func (s *Server) handleDevPay(c echo.Context) error {
-	cl, p, err := s.linkClient(c)
+	cl, p, err := s.linkClient(c, c.Param("token"))
 	if cl == nil {
 		return err
 	}

@@ -189,7 +189,7 @@ func TestStripeCheckoutSessionCarriesMetadata(t *testing.T) {
 func TestStripeBillingPortal(t *testing.T) {
 	f, rec := stripeFixture(t)
 	f.update(func(c *bot.Client) { c.Status, c.CustomerID, c.SubscriptionID = bot.ClientActive, "cus_123", "sub_123" })
-	res := f.do(http.MethodGet, "/billing/"+payToken, "", nil)
+	res := f.do(http.MethodGet, f.freshBillLink("portal"), "", nil)
 	if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Header().Get("Location"), "http") {
 		t.Fatalf("GET /billing: %d → %q\n%s", res.Code, res.Header().Get("Location"), res.Body)
 	}
@@ -201,7 +201,7 @@ func TestStripeBillingPortal(t *testing.T) {
 func TestStripeUnreachableIs502(t *testing.T) {
 	f := newFixture(t, Config{SecretKey: "sk_test_123", WebhookSecret: testSecret, APIBase: "http://127.0.0.1:1"})
 	f.update(func(c *bot.Client) { c.Status, c.CustomerID = bot.ClientActive, "cus_123" })
-	if res := f.do(http.MethodGet, "/billing/"+payToken, "", nil); res.Code != http.StatusBadGateway {
+	if res := f.do(http.MethodGet, f.freshBillLink("down"), "", nil); res.Code != http.StatusBadGateway {
 		t.Fatalf("GET /billing with Stripe down: %d", res.Code)
 	}
 }

@@ -31,10 +31,10 @@ func (s *Server) lookup(token string) (*bot.Client, *bot.Plan, error) {
 	return c, p, nil
 }
 
-// linkClient is the start of every link handler: the client, or the page
-// that says why there is none.
-func (s *Server) linkClient(c echo.Context) (*bot.Client, *bot.Plan, error) {
-	cl, p, err := s.lookup(c.Param("token"))
+// linkClient is the start of every link handler: the client whose pay
+// token is token, or the page that says why there is none.
+func (s *Server) linkClient(c echo.Context, token string) (*bot.Client, *bot.Plan, error) {
+	cl, p, err := s.lookup(token)
 	if err != nil {
 		s.Log.Error("payment link", "err", err)
 		return nil, nil, s.render(c, http.StatusInternalServerError, bot.English, pageData{Lines: []string{s.t.T(bot.English, "Oops", nil)}})
@@ -50,18 +50,19 @@ func (s *Server) linkClient(c echo.Context) (*bot.Client, *bot.Plan, error) {
 const reopenMargin = 15 * time.Minute
 
 // handlePay is GET /pay/{token}: the client's open Checkout Session, or a
-// fresh one (or the dev checkout), for an unpaid client; a paid one goes to
-// billing. Opening the link again — a second tap, a messaging app fetching a
+// fresh one (or the dev checkout), for an unpaid client; a paid one is told
+// to text PLAN (the payment link never expires, so it does not lead to the
+// billing portal). Opening the link again — a second tap, a messaging app fetching a
 // preview, a payment whose webhook has not arrived yet — returns to the same
 // session instead of making another one to pay.
 func (s *Server) handlePay(c echo.Context) error {
-	cl, p, err := s.linkClient(c)
+	cl, p, err := s.linkClient(c, c.Param("token"))
 	if cl == nil {
 		return err
 	}
 	switch cl.Status {
 	case bot.ClientActive, bot.ClientPastDue:
-		return c.Redirect(http.StatusSeeOther, s.BillingLink(cl.PayToken))
+		return s.say(c, http.StatusOK, lang(cl), "PageAlreadyPaid")
 	case bot.ClientSuspended:
 		return s.say(c, http.StatusForbidden, lang(cl), "PageSuspended")
 	}
@@ -88,13 +89,23 @@ func (s *Server) handlePay(c echo.Context) error {
 
 // handleBilling is GET /billing/{token}: a Billing Portal session for a
 // paying client (the dev billing page without Stripe); the payment link
-// for one who has not paid.
+// for one who has not paid. The link works for bot.BillLinkTTL and until
+// the next one is texted. A link preview (HEAD, or a messaging app's
+// fetcher) gets a plain page and opens no session: a portal session can
+// cancel the plan.
 func (s *Server) handleBilling(c echo.Context) error {
-	cl, p, err := s.linkClient(c)
+	if preview(c.Request()) {
+		return s.say(c, http.StatusOK, bot.English, "PageBillingPreview")
+	}
+	pay, secret := bot.SplitBillToken(c.Param("token"))
+	cl, p, err := s.linkClient(c, pay)
 	if cl == nil {
 		return err
 	}
 	l := lang(cl)
+	if !cl.BillLinkValid(secret, s.clock.Now()) {
+		return s.say(c, http.StatusNotFound, l, "PageBadLink")
+	}
 	if s.cfg.Dev() {
 		data := s.planData(cl, p)
 		return s.render(c, http.StatusOK, l, pageData{Lines: []string{

@@ -47,7 +47,8 @@ func (s *Server) API() *API { return s.api }
 // PayLink is the short payment link an SMS carries (flows.Payments).
 func (s *Server) PayLink(token string) string { return s.cfg.publicURL() + PathPay + token }
 
-// BillingLink is the short billing link an SMS carries (flows.Payments).
+// BillingLink is the short billing link an SMS carries (flows.Payments);
+// token is bot.Client.NewBillLink's.
 func (s *Server) BillingLink(token string) string { return s.cfg.publicURL() + PathBilling + token }
 
 // Register mounts the webhook, the links and, in dev mode only, the dev
@@ -58,6 +59,7 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET(PathPay+":token/done", s.page("PagePaid"))
 	e.GET(PathPay+":token/canceled", s.page("PageCheckoutCanceled"))
 	e.GET(PathBilling+":token", s.handleBilling)
+	e.HEAD(PathBilling+":token", s.handleBilling)
 	e.GET(PathBilling+":token/done", s.page("PageBillingDone"))
 	if s.cfg.Dev() {
 		e.GET(PathDevCheckout+":token", s.handleDevCheckout)

@@ -37,6 +37,9 @@ type ChatConfig struct {
 func Chat(ctx context.Context, cfg ChatConfig, in io.Reader, out io.Writer) error {
 	ch := &chat{cfg: cfg, out: out}
 	ch.defaults()
+	if err := ch.reach(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "texting %s as %s (end with Ctrl-D)\n", ch.cfg.Server, ch.cfg.Phone)
 	ch.catchUp(ctx)
 	lines, readErr := readLines(in)
@@ -79,6 +82,19 @@ func (ch *chat) defaults() {
 	if ch.cfg.HTTP == nil {
 		ch.cfg.HTTP = &http.Client{Timeout: 30 * time.Second}
 	}
+}
+
+// reach checks that a server answers at all (any HTTP status will do), so
+// that nobody types into a terminal talking to nothing.
+func (ch *chat) reach(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ch.cfg.Server+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("chat: %w", err)
+	}
+	if _, _, err := ch.do(req); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("no Nudges server answers at %s: start one first (nudges serve, or go run .) with the same NUDGES_ADDR in another terminal", ch.cfg.Server)
+	}
+	return nil
 }
 
 // readLines delivers in's lines on a channel closed at EOF; the read error

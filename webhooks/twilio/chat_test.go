@@ -90,6 +90,19 @@ func TestChatSignsWithTheAuthToken(t *testing.T) {
 	}
 }
 
+// With no server running, chat stops at once with one line saying to start
+// one, instead of a raw dial error for every line typed.
+func TestChatWithoutServerSaysToStartIt(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	cfg := chatConfig(srv)
+	srv.Close()
+	var out strings.Builder
+	err := Chat(context.Background(), cfg, strings.NewReader("HELP\n"), &out)
+	if err == nil || !strings.Contains(err.Error(), "nudges serve") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Chat with no server: %v (printed %q); want one line saying to start the server", err, out.String())
+	}
+}
+
 func TestChatEndsWithContext(t *testing.T) {
 	h := newHarness(t, "")
 	srv := httptest.NewServer(h.e)

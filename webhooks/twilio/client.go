@@ -88,6 +88,9 @@ func (c *Client) params(m bot.OutMessage) *openapi.CreateMessageParams {
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(string(m.To))
 	p.SetBody(m.Body)
+	if m.MediaURL != "" {
+		p.SetMediaUrl([]string{m.MediaURL})
+	}
 	p.SetStatusCallback(c.cfg.StatusCallbackURL())
 	if c.cfg.MessagingServiceSID != "" {
 		p.SetMessagingServiceSid(c.cfg.MessagingServiceSID)

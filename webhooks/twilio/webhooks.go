@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -70,6 +71,9 @@ func (w *Webhooks) HandleSMS(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if in.OptOutType != "" {
+		w.Log.Info("twilio advanced opt-out", "sid", in.SID, "from", in.From, "type", in.OptOutType)
+	}
 	reply, err := w.handler.Handle(c.Request().Context(), in)
 	if err != nil {
 		level := slog.LevelError
@@ -78,6 +82,9 @@ func (w *Webhooks) HandleSMS(c echo.Context) error {
 		}
 		w.Log.Log(c.Request().Context(), level, "inbound sms failed", "sid", in.SID, "from", in.From, "err", err)
 		return echo.NewHTTPError(http.StatusInternalServerError, "could not handle the message; please retry")
+	}
+	if in.OptOutType != "" {
+		reply.Text = "" // Twilio has answered the phone already: never a second confirmation
 	}
 	return respondTwiML(c, reply.Text)
 }
@@ -130,7 +137,11 @@ func decodeInbound(f url.Values) (bot.Inbound, error) {
 			return bot.Inbound{}, echo.NewHTTPError(http.StatusBadRequest, "NumMedia must be a whole number")
 		}
 	}
-	return bot.Inbound{SID: sid, From: from, To: f.Get("To"), Body: f.Get("Body"), NumMedia: media}, nil
+	return bot.Inbound{
+		SID: sid, From: from, To: f.Get("To"), Body: f.Get("Body"), NumMedia: media,
+		MediaURL: f.Get("MediaUrl0"), MediaType: f.Get("MediaContentType0"),
+		OptOutType: strings.ToUpper(strings.TrimSpace(f.Get("OptOutType"))),
+	}, nil
 }
 
 // respondTwiML answers with text as one <Message>, or <Response/> if empty.

@@ -78,6 +78,14 @@ var smsCases = []smsCase{
 		},
 		req:    request{form: sms()},
 		status: 200, reply: []string{"#2 JOIN YOGA"}, turns: 2, count: "2"},
+	// Twilio's Advanced Opt-Out has answered the phone: the turn runs (the
+	// state changes) but the answer is <Response/>, replays included.
+	{label: "Advanced Opt-Out STOP", req: request{form: sms("Body", "Stop", "OptOutType", "STOP")}, repeat: 2,
+		status: 200, reply: nil, turns: 1, count: "1"},
+	{label: "Advanced Opt-Out START", req: request{form: sms("Body", "UNSTOP", "OptOutType", "START")},
+		status: 200, reply: nil, turns: 1, count: "1"},
+	{label: "Advanced Opt-Out HELP, lower case", req: request{form: sms("Body", "info", "OptOutType", "help")},
+		status: 200, reply: nil, turns: 1, count: "1"},
 	{label: "storage failure answers 500 so Twilio retries",
 		prep:   func(t *testing.T, h *harness) { h.db.Close() },
 		req:    request{form: sms()},

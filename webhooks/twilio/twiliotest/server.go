@@ -8,7 +8,8 @@
 //		From: "+15550000000", APIBase: tw.URL, PublicURL: "https://nudges.test"}
 //
 // Requests beyond the script get a 201 with a fresh "SM…" sid. The server is
-// closed when the test ends.
+// closed when the test ends. AddMedia makes it serve a picture the way
+// Twilio serves an inbound MMS's MediaUrl0 (GET, with basic auth).
 package twiliotest
 
 import (
@@ -51,6 +52,7 @@ type Request struct {
 	AccountSID string     // from the path
 	User, Pass string     // basic auth
 	Form       url.Values // the posted form (To, From, Body, StatusCallback, …)
+	MediaURL   []string   // the MediaUrl values posted (an MMS), nil for an SMS
 	Status     int        // what the server answered (0 while pending, or when dropped)
 	SID        string     // the message sid given, when Status was 201
 	At         time.Time
@@ -62,11 +64,13 @@ type Server struct {
 	AccountSID string
 	AuthToken  string
 
-	mu     sync.Mutex
-	script []Response
-	delay  time.Duration
-	reqs   []Request
-	seq    int
+	mu      sync.Mutex
+	script  []Response
+	delay   time.Duration
+	reqs    []Request
+	seq     int
+	media   map[string]media // path → picture
+	fetches int
 }
 
 // New starts a fake Twilio on 127.0.0.1, closed at the end of the test.
@@ -123,6 +127,10 @@ func (s *Server) Sent() []Request {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		s.serveMedia(w, r)
+		return
+	}
 	sid, ok := accountFromPath(r.URL.Path)
 	if r.Method != http.MethodPost || !ok {
 		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
@@ -134,7 +142,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	io.Copy(io.Discard, r.Body) // at EOF the server notices a client that gives up
 	user, pass, _ := r.BasicAuth()
-	i := s.record(Request{AccountSID: sid, User: user, Pass: pass, Form: r.PostForm, At: time.Now()})
+	i := s.record(Request{AccountSID: sid, User: user, Pass: pass, Form: r.PostForm, MediaURL: r.PostForm["MediaUrl"], At: time.Now()})
 	resp, delay := s.next()
 	if !wait(r, delay+resp.Delay) {
 		return
@@ -221,7 +229,7 @@ func message(account, sid string, f url.Values) map[string]any {
 		"sid": sid, "account_sid": account, "to": f.Get("To"), "from": f.Get("From"),
 		"messaging_service_sid": f.Get("MessagingServiceSid"), "body": f.Get("Body"),
 		"status": "queued", "direction": "outbound-api", "num_segments": "1",
-		"num_media": "0", "api_version": "2010-04-01", "date_created": now,
+		"num_media": fmt.Sprint(len(f["MediaUrl"])), "api_version": "2010-04-01", "date_created": now,
 		"date_updated": now, "uri": "/2010-04-01/Accounts/" + account + "/Messages/" + sid + ".json",
 	}
 }

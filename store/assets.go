@@ -1,0 +1,200 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"nudges/bot"
+)
+
+// Buckets of tracked links and MMS pictures.
+var (
+	bLinks     = []byte("links")      // code → linkRecord
+	bClickSeen = []byte("click_seen") // sha256(code \0 visitor)[:16] → unix ns of the last counted click
+	bMedia     = []byte("media")      // token → mediaRecord
+	bMediaData = []byte("media_data") // token → the picture's bytes
+)
+
+// ErrCodeTaken is PutLinks' answer for a code some link already has.
+var ErrCodeTaken = errors.New("link code already taken")
+
+type linkRecord struct {
+	URL          string `json:"url"`
+	Announcement uint64 `json:"announcement"`
+	Clicks       int    `json:"clicks"`
+}
+
+type mediaRecord struct {
+	Type         string    `json:"type"`
+	Size         int       `json:"size"`
+	At           time.Time `json:"at"`
+	Announcement uint64    `json:"announcement,omitempty"` // 0 while only a draft has it
+}
+
+// PutLinks implements bot.Assets.
+func (t *Tx) PutLinks(announcement uint64, links []bot.Link) error {
+	for _, l := range links {
+		if t.b(bLinks).Get([]byte(l.Code)) != nil {
+			return fmt.Errorf("link %s: %w", l.Code, ErrCodeTaken)
+		}
+		if err := t.putJSON(bLinks, []byte(l.Code), linkRecord{URL: l.URL, Announcement: announcement}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Clicks implements bot.Assets.
+func (t *Tx) Clicks(links []bot.Link) (int, error) {
+	n := 0
+	for _, l := range links {
+		var r linkRecord
+		if _, err := t.getJSON(bLinks, []byte(l.Code), &r); err != nil {
+			return 0, err
+		}
+		n += r.Clicks
+	}
+	return n, nil
+}
+
+// ClaimMedia implements bot.Assets.
+func (t *Tx) ClaimMedia(token string, announcement uint64) error {
+	var r mediaRecord
+	ok, err := t.getJSON(bMedia, []byte(token), &r)
+	if err != nil || !ok {
+		return err // a picture already pruned: the announcement goes without it
+	}
+	r.Announcement = announcement
+	return t.putJSON(bMedia, []byte(token), r)
+}
+
+// KeepPicture stores a fetched picture in its own transaction (it
+// implements bot.PictureKeeper); until an announcement claims it, it is
+// pruned with the drafts that could have.
+func (db *DB) KeepPicture(m bot.Media, data []byte, at time.Time) error {
+	return db.Write(func(tx *Tx) error {
+		if err := tx.b(bMediaData).Put([]byte(m.Token), data); err != nil {
+			return fmt.Errorf("keep picture: %w", err)
+		}
+		return tx.putJSON(bMedia, []byte(m.Token), mediaRecord{Type: m.Type, Size: m.Size, At: at})
+	})
+}
+
+// Picture returns a kept picture's content type and bytes; found is false
+// for an unknown token.
+func (db *DB) Picture(token string) (ct string, data []byte, found bool, err error) {
+	err = db.Read(func(tx *Tx) error {
+		var r mediaRecord
+		ok, err := tx.getJSON(bMedia, []byte(token), &r)
+		if err != nil || !ok {
+			return err
+		}
+		raw := tx.b(bMediaData).Get([]byte(token))
+		if raw == nil {
+			return nil
+		}
+		ct, data, found = r.Type, append([]byte(nil), raw...), true
+		return nil
+	})
+	return ct, data, found, err
+}
+
+// FollowLink resolves a tracked link and counts the click unless the same
+// visitor (an address and browser, as the caller names it) was counted
+// within window, or count is false (a link-preview fetcher). found is false
+// for an unknown code.
+func (db *DB) FollowLink(code, visitor string, count bool, now time.Time, window time.Duration) (url string, found bool, err error) {
+	err = db.WriteBatch(func(tx *Tx) error {
+		var r linkRecord
+		ok, err := tx.getJSON(bLinks, []byte(code), &r)
+		if err != nil || !ok {
+			url, found = "", false
+			return err
+		}
+		url, found = r.URL, true
+		if !count || !tx.firstClick(code, visitor, now, window) {
+			return nil
+		}
+		r.Clicks++
+		return tx.putJSON(bLinks, []byte(code), r)
+	})
+	return url, found, err
+}
+
+// firstClick reports whether visitor's click on code is the first within
+// window, and notes it. Visitors are kept hashed, never in clear.
+func (t *Tx) firstClick(code, visitor string, now time.Time, window time.Duration) bool {
+	sum := sha256.Sum256(pair(code, visitor))
+	key := sum[:16]
+	b := t.b(bClickSeen)
+	if v := b.Get(key); len(v) == 8 && now.Sub(time.Unix(0, int64(binary.BigEndian.Uint64(v)))) < window {
+		return false
+	}
+	b.Put(key, itob(uint64(now.UnixNano())))
+	return true
+}
+
+// pruneClickMarks forgets up to pruneChunk click marks older than window.
+func (t *Tx) pruneClickMarks(now time.Time, window time.Duration) (int, error) {
+	var old [][]byte
+	c := t.b(bClickSeen).Cursor()
+	for k, v := c.First(); k != nil && len(old) < pruneChunk; k, v = c.Next() {
+		if len(v) != 8 || now.Sub(time.Unix(0, int64(btoi(v)))) >= window {
+			old = append(old, append([]byte(nil), k...))
+		}
+	}
+	return len(old), deleteAll(t.b(bClickSeen), old)
+}
+
+// pruneMedia forgets up to pruneChunk pictures no announcement claimed
+// within draftKeep, or whose announcement is gone or done more than keep ago.
+func (t *Tx) pruneMedia(now time.Time, draftKeep, keep time.Duration) (int, error) {
+	gone, err := t.staleMedia(now, draftKeep, keep)
+	if err != nil {
+		return 0, err
+	}
+	for _, b := range [][]byte{bMedia, bMediaData} {
+		if err := deleteAll(t.b(b), gone); err != nil {
+			return 0, err
+		}
+	}
+	return len(gone), nil
+}
+
+// staleMedia lists pictures past their keep.
+func (t *Tx) staleMedia(now time.Time, draftKeep, keep time.Duration) ([][]byte, error) {
+	var gone [][]byte
+	err := t.b(bMedia).ForEach(func(k, v []byte) error {
+		var r mediaRecord
+		if err := jsonDecode(v, &r); err != nil {
+			return fmt.Errorf("decode media %s: %w", k, err)
+		}
+		stale := r.Announcement == 0 && now.Sub(r.At) > draftKeep
+		if r.Announcement != 0 {
+			a, err := t.Announcement(r.Announcement)
+			if err != nil {
+				return err
+			}
+			stale = a == nil || (!a.DoneAt.IsZero() && now.Sub(a.DoneAt) > keep)
+		}
+		if stale && len(gone) < pruneChunk {
+			gone = append(gone, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	return gone, err
+}
+
+func deleteAll(b *bolt.Bucket, keys [][]byte) error {
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return fmt.Errorf("prune %s: %w", k, err)
+		}
+	}
+	return nil
+}
