@@ -56,7 +56,7 @@ func New(src Source, token string) *Metrics {
 	}
 	m.outbound = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "nudges_outbound_messages_total",
-		Help: "Outbound SMS reaching a status: sent (accepted by the provider), queued (to retry), failed, unknown (may or may not have gone; never resent), delivered and undelivered (from delivery receipts).",
+		Help: "Outbound SMS reaching a status: sent (accepted by the provider), queued (to retry), failed, unknown (may or may not have gone; never resent), delivered and undelivered (delivery receipts received; a receipt Twilio repeats counts again).",
 	}, []string{"status"})
 	m.known = map[bot.MessageStatus]prometheus.Counter{}
 	for _, s := range outboundStatuses {
