@@ -171,7 +171,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	obs := metrics.New(db, cfg.MetricsToken)
+	obs := metrics.New(db, cfg.MetricsToken, version())
 	obs.Register(a.echo)
 	db.SetObserver(obs)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}

@@ -42,10 +42,15 @@ type Metrics struct {
 var _ bot.Observer = (*Metrics)(nil)
 
 // New registers every metric. token is NUDGES_METRICS_TOKEN: when set,
-// non-loopback peers that send it as a Bearer token may scrape too.
-func New(src Source, token string) *Metrics {
+// non-loopback peers that send it as a Bearer token may scrape too; version
+// is the binary's, exported as nudges_build_info.
+func New(src Source, token, version string) *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry(), token: token}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "nudges_build_info", Help: "Always 1; the version label is the running binary's.",
+		ConstLabels: prometheus.Labels{"version": version},
+	}, func() float64 { return 1 }))
 	inbound := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "nudges_inbound_messages_total",
 		Help: "Inbound SMS webhooks by outcome: reply, no_reply, replay (a MessageSid seen before), rejected_signature, error.",
