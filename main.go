@@ -54,14 +54,16 @@ func run(args []string) error {
 		return serve(ctx, cfg)
 	case "chat":
 		return chat(args)
+	case "migrate":
+		return migrate(args)
 	case "version":
 		fmt.Println("nudges", version())
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: nudges [serve | chat PHONE | version]")
+		fmt.Println("usage: nudges [serve | chat PHONE | migrate FROM TO | version]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, chat PHONE or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, chat PHONE, migrate FROM TO or version)", cmd)
 }
 
 // buildVersion is set at build time with -ldflags "-X main.buildVersion=v1.2".

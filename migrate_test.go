@@ -1,0 +1,47 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"nudges/bot"
+	"nudges/store"
+	"nudges/store/kv/boltkv"
+	"nudges/store/kv/kvtest"
+)
+
+// TestMigrateCommand: `nudges migrate` copies a real store file into a new
+// one that the store opens with the same state.
+func TestMigrateCommand(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	db, err := store.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx bot.Tx) error {
+		return tx.PutClient(&bot.Client{Phone: "+15550001111", Name: "Sunrise Yoga", Keyword: "YOGA"})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"migrate", "bolt://" + src, "bolt://" + dst}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := boltkv.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := boltkv.Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kvtest.SameContents(t, a, b)
+	if err := run([]string{"migrate", "bolt://" + src}); err == nil || !strings.Contains(err.Error(), "usage") {
+		t.Errorf("migrate with one store = %v", err)
+	}
+}
