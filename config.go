@@ -25,6 +25,9 @@ type config struct {
 	Support       string         // NUDGES_SUPPORT: the contact HELP gives
 	SendWindow    bot.Window     // NUDGES_SEND_WINDOW: recipients' local hours for announcements
 	TimeZone      *time.Location // NUDGES_TIMEZONE: for numbers that tell no zone
+	// OutboxKeep is how long a settled announcement keeps its
+	// per-recipient rows before they are folded into its counts.
+	OutboxKeep time.Duration
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
@@ -66,7 +69,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MetricsToken:        env("NUDGES_METRICS_TOKEN", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
-		checkPublicURL, checkAdmins, checkLocale, checkRate, checkTwilio, checkStripe, checkAddr,
+		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
 		checkWindow,
 	}
 	for _, check := range checks {
@@ -125,6 +128,16 @@ func checkRate(c *config, env func(string, string) string) error {
 		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 and at most 10000 (1 for a US long code)", s)
 	}
 	c.SendRate = r
+	return nil
+}
+
+func checkKeep(c *config, env func(string, string) string) error {
+	s := env("NUDGES_OUTBOX_KEEP", "720h")
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("NUDGES_OUTBOX_KEEP %q must be a duration like 720h (30 days) or 0 to fold rows as soon as settled", s)
+	}
+	c.OutboxKeep = d
 	return nil
 }
 

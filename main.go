@@ -188,10 +188,13 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 	}
-	disp := bot.NewDispatcher(db, sender, console.NewCapture(slog.Default(), console.DefaultKeep), tr, cfg.SendRate)
-	a.engine.Notify = disp.Kick
+	outbox := bot.NewLifecycle(db, tr)
+	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
+	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report,
+		Clock: bot.SystemClock{}, Notify: disp.Kick}
+	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
 	disp.Observer = obs
-	a.workers = append(a.workers, disp.Run, a.prune)
+	a.workers = append(a.workers, disp.Run, fan.Run, a.prune)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("default plan: %w", err)
@@ -216,7 +219,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	pages.Register(a.echo)
 
-	hooks := twilio.NewWebhooks(tcfg, a.engine, db)
+	hooks := twilio.NewWebhooks(tcfg, a.engine, outbox)
 	hooks.Observer = obs
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
@@ -253,16 +256,24 @@ func pictures(tcfg twilio.Config, db *store.DB) (*bot.Pictures, error) {
 	}, nil
 }
 
-// prune forgets retry guards past their retention (store.Prune), at start
-// and then hourly, until ctx ends.
+// prune forgets retry guards past their retention (store.Prune) and folds
+// announcements settled for longer than NUDGES_OUTBOX_KEEP (bot.Retention),
+// at start and then hourly, until ctx ends.
 func (a *app) prune(ctx context.Context) error {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		if n, err := a.db.Prune(time.Now().UTC()); err != nil {
+		now := time.Now().UTC()
+		if n, err := a.db.Prune(now); err != nil {
 			slog.Error("prune old retry guards", "err", err)
 		} else if n > 0 {
 			slog.Info("pruned old retry guards", "n", n)
+		}
+		r := bot.Retention{Store: a.db, Keep: a.cfg.OutboxKeep}
+		if n, err := r.Fold(ctx, now); err != nil && ctx.Err() == nil {
+			slog.Error("fold settled announcements", "err", err)
+		} else if n > 0 {
+			slog.Info("folded settled announcements into their counts", "n", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(kv ...string) func(string) string {
@@ -19,7 +20,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DBPath != "./data/nudges.db" || c.PublicURL != "http://localhost:8080" ||
-		c.DefaultLocale != "en" || c.SendRate != 1 || c.twilio() || c.stripe() || c.TwilioAPIBase != "https://api.twilio.com" {
+		c.DefaultLocale != "en" || c.SendRate != 1 || c.twilio() || c.stripe() || c.TwilioAPIBase != "https://api.twilio.com" ||
+		c.OutboxKeep != 720*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -57,6 +59,8 @@ func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 		{[]string{"NUDGES_SEND_RATE", "Inf"}, "NUDGES_SEND_RATE"},
 		{[]string{"NUDGES_DEFAULT_LOCALE", "fr"}, "NUDGES_DEFAULT_LOCALE"},
 		{[]string{"NUDGES_PUBLIC_URL", "example.com"}, "NUDGES_PUBLIC_URL"},
+		{[]string{"NUDGES_OUTBOX_KEEP", "30 days"}, "NUDGES_OUTBOX_KEEP"},
+		{[]string{"NUDGES_OUTBOX_KEEP", "-1h"}, "NUDGES_OUTBOX_KEEP"},
 		// A webhook secret alone used to start silently on dev checkout.
 		{[]string{"STRIPE_WEBHOOK_SECRET", "whsec_1"}, "STRIPE_SECRET_KEY"},
 		// The real limit is named, not only "above 0".
@@ -92,7 +96,7 @@ func TestConfigAcceptsWhatTheSpecAllows(t *testing.T) {
 	ok := [][]string{
 		{"NUDGES_ADDR", "0.0.0.0:8080", "NUDGES_INSECURE_DEV", "1"},
 		{"NUDGES_ADDR", "0.0.0.0:8080", "TWILIO_ACCOUNT_SID", "AC1", "TWILIO_AUTH_TOKEN", "t", "TWILIO_MESSAGING_SERVICE_SID", "MG1"},
-		{"NUDGES_ADMIN_PHONES", "+15550001111, +34612345678", "NUDGES_DEFAULT_LOCALE", "es", "NUDGES_SEND_RATE", "2.5"},
+		{"NUDGES_ADMIN_PHONES", "+15550001111, +34612345678", "NUDGES_DEFAULT_LOCALE", "es", "NUDGES_SEND_RATE", "2.5", "NUDGES_OUTBOX_KEEP", "48h"},
 		{"STRIPE_SECRET_KEY", "sk_test_1", "STRIPE_WEBHOOK_SECRET", "whsec_1", "NUDGES_PUBLIC_URL", "https://sms.example.com/"},
 	}
 	for _, env := range ok {

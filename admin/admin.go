@@ -72,6 +72,7 @@ type Console struct {
 	policy flows.OTPPolicy
 	pages  pages
 	log    *slog.Logger
+	jobs   importJobs
 }
 
 // New checks cfg and parses the embedded templates.
@@ -128,7 +129,7 @@ func (c *Console) Register(e *echo.Echo) {
 		c.htmlErrors,
 		recoverPanics(),
 		middleware.RequestID(),
-		middleware.BodyLimit("64K"),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}),
 		middleware.SecureWithConfig(c.secureConfig()),
 		noStore,
 	)
@@ -153,6 +154,8 @@ func (c *Console) Register(e *echo.Echo) {
 	g.POST("/clients/resume", c.clientResume, csrf, auth)
 	g.GET("/subscribers", c.subscribersPage, csrf, auth)
 	g.GET("/subscribers/:phone", c.subscriberPage, csrf, auth)
+	g.POST("/subscribers/:phone/erase", c.subscriberErase, csrf, auth)
+	c.registerData(e, g, auth)
 	g.GET("/announcements", c.announcementsPage, csrf, auth)
 	g.GET("/simulator", c.simulatorPage, csrf, auth)
 	g.POST("/simulator", c.simulate, csrf, auth)

@@ -184,20 +184,14 @@ func knownKey(p bot.Phone, addr string) string { return "known:" + string(p) + "
 
 // textCode puts the code's SMS in the outbox, in the phone's language.
 func (c *Console) textCode(tx *store.Tx, p bot.Phone, code string, now time.Time) error {
-	conv, err := tx.Conversation(p)
-	if err != nil {
-		return fmt.Errorf("load admin conversation: %w", err)
-	}
-	if conv.OptedOut {
+	ok, err := bot.Text(tx, now, bot.Note{
+		To: p, Kind: bot.KindOTP, Priority: bot.PriorityHigh, Default: c.cfg.DefaultLocale,
+		Body: func(lang string) string { return c.cfg.T.T(lang, "OTPCode", map[string]any{"Code": code}) },
+	})
+	if err == nil && !ok {
 		c.log.Warn("console login code not texted: the admin phone opted out (text START from it)", "phone", p)
-		return nil
 	}
-	lang := conv.Locale
-	if lang == "" {
-		lang = c.cfg.DefaultLocale
-	}
-	body := c.cfg.T.T(lang, "OTPCode", map[string]any{"Code": code})
-	return bot.Enqueue(tx, now, conv, body, bot.KindOTP, bot.PriorityHigh, 0)
+	return err
 }
 
 // verify checks a code and, when right for an admin, starts a session.

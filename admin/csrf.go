@@ -31,6 +31,16 @@ func csrfToken(secret string) string {
 // csrf makes the request's token available to pages (ec.Get("csrf")) and
 // refuses any unsafe request whose form field _csrf is not that token.
 func (c *Console) csrf() echo.MiddlewareFunc {
+	return c.csrfFrom(func(ec echo.Context) string { return ec.FormValue("_csrf") })
+}
+
+// csrfQuery is csrf with the token in the query string: for a file upload,
+// whose body must not be parsed before the handler streams it.
+func (c *Console) csrfQuery() echo.MiddlewareFunc {
+	return c.csrfFrom(func(ec echo.Context) string { return ec.QueryParam("_csrf") })
+}
+
+func (c *Console) csrfFrom(token func(echo.Context) string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(ec echo.Context) error {
 			secret, err := c.csrfSecret(ec)
@@ -41,7 +51,7 @@ func (c *Console) csrf() echo.MiddlewareFunc {
 			switch ec.Request().Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
 			default:
-				if !hmac.Equal([]byte(ec.FormValue("_csrf")), []byte(want)) {
+				if !hmac.Equal([]byte(token(ec)), []byte(want)) {
 					return c.fail(ec, http.StatusForbidden, "This form has expired or did not come from the console. Go back, reload the page and try again.")
 				}
 			}

@@ -41,7 +41,10 @@ func (testBrain) Turn(t *bot.Turn) error {
 	body = strings.TrimPrefix(body, "JOIN ")
 	if body == "PING" {
 		t.Replies = append(t.Replies, "pong follows")
-		return t.Send(t.In.From, "pong", bot.KindReply, bot.PriorityHigh)
+		t.Wake()
+		_, err := bot.Text(t.Tx, t.Now, bot.Note{To: t.In.From, Kind: bot.KindReply, Priority: bot.PriorityHigh,
+			Simulated: t.Conv.Simulated, Body: func(string) string { return "pong" }})
+		return err
 	}
 	c, err := t.Tx.ClientByKeyword(body)
 	if err != nil {
@@ -90,6 +93,7 @@ type harness struct {
 	csrf   string
 	logs   *strings.Builder
 	xff    string // X-Forwarded-For on every request, as a local proxy adds it
+	con    *Console
 }
 
 type harnessOpt func(*Config)
@@ -119,6 +123,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.con = con
 	e := echo.New()
 	con.Register(e)
 	h.srv = httptest.NewServer(e)

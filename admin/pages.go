@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -143,81 +141,6 @@ func (c *Console) changeClient(ec echo.Context, change func(*store.Tx, *bot.Clie
 		return c.fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
 	}
 	return c.redirectFlash(ec, "/admin/clients", notice, false)
-}
-
-type subscribersView struct {
-	Q    string
-	Rows []store.PhoneRow
-}
-
-func (c *Console) subscribersPage(ec echo.Context) error {
-	q := strings.TrimSpace(ec.QueryParam("q"))
-	prefix := digitsOf(q)
-	if p, err := bot.ParsePhone(q); err == nil {
-		prefix = digitsOf(string(p)) // a whole number, written any way login takes it
-	}
-	if q != "" && prefix == "" {
-		return c.renderView(ec, http.StatusOK, "subscribers.html", view{Title: "Subscribers",
-			Error: "Search by phone number: its first digits, like +1555 or 555 222 0001.", D: subscribersView{Q: q}})
-	}
-	var rows []store.PhoneRow
-	err := c.db.Read(func(tx *store.Tx) error {
-		var err error
-		rows, err = tx.SearchPhones(prefix, 100)
-		return err
-	})
-	if err != nil {
-		return c.internal(ec, "search phones", err)
-	}
-	return c.render(ec, http.StatusOK, "subscribers.html", "Subscribers", subscribersView{Q: q, Rows: rows})
-}
-
-// digitsOf keeps the digits of a search, so "+1 (555) 12" finds +155512….
-func digitsOf(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			out = append(out, s[i])
-		}
-	}
-	return string(out)
-}
-
-type subscriberView struct {
-	Conv   *bot.Conversation
-	Client *bot.Client
-	Subs   []bot.Subscription
-	Log    []bot.LogEntry
-}
-
-func (c *Console) subscriberPage(ec echo.Context) error {
-	raw, _ := url.PathUnescape(ec.Param("phone"))
-	p, err := bot.ParsePhone(raw)
-	if err != nil {
-		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
-	}
-	var v subscriberView
-	err = c.db.Read(func(tx *store.Tx) error {
-		var err error
-		if v.Conv, err = tx.Conversation(p); err != nil {
-			return err
-		}
-		if v.Client, err = tx.Client(p); err != nil {
-			return err
-		}
-		if v.Subs, err = tx.SubscriptionsOf(p); err != nil {
-			return err
-		}
-		v.Log, err = tx.LogOf(p, 500)
-		return err
-	})
-	if err != nil {
-		return c.internal(ec, "subscriber", err)
-	}
-	if v.Conv.FirstSeen.IsZero() && len(v.Log) == 0 && v.Client == nil {
-		return c.fail(ec, http.StatusNotFound, "The service has never heard from "+string(p)+".")
-	}
-	return c.renderView(ec, http.StatusOK, "subscriber.html", view{Title: string(p), Nav: "subscribers", D: v})
 }
 
 type announcementRow struct {

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -43,7 +42,7 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f%%", f)
 	},
-	"phonePath": func(p bot.Phone) string { return "/admin/subscribers/" + url.PathEscape(string(p)) },
+	"phonePath": phonePath,
 	"join":      strings.Join,
 }
 

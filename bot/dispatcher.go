@@ -20,17 +20,23 @@ type Queue interface {
 	// again. A message to an opted-out phone is settled as skipped instead.
 	// next is when to look again: now if more may be due, the earliest due
 	// time if only later messages are left, zero if the queue is empty.
-	Claim(now time.Time, n int, report Reporter) (msgs []OutMessage, next time.Time, err error)
+	Claim(now time.Time, n int) (msgs []OutMessage, next time.Time, err error)
 	// Record stores the outcomes of sends, all in one transaction.
-	Record(now time.Time, outs []Outcome, report Reporter) error
+	Record(now time.Time, outs []Outcome) error
 	// Recover marks every message left sending by a process that died as
 	// unknown (never sent again) and returns how many there were.
-	Recover(now time.Time, report Reporter) (int, error)
+	Recover(now time.Time) (int, error)
 }
 
-// Reporter runs inside the transaction that settles the last message of an
-// announcement; it queues the client's completion report.
-type Reporter func(tx Tx, now time.Time, a *Announcement) error
+// Reporter runs inside the transaction that completes an announcement; it
+// queues the client's report.
+type Reporter func(tx ReportTx, now time.Time, a *Announcement) error
+
+// ReportTx is what a Reporter needs of the transaction.
+type ReportTx interface {
+	NoteTx
+	Clients
+}
 
 // Outcome is what became of one claimed message.
 type Outcome struct {
@@ -58,10 +64,9 @@ const (
 // paces them to Rate segments per second, sends them with a small pool of
 // workers and records the outcomes in batched transactions.
 type Dispatcher struct {
-	Queue   Queue
+	Queue   Queue  // the outbox service (Lifecycle)
 	Sender  Sender // the provider
 	Capture Sender // simulated phones' messages; never the provider
-	T       Translator
 	Clock   Clock
 	Rate    float64 // segments per second across the service; 0 = unpaced
 	Log     *slog.Logger
@@ -86,8 +91,8 @@ type Dispatcher struct {
 
 // NewDispatcher returns a dispatcher on the system clock. capture receives
 // simulated phones' messages; rate is NUDGES_SEND_RATE (0 = unpaced).
-func NewDispatcher(q Queue, sender, capture Sender, t Translator, rate float64) *Dispatcher {
-	return &Dispatcher{Queue: q, Sender: sender, Capture: capture, T: t, Clock: SystemClock{}, Rate: rate}
+func NewDispatcher(q Queue, sender, capture Sender, rate float64) *Dispatcher {
+	return &Dispatcher{Queue: q, Sender: sender, Capture: capture, Clock: SystemClock{}, Rate: rate}
 }
 
 func (d *Dispatcher) init() {
@@ -121,7 +126,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error { return d.run(ctx, true) 
 
 func (d *Dispatcher) run(ctx context.Context, drain bool) error {
 	d.init()
-	n, err := d.Queue.Recover(d.now(), d.report)
+	n, err := d.Queue.Recover(d.now())
 	if err != nil {
 		return fmt.Errorf("recover in-flight messages: %w", err)
 	}
@@ -151,7 +156,7 @@ func (d *Dispatcher) feed(ctx context.Context, jobs chan<- OutMessage, results c
 	batch := pacer.Batch(d.maxBatch())
 	for ctx.Err() == nil {
 		busy := d.inflight.Load() > 0
-		msgs, next, err := d.Queue.Claim(d.now(), batch, d.report)
+		msgs, next, err := d.Queue.Claim(d.now(), batch)
 		if err != nil {
 			d.log().Error("claim outbox", "err", err)
 			d.sleep(ctx, time.Second)
@@ -292,7 +297,7 @@ func (d *Dispatcher) record(results <-chan Outcome) {
 				break more
 			}
 		}
-		err := d.Queue.Record(d.now(), batch, d.report)
+		err := d.Queue.Record(d.now(), batch)
 		if err != nil {
 			// Left sending: marked unknown at the next start, never resent.
 			d.log().Error("record send outcomes", "n", len(batch), "err", err)

@@ -92,7 +92,7 @@ func (h *dispHarness) open() {
 // dispatcher returns a dispatcher whose waits advance the clock at once.
 func (h *dispHarness) dispatcher(rate float64) *bot.Dispatcher {
 	sender := &twSender{base: h.tw.URL, hc: &http.Client{Timeout: 10 * time.Second}}
-	d := bot.NewDispatcher(h.db, sender, h.capture, locales.MustLoad(), rate)
+	d := bot.NewDispatcher(h.outbox(), sender, h.capture, rate)
 	d.Clock, d.Log = h.clock, slog.New(slog.DiscardHandler)
 	d.Sleep = func(ctx context.Context, w time.Duration) error {
 		h.mu.Lock()
@@ -102,6 +102,11 @@ func (h *dispHarness) dispatcher(rate float64) *bot.Dispatcher {
 		return ctx.Err()
 	}
 	return d
+}
+
+// outbox is the outbox service on the harness's database and clock.
+func (h *dispHarness) outbox() *bot.Lifecycle {
+	return &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(locales.MustLoad()), Clock: h.clock}
 }
 
 func (h *dispHarness) drain(d *bot.Dispatcher) {
@@ -316,7 +321,7 @@ func TestDispatch21610OptsOutAndNothingMoreGoes(t *testing.T) {
 func TestDispatchAfterRestartNeverResendsInFlight(t *testing.T) {
 	h := newDispHarness(t)
 	inFlight := h.send(phone(1), "was sending", bot.PriorityHigh, 0)
-	if _, _, err := h.db.Claim(h.clock.Now(), 1, nil); err != nil { // the process dies mid-send
+	if _, _, err := h.outbox().Claim(h.clock.Now(), 1); err != nil { // the process dies mid-send
 		t.Fatal(err)
 	}
 	waiting := h.send(phone(2), "still queued", bot.PriorityHigh, 0)
@@ -371,7 +376,7 @@ func TestDispatchAnnouncementReportsOnceInClientLanguage(t *testing.T) {
 			sid = r.SID
 		}
 	}
-	if err := h.db.ApplyStatus(sid, bot.StatusDelivered, 0); err != nil {
+	if err := h.outbox().ApplyStatus(sid, bot.StatusDelivered, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.drain(h.dispatcher(0))
@@ -505,7 +510,7 @@ func benchDispatch(b *testing.B, sender bot.Sender, n int) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	d := bot.NewDispatcher(db, sender, sender, locales.MustLoad(), 0)
+	d := bot.NewDispatcher(bot.NewLifecycle(db, locales.MustLoad()), sender, sender, 0)
 	d.Log = slog.New(slog.DiscardHandler)
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {

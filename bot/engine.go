@@ -192,12 +192,14 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	}
 	if conv.FirstSeen.IsZero() {
 		conv.FirstSeen = now
-		conv.Locale = e.DefaultLocale
+		if conv.Locale == "" { // an imported phone may have one
+			conv.Locale = e.DefaultLocale
+		}
 	}
 	conv.LastSeen = now
 	conv.Simulated = in.Simulated
 	t.Conv = conv
-	if err := tx.AppendLog(LogEntry{Phone: in.From, At: now, Dir: DirIn, Body: in.Body}); err != nil {
+	if err := tx.AppendLog(LogEntry{Phone: in.From, At: now, Dir: DirIn, Body: in.Body, SID: in.SID, To: in.To}); err != nil {
 		return nil, fmt.Errorf("log inbound: %w", err)
 	}
 	if err := e.Brain.Turn(t); err != nil {
@@ -258,40 +260,9 @@ func (t *Turn) Say(id string, data map[string]any) {
 	t.Replies = append(t.Replies, t.T.T(t.Lang(), id, data))
 }
 
-// Queued is how many outbound messages the turn put in the outbox.
-func (t *Turn) Queued() int { return t.queued }
-
-// AddQueued counts messages the turn wrote to the outbox without Send (a
-// broadcast's fan-out), so the dispatcher is woken after the commit.
-func (t *Turn) AddQueued(n int) { t.queued += n }
-
-// Send puts a message to another phone (or to the sender, later than the
-// inline reply) in the outbox. Nothing is queued for an opted-out phone.
-func (t *Turn) Send(to Phone, body, kind string, prio Priority) error {
-	var conv *Conversation
-	if to == t.Conv.Phone {
-		conv = t.Conv
-	} else {
-		c, err := t.Tx.Conversation(to)
-		if err != nil {
-			return fmt.Errorf("load recipient: %w", err)
-		}
-		conv = c
-	}
-	if conv.OptedOut {
-		return nil
-	}
-	if t.Conv.Simulated && !conv.Simulated {
-		c := *conv // a simulated sender's texts are captured, whoever they go to
-		c.Simulated = true
-		conv = &c
-	}
-	if err := Enqueue(t.Tx, t.Now, conv, body, kind, prio, 0); err != nil {
-		return err
-	}
-	t.queued++
-	return nil
-}
+// Wake has the engine call Notify after the commit: the turn queued work
+// for the background workers (a message, or a fan-out to start).
+func (t *Turn) Wake() { t.queued++ }
 
 func (t *Turn) replyText() string {
 	return strings.Join(t.Replies, "\n")
@@ -300,8 +271,8 @@ func (t *Turn) replyText() string {
 // Enqueue writes one outbound message to conv's phone in the outbox and logs
 // it; an announcement is logged when it is sent instead (the store does it),
 // so that a broadcast's commit does not touch every recipient's log. The
-// caller has checked that the phone is not opted out.
-func Enqueue(tx Tx, now time.Time, conv *Conversation, body, kind string, prio Priority, announcement uint64) error {
+// caller has checked that the phone is not opted out (Text does).
+func Enqueue(tx NoteTx, now time.Time, conv *Conversation, body, kind string, prio Priority, announcement uint64) error {
 	m := &OutMessage{
 		To: conv.Phone, Body: body, Kind: kind, Priority: prio,
 		AnnouncementID: announcement, Simulated: conv.Simulated,

@@ -124,22 +124,22 @@ func TestEngineStorageErrorIsReturned(t *testing.T) {
 	}
 }
 
-func TestTurnSendSkipsOptedOut(t *testing.T) {
+func TestTextSkipsOptedOut(t *testing.T) {
 	_, db := newEngine(t, &counter{})
 	now := time.Unix(1e9, 0)
 	err := db.Update(func(tx bot.Tx) error {
 		if err := tx.PutConversation(&bot.Conversation{Phone: "+15550000002", OptedOut: true}); err != nil {
 			return err
 		}
-		turn := &bot.Turn{Tx: tx, Now: now, Conv: &bot.Conversation{Phone: "+15550000001"}}
-		if err := turn.Send("+15550000002", "hello", bot.KindReply, bot.PriorityHigh); err != nil {
-			return err
-		}
-		if err := turn.Send("+15550000003", "hello", bot.KindReply, bot.PriorityHigh); err != nil {
-			return err
-		}
-		if turn.Queued() != 1 {
-			t.Errorf("queued %d, want 1 (opted-out phone skipped)", turn.Queued())
+		hello := func(string) string { return "hello" }
+		for to, want := range map[bot.Phone]bool{"+15550000002": false, "+15550000003": true} {
+			ok, err := bot.Text(tx, now, bot.Note{To: to, Kind: bot.KindReply, Priority: bot.PriorityHigh, Body: hello})
+			if err != nil {
+				return err
+			}
+			if ok != want {
+				t.Errorf("Text to %s queued %v, want %v (opted-out phone skipped)", to, ok, want)
+			}
 		}
 		m, err := tx.OutMessage(1)
 		if err != nil || m == nil || m.To != "+15550000003" || m.Status != bot.StatusQueued {
@@ -181,14 +181,15 @@ func TestEngineRefusesSimulatingARealPhone(t *testing.T) {
 }
 
 // Whatever a simulated phone's turn queues is captured, even to a real phone.
-func TestTurnSendFromSimulatedSenderIsCaptured(t *testing.T) {
+func TestTextFromSimulatedCauseIsCaptured(t *testing.T) {
 	_, db := newEngine(t, &counter{})
 	err := db.Update(func(tx bot.Tx) error {
 		if err := tx.PutConversation(&bot.Conversation{Phone: "+15550000002", FirstSeen: time.Unix(1e9, 0)}); err != nil {
 			return err
 		}
-		turn := &bot.Turn{Tx: tx, Now: time.Unix(1e9, 0), Conv: &bot.Conversation{Phone: "+15550000001", Simulated: true}}
-		if err := turn.Send("+15550000002", "hello", bot.KindReply, bot.PriorityHigh); err != nil {
+		_, err := bot.Text(tx, time.Unix(1e9, 0), bot.Note{To: "+15550000002", Kind: bot.KindReply,
+			Priority: bot.PriorityHigh, Simulated: true, Body: func(string) string { return "hello" }})
+		if err != nil {
 			return err
 		}
 		m, err := tx.OutMessage(1)

@@ -159,6 +159,9 @@ type Subscription struct {
 	// NoticeAt is when the phone last got the opt-out line; zero means the
 	// next announcement carries it.
 	NoticeAt time.Time `json:"notice_at,omitzero"`
+	// Source is how the phone came on the list: its text and MessageSid,
+	// or the import.
+	Source string `json:"source,omitempty"`
 }
 
 // Priority orders the outbox: replies and codes before bulk.
@@ -183,6 +186,7 @@ const (
 	StatusFailed      MessageStatus = "failed"
 	StatusUnknown     MessageStatus = "unknown" // in flight when the process died; never resent
 	StatusSkipped     MessageStatus = "skipped" // recipient opted out before it went
+	StatusHalted      MessageStatus = "halted"  // dropped unsent when the client halted the announcement
 )
 
 // Settled reports whether a message will not be sent (again).
@@ -234,6 +238,27 @@ type Announcement struct {
 	Media     *Media                `json:"media,omitempty"` // the picture of an MMS
 	CreatedAt time.Time             `json:"created_at"`
 	DoneAt    time.Time             `json:"done_at,omitzero"`
+	// Planned is the list's size at CONFIRM: what "sending to N" said.
+	Planned int `json:"planned,omitempty"`
+	// Fanning is set while the fan-out is still adding recipients; Total
+	// counts the rows added so far and the announcement cannot complete.
+	Fanning bool `json:"fanning,omitempty"`
+	// Cursor is the last phone of the list the fan-out has covered, saved
+	// in the same transaction as the rows it added.
+	Cursor Phone `json:"cursor,omitempty"`
+	// Simulated: sent from the console simulator, every recipient's message
+	// is captured, never sent.
+	Simulated bool `json:"simulated,omitempty"`
+	// FirstRow and LastRow bound the outbox ids of its rows (other messages
+	// may sit between them); retention walks that range.
+	FirstRow uint64 `json:"first_row,omitempty"`
+	LastRow  uint64 `json:"last_row,omitempty"`
+	// FoldedTo is the outbox id retention has folded up to; Folded is set
+	// once every per-recipient row is gone and only the counts are left.
+	FoldedTo uint64 `json:"folded_to,omitempty"`
+	Folded   bool   `json:"folded,omitempty"`
+	// Halted: the client stopped it; rows not sent yet are settled halted.
+	Halted bool `json:"halted,omitempty"`
 }
 
 // Direction of a conversation-log entry.
@@ -248,6 +273,8 @@ type LogEntry struct {
 	At    time.Time `json:"at"`
 	Dir   string    `json:"dir"`
 	Body  string    `json:"body"`
+	SID   string    `json:"sid,omitempty"` // an inbound message's MessageSid
+	To    string    `json:"to,omitempty"`  // the service number it came to
 }
 
 // ClickWindow: the same visitor's clicks on a tracked link count once per

@@ -68,7 +68,7 @@ func BenchmarkPacing60s(b *testing.B) {
 			b.Fatal(err)
 		}
 		s := &stampSender{}
-		d := bot.NewDispatcher(db, s, s, locales.MustLoad(), rate)
+		d := bot.NewDispatcher(bot.NewLifecycle(db, locales.MustLoad()), s, s, rate)
 		d.Log = slog.New(slog.DiscardHandler)
 		ctx, cancel := context.WithTimeout(context.Background(), window+5*time.Second)
 		d.Run(ctx)

@@ -20,9 +20,15 @@ type Tx interface {
 	Subscriptions
 	Plans
 	Outbox
+	Sends
+	Broadcasts
+	Folds
 	Inbounds
 	Log
 	EventLog
+	ConsentLog
+	Suppressions
+	Exports
 	Assets
 }
 
@@ -67,9 +73,17 @@ type Subscriptions interface {
 	Unsubscribe(keyword string, p Phone) (bool, error)
 	// SubscriptionsOf returns p's lists, oldest first.
 	SubscriptionsOf(p Phone) ([]Subscription, error)
+	// Subscribed reports whether p is on the list.
+	Subscribed(keyword string, p Phone) (bool, error)
 	// EachSubscriber calls fn for every phone on the list, in phone order.
 	EachSubscriber(keyword string, fn func(Subscription) error) error
 	PutSubscription(s Subscription) error
+	// AddSubscription is Subscribe with the subscription's own JoinedAt and
+	// Source.
+	AddSubscription(s Subscription) (bool, error)
+	// AddSubscriptions adds each of subs not already there; added[i] tells
+	// which. Client counts are updated once per list.
+	AddSubscriptions(subs []Subscription) (added []bool, err error)
 }
 
 // Plans keeps the plans clients can buy.
@@ -100,4 +114,22 @@ type Inbounds interface {
 // Log keeps each phone's conversation log.
 type Log interface {
 	AppendLog(e LogEntry) error
+}
+
+// Broadcasts is what a fan-out needs beyond one message at a time: a list
+// read a page at a time and rows written many at once.
+type Broadcasts interface {
+	// AudiencePage returns up to n subscriptions on keyword's list after the
+	// phone after ("" = from the start), in phone order, and beside each the
+	// subscriber's conversation with Phone, Locale, LocaleChosen, OptedOut
+	// and Simulated filled in.
+	AudiencePage(keyword string, after Phone, n int) ([]Subscription, []Conversation, error)
+	// EnqueueBulk assigns each message an ID, marks it queued and makes it
+	// due at its NextAt, as Enqueue does one by one.
+	EnqueueBulk(msgs []OutMessage) error
+	// PutSubscriptions saves subscriptions read in this transaction.
+	PutSubscriptions(subs []Subscription) error
+	// Fanning returns the ids of announcements whose fan-out is unfinished
+	// (Announcement.Fanning), oldest first.
+	Fanning() ([]uint64, error)
 }

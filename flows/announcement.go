@@ -174,8 +174,8 @@ func segmentRange(tr bot.Translator, name, text string) (string, bot.Encoding) {
 	return fmt.Sprintf("%d-%d", lo, hi), enc
 }
 
-// confirm queues the live draft for every subscriber on the list now, in
-// the turn's transaction, and counts it against the period.
+// confirm starts the fan-out of the live draft to every subscriber on the
+// list now and counts it against the period.
 func (b *Brain) confirm(tc *turnCtx) error {
 	c := tc.client
 	switch {
@@ -187,11 +187,7 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if live, err := liveDraft(tc, "NoDraft"); !live || err != nil {
 		return err
 	}
-	rs, err := recipients(tc.Tx, c.Keyword)
-	if err != nil {
-		return err
-	}
-	if len(rs) == 0 {
+	if c.Subscribers == 0 {
 		tc.Say("ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.number(c)})
 		return nil
 	}
@@ -203,28 +199,26 @@ func (b *Brain) confirm(tc *turnCtx) error {
 		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": dayText(tc.Lang(), c.PeriodEnd)})
 		return nil
 	}
-	if err := b.broadcast(tc, c, rs); err != nil {
+	if err := b.broadcast(tc, c); err != nil {
 		return err
 	}
-	tc.Say("Sending", map[string]any{"N": len(rs), "Left": left - 1})
+	tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left - 1})
 	return nil
 }
 
-// broadcast records the announcement, counts it, clears the draft and
-// writes one outbox row per recipient.
-func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
+// broadcast records the announcement, counts it and clears the draft; its
+// recipients are added after the commit by the fan-out (bot.FanOut), so
+// CONFIRM answers at once whatever the list's size.
+func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
 	d := tc.Conv.Draft
 	a := &bot.Announcement{
-		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Total: len(rs), Links: d.Links, Media: d.Media,
-		Counts: map[bot.MessageStatus]int{bot.StatusQueued: len(rs)}, CreatedAt: tc.Now,
+		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: c.Subscribers, Links: d.Links, Media: d.Media,
+		Simulated: tc.Conv.Simulated, CreatedAt: tc.Now,
 	}
-	if err := tc.Tx.PutAnnouncement(a); err != nil {
-		return fmt.Errorf("save announcement: %w", err)
-	}
-	if err := keepAssets(tc.Tx, a); err != nil {
+	if err := bot.StartFanout(tc.Tx, a); err != nil {
 		return err
 	}
-	if err := fanOut(tc.Turn, c.Name, a, rs); err != nil {
+	if err := keepAssets(tc.Tx, a); err != nil {
 		return err
 	}
 	c.Used++
@@ -232,7 +226,7 @@ func (b *Brain) broadcast(tc *turnCtx, c *bot.Client, rs []recipient) error {
 	if err := tc.Tx.PutClient(c); err != nil {
 		return fmt.Errorf("count announcement: %w", err)
 	}
-	tc.AddQueued(len(rs))
+	tc.Wake()
 	return fireDraft(tc.Conv, evConfirm, nil)
 }
 
@@ -283,7 +277,7 @@ func (b *Brain) notActive(tc *turnCtx) error {
 
 // quota is the client's announcements per period and how many are left; a
 // client without a known plan has none.
-func quota(tx bot.Tx, c *bot.Client) (total, left int, err error) {
+func quota(tx bot.Plans, c *bot.Client) (total, left int, err error) {
 	p, err := tx.Plan(c.PlanID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("load plan %d: %w", c.PlanID, err)
@@ -312,13 +306,6 @@ func longestDelivered(tr bot.Translator, name, text string) int {
 		n = max(n, utf8.RuneCountInString(announcementBody(tr, lang, true, name, text)))
 	}
 	return n
-}
-
-func langOf(conv *bot.Conversation) string {
-	if conv.Locale == "" {
-		return bot.English
-	}
-	return conv.Locale
 }
 
 // quote is a draft as the reply shows it: on one line, long ones cut.

@@ -286,7 +286,7 @@ func directiveDispatch(h *harness, args string) error {
 	}
 	s := &fakeSender{fail: fail}
 	d := &bot.Dispatcher{
-		Queue: h.db, Sender: s, Capture: s, T: h.engine.T, Clock: h.clock,
+		Queue: &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(h.engine.T), Clock: h.clock}, Sender: s, Capture: s, Clock: h.clock,
 		Sleep: func(ctx context.Context, d time.Duration) error { h.clock.Advance(d); return ctx.Err() },
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -305,63 +305,4 @@ func (s *fakeSender) Send(_ context.Context, m bot.OutMessage) (string, error) {
 		return "", &bot.SendError{Status: 400, Code: 21211, Message: "invalid 'To' number"}
 	}
 	return fmt.Sprintf("SMfake%04d", s.n.Add(1)), nil
-}
-
-// plainStore hides the store's bulk methods, so turns take the one-by-one
-// path (bot.Enqueue, tx.Conversation) that any bot.Tx supports.
-type plainStore struct{ db *store.DB }
-
-type plainTx struct{ bot.Tx }
-
-func (s plainStore) View(fn func(bot.Tx) error) error {
-	return s.db.View(func(tx bot.Tx) error { return fn(plainTx{tx}) })
-}
-func (s plainStore) Update(fn func(bot.Tx) error) error {
-	return s.db.Update(func(tx bot.Tx) error { return fn(plainTx{tx}) })
-}
-func (s plainStore) Batch(fn func(bot.Tx) error) error {
-	return s.db.Batch(func(tx bot.Tx) error { return fn(plainTx{tx}) })
-}
-
-// The bulk path and the one-by-one path must leave the same outbox and logs.
-func TestBulkAndPlainFanOutAgree(t *testing.T) {
-	run := func(plain bool) ([]bot.OutMessage, []bot.LogEntry, []bot.Subscription) {
-		h := yogaHarness(t, 5)
-		if plain {
-			h.engine.Store = plainStore{h.db}
-		}
-		h.text(sub1, "YOGA")
-		h.text(sub2, "UNIRME YOGA")
-		h.text(sub3, "YOGA")
-		h.text(sub3, "STOP")
-		h.text(yogaPhone, "Class at 7 <tonight> & \"bring\" a mat 🧘")
-		h.text(yogaPhone, "CONFIRM")
-		var log []bot.LogEntry
-		var subs []bot.Subscription
-		h.db.Read(func(tx *store.Tx) error {
-			var err error
-			if log, err = tx.LogOf(bot.MustPhone(sub2), 10); err != nil {
-				return err
-			}
-			subs, err = tx.SubscriptionsOf(bot.MustPhone(sub1))
-			return err
-		})
-		return h.outbox(), log, subs
-	}
-	bulkBox, bulkLog, bulkSubs := run(false)
-	plainBox, plainLog, plainSubs := run(true)
-	if fmt.Sprint(bulkSubs) != fmt.Sprint(plainSubs) || len(bulkSubs) != 1 || bulkSubs[0].NoticeAt.IsZero() {
-		t.Errorf("subscriptions differ or lack the notice time:\nbulk  %+v\nplain %+v", bulkSubs, plainSubs)
-	}
-	if fmt.Sprint(bulkBox) != fmt.Sprint(plainBox) {
-		t.Errorf("outboxes differ:\nbulk  %+v\nplain %+v", bulkBox, plainBox)
-	}
-	if fmt.Sprint(bulkLog) != fmt.Sprint(plainLog) {
-		t.Errorf("logs differ:\nbulk  %+v\nplain %+v", bulkLog, plainLog)
-	}
-	// sub2's log: UNIRME YOGA and its reply; the announcement joins the log
-	// only once it is sent.
-	if len(bulkBox) != 2 || len(bulkLog) != 2 {
-		t.Errorf("want 2 rows (one subscriber opted out) and 2 log lines, got %d and %d", len(bulkBox), len(bulkLog))
-	}
 }

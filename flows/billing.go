@@ -86,7 +86,7 @@ func (b *Billing) logger() *slog.Logger {
 
 // findClient finds the client an event concerns: by phone (metadata or
 // client reference), else by subscription, customer or checkout id.
-func findClient(tx bot.Tx, ev bot.BillingEvent) (*bot.Client, error) {
+func findClient(tx bot.Clients, ev bot.BillingEvent) (*bot.Client, error) {
 	if ev.ClientPhone != "" {
 		if c, err := tx.Client(ev.ClientPhone); err != nil || c != nil {
 			return c, err
@@ -222,7 +222,7 @@ func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.
 }
 
 // resolvePlan is the plan an event names: by its price, else its metadata.
-func resolvePlan(tx bot.Tx, ev bot.BillingEvent) (*bot.Plan, error) {
+func resolvePlan(tx bot.Plans, ev bot.BillingEvent) (*bot.Plan, error) {
 	if ev.PriceID != "" {
 		ps, err := tx.Plans()
 		if err != nil {
@@ -326,29 +326,19 @@ func tellOn(before, after bot.ClientStatus) string {
 
 // tell queues message id to the client, in its language, unless it opted out.
 func (b *Billing) tell(tx bot.Tx, c *bot.Client, id string, now time.Time) (bool, error) {
-	conv, err := tx.Conversation(c.Phone)
-	if err != nil {
-		return false, fmt.Errorf("load conversation %s: %w", c.Phone, err)
-	}
-	if conv.OptedOut {
-		return false, nil
-	}
-	lang := conv.Locale
-	if lang == "" {
-		lang = c.Locale
-	}
-	if lang == "" {
-		lang = bot.English
-	}
 	data := map[string]any{"Name": c.Name, "Keyword": c.Keyword, "Number": b.brain.number(c), "Link": b.brain.payLink(c)}
 	if id == "BillingPastDue" { // the one that carries a billing link
+		var err error
 		if data["Link"], err = b.brain.billingLink(tx, c, now); err != nil {
 			return false, err
 		}
 	}
-	body := b.t.T(lang, id, data)
-	if err := bot.Enqueue(tx, now, conv, body, bot.KindBilling, bot.PriorityHigh, 0); err != nil {
+	ok, err := bot.Text(tx, now, bot.Note{
+		To: c.Phone, Kind: bot.KindBilling, Priority: bot.PriorityHigh, Client: c.Locale,
+		Body: func(lang string) string { return b.t.T(lang, id, data) },
+	})
+	if err != nil {
 		return false, fmt.Errorf("tell %s: %w", c.Phone, err)
 	}
-	return true, nil
+	return ok, nil
 }

@@ -58,6 +58,9 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		}
 	}
 	noteLanguage(t.Conv, tc.m)
+	if err := suppress(tc); err != nil {
+		return err
+	}
 	if handled, err := b.compliance(tc); handled || err != nil {
 		return err
 	}
@@ -200,6 +203,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.confirm(tc)
 	case CmdDiscard:
 		return true, b.discard(tc)
+	case CmdExport:
+		return true, b.export(tc)
 	case CmdLink:
 		return true, b.link(tc)
 	}

@@ -3,6 +3,8 @@ package flows
 import (
 	"fmt"
 	"time"
+
+	"nudges/bot"
 )
 
 // compliance handles the words of SPEC §4.1 in any state: opt-out, opt back
@@ -38,24 +40,18 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 // confirms once. Repeated opt-outs get no further text.
 func (b *Brain) optOut(tc *turnCtx) error {
 	conv := tc.Conv
-	subs, err := tc.Tx.SubscriptionsOf(conv.Phone)
+	left, changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
 	if err != nil {
-		return fmt.Errorf("opt-out lists: %w", err)
+		return err
 	}
-	for _, s := range subs {
-		if _, err := tc.Tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
-			return fmt.Errorf("opt-out %s: %w", s.Keyword, err)
+	if changed || len(left) > 0 {
+		if err := tc.Consent(bot.ConsentOptOut, left...); err != nil {
+			return err
 		}
-		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
 	}
-	conv.ClearStep()
-	conv.Draft = nil
-	conv.Misses = nil
-	if conv.OptedOut {
+	if !changed {
 		return nil
 	}
-	conv.OptedOut = true
-	conv.OptedOutAt = tc.Now
 	if tc.client != nil && billed(tc.client) {
 		// A client stops getting texts, not its plan: say so, with the link
 		// that cancels billing, since PLAN gets no answer from now on.
@@ -85,7 +81,7 @@ func (b *Brain) optIn(tc *turnCtx) error {
 		tc.Say("AlreadyOptedIn", nil)
 		return nil
 	}
-	var names []string
+	var names, restored []string
 	for _, kw := range conv.OptOutLists {
 		c, err := tc.Tx.ClientByKeyword(kw)
 		if err != nil {
@@ -99,10 +95,13 @@ func (b *Brain) optIn(tc *turnCtx) error {
 			return fmt.Errorf("restore %s: %w", kw, err)
 		}
 		if added {
-			names = append(names, c.Name)
+			names, restored = append(names, c.Name), append(restored, kw)
 		}
 	}
 	conv.OptedOut, conv.OptedOutAt, conv.OptOutLists = false, time.Time{}, nil
+	if err := optInRecord(tc, restored); err != nil {
+		return err
+	}
 	if tc.client != nil && len(names) == 0 {
 		tc.Say("OptedInClient", map[string]any{"Keyword": tc.client.Keyword})
 		return nil

@@ -42,6 +42,7 @@ type harness struct {
 	db     *store.DB
 	clock  *bot.FixedClock
 	engine *bot.Engine
+	fan    *bot.FanOut
 	brain  *Brain
 	seq    int
 	lastID uint64
@@ -70,7 +71,16 @@ func newHarness(t *testing.T) *harness {
 	clock := bot.NewFixedClock(Start)
 	brain := &Brain{ServiceNumber: "+15550000000", PublicURL: "http://localhost:8080", Support: "support@nudges.example"}
 	h := &harness{t: t, db: db, clock: clock, brain: brain}
-	h.engine = &bot.Engine{Store: db, Brain: brain, Clock: clock, T: locales.MustLoad(), DefaultLocale: bot.English}
+	tr := locales.MustLoad()
+	h.engine = &bot.Engine{Store: db, Brain: brain, Clock: clock, T: tr, DefaultLocale: bot.English}
+	// The fan-out runs before Handle returns, two list entries per
+	// transaction, so a broadcast's rows follow its CONFIRM in order.
+	h.fan = &bot.FanOut{Store: db, Compose: Composer(tr), Report: bot.ReportTo(tr), Clock: clock, Chunk: 2}
+	h.engine.Notify = func() {
+		if err := h.fan.Drain(context.Background()); err != nil {
+			t.Errorf("fan-out: %v", err)
+		}
+	}
 	for _, f := range harnessSetup {
 		f(h)
 	}

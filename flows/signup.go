@@ -87,7 +87,7 @@ func EnsureDefaultPlan(db bot.Store, now time.Time) error {
 }
 
 // activePlans are the plans a new client may pick, oldest first.
-func activePlans(tx bot.Tx) ([]bot.Plan, error) {
+func activePlans(tx bot.Plans) ([]bot.Plan, error) {
 	ps, err := tx.Plans()
 	if err != nil {
 		return nil, fmt.Errorf("load plans: %w", err)
@@ -233,7 +233,7 @@ func (b *Brain) signupKeyword(tc *turnCtx) error {
 
 // keywordProblem is the message id saying why kw cannot be a keyword, ""
 // when it can.
-func keywordProblem(tx bot.Tx, kw string) (string, error) {
+func keywordProblem(tx bot.Clients, kw string) (string, error) {
 	n := utf8.RuneCountInString(kw)
 	switch {
 	case n < KeywordMin || n > KeywordMax:
@@ -268,7 +268,7 @@ func asciiAlnum(s string) bool {
 
 // suggestKeyword proposes a free keyword made of the name's letters: the
 // whole name if short, else its first word.
-func suggestKeyword(tx bot.Tx, name string) (string, error) {
+func suggestKeyword(tx bot.Clients, name string) (string, error) {
 	base := keywordLetters(name)
 	if len(base) > 12 {
 		first, _, _ := strings.Cut(name, " ")
@@ -372,7 +372,7 @@ func (b *Brain) createClient(tc *turnCtx, p bot.Plan, kw string) (*bot.Client, e
 }
 
 // ensurePayToken gives c a payment-link token if it has none, and saves c.
-func ensurePayToken(tx bot.Tx, c *bot.Client) error {
+func ensurePayToken(tx bot.Clients, c *bot.Client) error {
 	if c.PayToken == "" {
 		tok, err := newPayToken()
 		if err != nil {

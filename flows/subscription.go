@@ -40,7 +40,7 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 	if real, err := realList(tc, c); err != nil || real {
 		return err
 	}
-	added, err := tc.Tx.Subscribe(c.Keyword, tc.Conv.Phone, tc.Now)
+	added, err := tc.Tx.AddSubscription(bot.Subscription{Keyword: c.Keyword, Phone: tc.Conv.Phone, JoinedAt: tc.Now, Source: tc.Source()})
 	if err != nil {
 		return fmt.Errorf("join %s: %w", keyword, err)
 	}
@@ -48,6 +48,9 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 	if !added {
 		tc.Say("AlreadyJoined", data)
 		return nil
+	}
+	if err := tc.Consent(bot.ConsentJoin, c.Keyword); err != nil {
+		return err
 	}
 	tc.Say("Joined", data)
 	return nil
@@ -246,6 +249,9 @@ func (b *Brain) leaveLists(tc *turnCtx, ls []listed) error {
 	for _, l := range ls {
 		if _, err := tc.Tx.Unsubscribe(l.Keyword, tc.Conv.Phone); err != nil {
 			return fmt.Errorf("leave %s: %w", l.Keyword, err)
+		}
+		if err := tc.Consent(bot.ConsentLeave, l.Keyword); err != nil {
+			return err
 		}
 	}
 	tc.sayItems("Left", nil, clientNames(ls), ", ")

@@ -28,6 +28,7 @@ const (
 	CmdStats   Cmd = "stats"
 	CmdConfirm Cmd = "confirm"
 	CmdDiscard Cmd = "discard"
+	CmdExport  Cmd = "export"
 	CmdLink    Cmd = "link"
 )
 
@@ -85,7 +86,8 @@ var words = map[string]word{
 	"CONFIRMAR": {CmdConfirm, bot.Spanish, noArg}, "ENVIAR": {CmdConfirm, bot.Spanish, noArg},
 	"NO": {CmdDiscard, "", noArg}, "DISCARD": {CmdDiscard, bot.English, noArg},
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
-	"LINK":      {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
+	"EXPORT":    {CmdExport, bot.English, noArg}, "EXPORTAR": {CmdExport, bot.Spanish, noArg},
+	"LINK": {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
 	"QR": {CmdLink, "", noArg},
 }
 

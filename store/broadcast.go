@@ -1,22 +1,22 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"nudges/bot"
 )
 
-// EnqueueBulk writes many outbound messages to the outbox in one go, as
-// bot.Enqueue would one by one: each gets an ID and the queued status and
-// goes into the queue (announcements reach the conversation log when they
-// are sent, see recordOne). It is the fan-out
-// of a broadcast (100,000 rows in one transaction), so it encodes rows by
-// hand instead of through reflection and packs the append-only outbox and
-// queue pages full. The caller has left out opted-out phones.
-func (t *Tx) EnqueueBulk(now time.Time, msgs []bot.OutMessage) error {
+// EnqueueBulk implements bot.Broadcasts: each message gets an ID and the
+// queued status and goes into the queue. It is a broadcast's fan-out, so it
+// encodes rows by hand instead of through reflection and packs the
+// append-only outbox and queue pages full.
+func (t *Tx) EnqueueBulk(msgs []bot.OutMessage) error {
 	outbox, queue := t.b(bOutbox), t.b(bQueue)
 	outbox.FillPercent, queue.FillPercent = 1, 1
 	enc := bulkEncoder{strings: map[string][]byte{}}
@@ -34,7 +34,7 @@ func (t *Tx) EnqueueBulk(now time.Time, msgs []bot.OutMessage) error {
 		if err := outbox.Put(itob(id), row); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
-		if err := queue.Put(queueKey(m.Priority, id), itob(uint64(m.NextAt.UnixNano()))); err != nil {
+		if err := queue.Put(queueKey(m.Priority, m.NextAt, id), nil); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
 	}
@@ -111,42 +111,66 @@ func (e *bulkEncoder) message(m *bot.OutMessage) ([]byte, error) {
 // audienceConv is the part of a conversation a broadcast reads; decoding
 // only it skips the log-shaped rest (times, misses, vars).
 type audienceConv struct {
-	Locale    string `json:"locale"`
-	OptedOut  bool   `json:"opted_out"`
-	Simulated bool   `json:"simulated"`
+	Locale       string `json:"locale"`
+	LocaleChosen bool   `json:"locale_chosen"`
+	OptedOut     bool   `json:"opted_out"`
+	Simulated    bool   `json:"simulated"`
 }
 
-// Audience returns the subscriptions on keyword's list, in phone order, and
-// beside each the subscriber's conversation with only Phone, Locale,
-// OptedOut and Simulated filled in: what a broadcast needs, read fast.
-func (t *Tx) Audience(keyword string) ([]bot.Subscription, []bot.Conversation, error) {
+// AudiencePage implements bot.Broadcasts: one cursor over the list, one
+// over the conversations (Get would make one per phone).
+func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscription, []bot.Conversation, error) {
+	prefix := pair(keyword, "")
+	cur := t.b(bSubs).Cursor()
+	k, v := cur.Seek(pair(keyword, string(after)))
+	if after != "" && k != nil && bytes.Equal(k, pair(keyword, string(after))) {
+		k, v = cur.Next()
+	}
 	var subs []bot.Subscription
-	err := t.EachSubscriber(keyword, func(s bot.Subscription) error {
+	for ; k != nil && bytes.HasPrefix(k, prefix) && len(subs) < n; k, v = cur.Next() {
+		var s bot.Subscription
+		if err := jsonDecode(v, &s); err != nil {
+			return nil, nil, fmt.Errorf("decode subscription %q: %w", k, err)
+		}
 		subs = append(subs, s)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("audience of %s: %w", keyword, err)
 	}
 	convs := make([]bot.Conversation, len(subs))
-	cur := t.b(bConversations).Cursor() // one cursor: Get would make one per phone
+	cc := t.b(bConversations).Cursor()
+	var ck, data []byte
 	for i, s := range subs {
 		convs[i].Phone = s.Phone
-		k, data := cur.Seek([]byte(s.Phone))
-		if k == nil || string(k) != string(s.Phone) {
+		ck, data = nextAtLeast(cc, ck, []byte(s.Phone))
+		if ck == nil || string(ck) != string(s.Phone) {
 			continue
 		}
 		var c audienceConv
 		if err := json.Unmarshal(data, &c); err != nil {
 			return nil, nil, fmt.Errorf("decode conversation %s: %w", s.Phone, err)
 		}
-		convs[i].Locale, convs[i].OptedOut, convs[i].Simulated = c.Locale, c.OptedOut, c.Simulated
+		convs[i].Locale, convs[i].LocaleChosen = c.Locale, c.LocaleChosen
+		convs[i].OptedOut, convs[i].Simulated = c.OptedOut, c.Simulated
 	}
 	return subs, convs, nil
 }
 
-// PutSubscriptions saves subscriptions read earlier in this transaction (a
-// broadcast noting NoticeAt on each), encoded by hand. Unlike
+// nextAtLeast moves cur to the first key at or after want: a few steps on
+// from k (where cur is) when want is close, as a list read in phone order
+// mostly is, else a seek from the root.
+func nextAtLeast(cur *bolt.Cursor, k, want []byte) ([]byte, []byte) {
+	if k == nil || bytes.Compare(k, want) >= 0 {
+		return cur.Seek(want)
+	}
+	for range 4 {
+		k, v := cur.Next()
+		if k == nil || bytes.Compare(k, want) >= 0 {
+			return k, v
+		}
+	}
+	return cur.Seek(want)
+}
+
+// PutSubscriptions implements bot.Broadcasts (a fan-out noting NoticeAt on
+// each), encoded by hand. Unlike
 // PutSubscription it does not check that each phone is still on the list:
 // the caller read them from it in this transaction.
 func (t *Tx) PutSubscriptions(subs []bot.Subscription) error {
@@ -167,6 +191,10 @@ func (e *bulkEncoder) subscription(s bot.Subscription) []byte {
 	b = appendTime(append(b, `,"joined_at":`...), s.JoinedAt)
 	if !s.NoticeAt.IsZero() {
 		b = appendTime(append(b, `,"notice_at":`...), s.NoticeAt)
+	}
+	if s.Source != "" { // per phone: encoded without the shared cache
+		q, _ := json.Marshal(s.Source)
+		b = append(append(b, `,"source":`...), q...)
 	}
 	return append(b, '}')
 }

@@ -52,10 +52,10 @@ func TestEnqueueBulkQueuesAndLogsOnSend(t *testing.T) {
 		{To: "+15550001111", Body: "A: hi", Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk, AnnouncementID: 1, NextAt: now, CreatedAt: now, UpdatedAt: now},
 		{To: "+15550002222", Body: "A: hola", Kind: bot.KindAnnouncement, Priority: bot.PriorityBulk, AnnouncementID: 1, NextAt: now, CreatedAt: now, UpdatedAt: now},
 	}
-	if err := db.Write(func(tx *Tx) error { return tx.EnqueueBulk(now, msgs) }); err != nil {
+	if err := db.Write(func(tx *Tx) error { return tx.EnqueueBulk(msgs) }); err != nil {
 		t.Fatal(err)
 	}
-	claimed, _, err := db.Claim(now, 10, nil)
+	claimed, _, err := (&bot.Lifecycle{Store: db}).Claim(now, 10)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d, %v", len(claimed), err)
 	}
@@ -80,7 +80,7 @@ func TestEnqueueBulkQueuesAndLogsOnSend(t *testing.T) {
 	}
 	logged(0)
 	outs := []bot.Outcome{{ID: msgs[0].ID, Status: bot.StatusSent, SID: "SMa", Tries: 1}, {ID: msgs[1].ID, Status: bot.StatusSent, SID: "SMb", Tries: 1}}
-	err = db.Record(now, outs, nil)
+	err = (&bot.Lifecycle{Store: db}).Record(now, outs)
 	logged(1)
 	if err != nil {
 		t.Fatal(err)

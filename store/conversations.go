@@ -56,7 +56,10 @@ func (t *Tx) InboundReply(sid string) (string, bool, error) {
 
 // PutInboundReply implements bot.Inbounds.
 func (t *Tx) PutInboundReply(sid, reply string, at time.Time) error {
-	return t.putJSON(bInbound, []byte(sid), inboundRecord{Reply: reply, At: at})
+	if err := t.putJSON(bInbound, []byte(sid), inboundRecord{Reply: reply, At: at}); err != nil {
+		return err
+	}
+	return t.expires(expInbound, at, sid)
 }
 
 // AppendLog implements bot.Log.

@@ -70,9 +70,15 @@ func dspMsg(t *testing.T, db *DB, id uint64) bot.OutMessage {
 	return *m
 }
 
+// dspOutbox is the outbox service on db, reporting through report, its
+// clock at dspT0.
+func dspOutbox(db *DB, report bot.Reporter) *bot.Lifecycle {
+	return &bot.Lifecycle{Store: db, Report: report, Clock: bot.NewFixedClock(dspT0)}
+}
+
 func dspClaim(t *testing.T, db *DB, now time.Time, n int, report bot.Reporter) ([]uint64, time.Time) {
 	t.Helper()
-	msgs, next, err := db.Claim(now, n, report)
+	msgs, next, err := dspOutbox(db, report).Claim(now, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +94,7 @@ func dspClaim(t *testing.T, db *DB, now time.Time, n int, report bot.Reporter) (
 
 func dspRecord(t *testing.T, db *DB, report bot.Reporter, outs ...bot.Outcome) {
 	t.Helper()
-	if err := db.Record(dspT0, outs, report); err != nil {
+	if err := dspOutbox(db, report).Record(dspT0, outs); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -207,6 +213,13 @@ func TestCarrierOptOutLeavesListsAndSkipsLaterMessages(t *testing.T) {
 	if ids, _ := dspClaim(t, db, dspT0, 10, nil); len(ids) != 0 {
 		t.Fatalf("claimed %v for an opted-out phone", ids)
 	}
+	db.Read(func(tx *Tx) error {
+		recs, err := tx.ConsentPage("YOGA", 0, 10)
+		if err != nil || len(recs) != 1 || recs[0].Kind != bot.ConsentCarrierOptOut || recs[0].Phone != dspA {
+			t.Errorf("consent ledger of YOGA after 21610: %+v %v; want one carrier opt-out", recs, err)
+		}
+		return nil
+	})
 	if m := dspMsg(t, db, later); m.Status != bot.StatusSkipped {
 		t.Errorf("later message is %s, want skipped", m.Status)
 	}
@@ -224,7 +237,7 @@ func TestRecoverAfterRestartMarksUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	n, err := db.Recover(dspT0, nil)
+	n, err := dspOutbox(db, nil).Recover(dspT0)
 	if err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v; want 1", n, err)
 	}
@@ -234,10 +247,10 @@ func TestRecoverAfterRestartMarksUnknown(t *testing.T) {
 	if ids, _ := dspClaim(t, db, dspT0, 10, nil); !slices.Equal(ids, []uint64{waiting}) {
 		t.Errorf("claimed %v after recovery, want only %d", ids, waiting)
 	}
-	if n, _ := db.Recover(dspT0, nil); n != 1 {
+	if n, _ := dspOutbox(db, nil).Recover(dspT0); n != 1 {
 		t.Errorf("second Recover found %d, want the one claimed since", n)
 	}
-	if n, _ := db.Recover(dspT0, nil); n != 0 {
+	if n, _ := dspOutbox(db, nil).Recover(dspT0); n != 0 {
 		t.Errorf("third Recover found %d, want 0", n)
 	}
 }
@@ -245,7 +258,7 @@ func TestRecoverAfterRestartMarksUnknown(t *testing.T) {
 // dspReporter is a Reporter that counts its calls and queues nothing.
 type dspReporter struct{ calls []bot.Announcement }
 
-func (c *dspReporter) report(_ bot.Tx, _ time.Time, a *bot.Announcement) error {
+func (c *dspReporter) report(_ bot.ReportTx, _ time.Time, a *bot.Announcement) error {
 	c.calls = append(c.calls, *a)
 	return nil
 }
@@ -277,7 +290,7 @@ func TestAnnouncementSettlesAndReportsOnce(t *testing.T) {
 	if got := rep.calls[0]; got.Settled != 4 || !got.Reported || !dspCountsEqual(got.Counts, want) {
 		t.Fatalf("reported %+v, want counts %v", got, want)
 	}
-	if err := db.ApplyStatus("SMa", bot.StatusDelivered, 0); err != nil {
+	if err := dspOutbox(db, nil).ApplyStatus("SMa", bot.StatusDelivered, 0); err != nil {
 		t.Fatal(err)
 	}
 	var got *bot.Announcement
@@ -321,21 +334,21 @@ func TestApplyStatusTransitions(t *testing.T) {
 	dspClaim(t, db, dspT0, 1, nil)
 	dspRecord(t, db, nil, bot.Outcome{ID: id, Status: bot.StatusSent, SID: "SMx", Tries: 1})
 	for i, s := range steps {
-		if err := db.ApplyStatus("SMx", s.status, s.code); err != nil {
+		if err := dspOutbox(db, nil).ApplyStatus("SMx", s.status, s.code); err != nil {
 			t.Fatal(err)
 		}
 		if m := dspMsg(t, db, id); m.Status != s.want {
 			t.Errorf("step %d: %s → message %s, want %s", i, s.status, m.Status, s.want)
 		}
 	}
-	if err := db.ApplyStatus("SMnope", bot.StatusDelivered, 0); err != nil {
+	if err := dspOutbox(db, nil).ApplyStatus("SMnope", bot.StatusDelivered, 0); err != nil {
 		t.Errorf("unknown sid: %v", err)
 	}
 
 	failed := dspPut(t, db, dspB, 0, dspT0, 0)
 	dspClaim(t, db, dspT0, 1, nil)
 	dspRecord(t, db, nil, bot.Outcome{ID: failed, Status: bot.StatusSent, SID: "SMy", Tries: 1})
-	if err := db.ApplyStatus("SMy", bot.StatusFailed, bot.CodeOptedOut); err != nil {
+	if err := dspOutbox(db, nil).ApplyStatus("SMy", bot.StatusFailed, bot.CodeOptedOut); err != nil {
 		t.Fatal(err)
 	}
 	if m := dspMsg(t, db, failed); m.Status != bot.StatusFailed || m.ErrorCode != bot.CodeOptedOut {
@@ -410,10 +423,37 @@ func TestLoginCodeKeptInClearOnlyUntilSent(t *testing.T) {
 	if m := dspMsg(t, db, ids[0]); m.Body != "Your Nudges console code is ••••••. It expires in 10 minutes." {
 		t.Fatalf("sent row: %q", m.Body)
 	}
-	if n, err := db.Recover(dspT0, nil); err != nil || n != 1 { // the other was in flight at a crash
+	if n, err := dspOutbox(db, nil).Recover(dspT0); err != nil || n != 1 { // the other was in flight at a crash
 		t.Fatalf("recover: %d %v", n, err)
 	}
 	if m := dspMsg(t, db, ids[1]); m.Status != bot.StatusUnknown || strings.Contains(m.Body, "907066") {
 		t.Fatalf("row in flight at a crash: %+v", m)
+	}
+}
+
+// A queue written by the earlier key layout (priority, id → due) is
+// rewritten at Open and its messages are claimed as before.
+func TestOpenMigratesTheOldQueueKeys(t *testing.T) {
+	db, path := openDispatchDB(t)
+	id := dspPut(t, db, dspA, bot.PriorityHigh, dspT0, 0)
+	err := db.Write(func(tx *Tx) error {
+		q := tx.b(bQueue)
+		if err := q.Delete(queueKey(bot.PriorityHigh, dspT0, id)); err != nil {
+			return err
+		}
+		old := append([]byte{byte(bot.PriorityHigh)}, itob(id)...)
+		return q.Put(old, itob(uint64(dspT0.UnixNano())))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ids, _ := dspClaim(t, db, dspT0, 10, nil); !slices.Equal(ids, []uint64{id}) {
+		t.Errorf("claimed %v after the migration, want [%d]", ids, id)
 	}
 }

@@ -26,7 +26,7 @@ func earlyCount(t *testing.T, db *DB) int {
 
 func earlyApply(t *testing.T, db *DB, sid string, status bot.MessageStatus, code int) {
 	t.Helper()
-	if err := db.ApplyStatus(sid, status, code); err != nil {
+	if err := dspOutbox(db, nil).ApplyStatus(sid, status, code); err != nil {
 		t.Fatalf("ApplyStatus(%s, %s, %d): %v", sid, status, code, err)
 	}
 }
@@ -186,10 +186,10 @@ func TestEarlyCarrierOptOut(t *testing.T) {
 func TestPruneEarlyStatus(t *testing.T) {
 	db, _ := openDispatchDB(t)
 	now := time.Now().UTC()
-	if err := db.applyStatusAt(now.Add(-EarlyStatusKeep-time.Minute), "SMold", bot.StatusDelivered, 0); err != nil {
+	if err := (&bot.Lifecycle{Store: db, Clock: bot.NewFixedClock(now.Add(-EarlyStatusKeep - time.Minute))}).ApplyStatus("SMold", bot.StatusDelivered, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.applyStatusAt(now.Add(-time.Hour), "SMnew", bot.StatusFailed, 30008); err != nil {
+	if err := (&bot.Lifecycle{Store: db, Clock: bot.NewFixedClock(now.Add(-time.Hour))}).ApplyStatus("SMnew", bot.StatusFailed, 30008); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := db.PruneEarlyStatus(now); err != nil || n != 1 {

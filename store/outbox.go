@@ -1,18 +1,6 @@
 package store
 
-import (
-	"encoding/binary"
-
-	"nudges/bot"
-)
-
-// queueKey orders the queue by priority, then by id (oldest first).
-func queueKey(p bot.Priority, id uint64) []byte {
-	k := make([]byte, 9)
-	k[0] = byte(p)
-	binary.BigEndian.PutUint64(k[1:], id)
-	return k
-}
+import "nudges/bot"
 
 // Enqueue implements bot.Outbox.
 func (t *Tx) Enqueue(m *bot.OutMessage) error {
@@ -25,7 +13,7 @@ func (t *Tx) Enqueue(m *bot.OutMessage) error {
 	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
 		return err
 	}
-	return t.b(bQueue).Put(queueKey(m.Priority, id), itob(uint64(m.NextAt.UnixNano())))
+	return t.b(bQueue).Put(queueKey(m.Priority, m.NextAt, id), nil)
 }
 
 // OutMessage implements bot.Outbox.
@@ -47,7 +35,27 @@ func (t *Tx) PutAnnouncement(a *bot.Announcement) error {
 		}
 		a.ID = id
 	}
+	if a.Fanning {
+		if err := t.b(bFanning).Put(itob(a.ID), nil); err != nil {
+			return err
+		}
+	} else if err := t.b(bFanning).Delete(itob(a.ID)); err != nil {
+		return err
+	}
+	if err := t.indexDone(a); err != nil {
+		return err
+	}
 	return t.putJSON(bAnnouncements, itob(a.ID), a)
+}
+
+// Fanning implements bot.Broadcasts.
+func (t *Tx) Fanning() ([]uint64, error) {
+	var ids []uint64
+	err := t.b(bFanning).ForEach(func(k, _ []byte) error {
+		ids = append(ids, btoi(k))
+		return nil
+	})
+	return ids, err
 }
 
 // Announcement implements bot.Outbox.
@@ -95,13 +103,4 @@ func (f ChatFeed) Since(p bot.Phone, after uint64) ([]bot.OutMessage, error) {
 		return err
 	})
 	return out, err
-}
-
-// putOut saves outbox row m. A login code's row keeps the code only while it
-// may still be sent: once settled, its body is redacted.
-func (t *Tx) putOut(m *bot.OutMessage) error {
-	if m.Kind == bot.KindOTP && m.Status.Settled() {
-		m.Body = bot.RedactCodes(m.Body)
-	}
-	return t.putJSON(bOutbox, itob(m.ID), m)
 }

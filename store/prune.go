@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	"nudges/bot"
@@ -28,64 +27,43 @@ const (
 // than cutoff and reports how many went; call again while it returns
 // pruneChunk.
 func (t *Tx) PruneInbound(cutoff time.Time) (int, error) {
-	b := t.b(bInbound)
-	var old [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var r inboundRecord
-		if err := jsonDecode(v, &r); err != nil {
-			return fmt.Errorf("decode inbound %s: %w", k, err)
-		}
-		if r.At.Before(cutoff) && len(old) < pruneChunk {
-			old = append(old, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range old {
-		if err := b.Delete(k); err != nil {
-			return 0, fmt.Errorf("prune inbound %s: %w", k, err)
-		}
-	}
-	return len(old), nil
+	return t.pruneKind(expInbound, cutoff)
 }
 
 // Prune forgets inbound replies, Stripe event ids and status callbacks kept
 // for messages that never showed up, past their retention,
 // in bounded transactions, and returns how many records went.
 func (db *DB) Prune(now time.Time) (int, error) {
-	total := 0
-	for {
-		var n int
-		err := db.Write(func(tx *Tx) error {
-			var err error
-			n, err = tx.PruneInbound(now.Add(-InboundKeep))
-			return err
-		})
-		total += n
-		if err != nil || n < pruneChunk {
-			if err != nil {
-				return total, err
-			}
-			break
-		}
-	}
-	err := db.Write(func(tx *Tx) error {
-		n, err := tx.PruneEvents(now.Add(-EventKeep))
-		total += n
-		return err
-	})
+	total, err := db.pruneAll(expInbound, now.Add(-InboundKeep))
 	if err != nil {
 		return total, err
 	}
-	n, err := db.PruneEarlyStatus(now)
+	n, err := db.pruneAll(expEvent, now.Add(-EventKeep))
+	total += n
+	if err != nil {
+		return total, err
+	}
+	n, err = db.PruneEarlyStatus(now)
 	total += n
 	if err != nil {
 		return total, err
 	}
 	n, err = db.pruneAssets(now)
-	return total + n, err
+	total += n
+	if err != nil {
+		return total, err
+	}
+	for {
+		err := db.Write(func(tx *Tx) error {
+			var err error
+			n, err = tx.pruneGuards(now.Add(-SIDGuardKeep))
+			return err
+		})
+		total += n
+		if err != nil || n < pruneChunk {
+			return total, err
+		}
+	}
 }
 
 // pruneAssets forgets click marks past bot.ClickWindow, a chunk per

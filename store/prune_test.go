@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -34,6 +35,39 @@ func TestPruneForgetsOnlyOldRetryGuards(t *testing.T) {
 		}
 		if seen, _ := tx.EventApplied("evt_new"); !seen {
 			t.Error("recent event id pruned")
+		}
+		return nil
+	})
+}
+
+// Records written before the expiry index existed are indexed once at Open
+// and then pruned like the others; the index walk stops at the cutoff.
+func TestPruneIndexesRecordsFromBeforeTheIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(60 * 24 * time.Hour)
+	db.Write(func(tx *Tx) error { // as an older version wrote them: no index
+		tx.putJSON(bInbound, []byte("SMlegacy"), inboundRecord{Reply: "r", At: now.Add(-InboundKeep - time.Hour)})
+		tx.b(bStripeEvents).Put([]byte("evt_legacy"), itob(uint64(now.Add(-EventKeep-time.Hour).UnixNano())))
+		return tx.b(bMeta).Delete([]byte("expiry_v1"))
+	})
+	db.Close()
+	if db, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, err := db.Prune(now); err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want the 2 legacy records", n, err)
+	}
+	db.Read(func(tx *Tx) error {
+		if _, seen, _ := tx.InboundReply("SMlegacy"); seen {
+			t.Error("legacy inbound reply kept")
+		}
+		if k, _ := tx.b(bExpiry).Cursor().First(); k != nil {
+			t.Errorf("index entry left: %x", k)
 		}
 		return nil
 	})

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -204,32 +203,6 @@ func (t *Tx) ClientRows() ([]ClientRow, error) {
 type PhoneRow struct {
 	bot.Conversation
 	Lists []string // keywords it is on
-}
-
-// SearchPhones returns up to limit phones the service has heard from whose
-// E.164 form starts with prefix ("+1555", "1555" or "" for all), in order.
-func (t *Tx) SearchPhones(prefix string, limit int) ([]PhoneRow, error) {
-	prefix = strings.TrimSpace(prefix)
-	if !strings.HasPrefix(prefix, "+") {
-		prefix = "+" + prefix
-	}
-	var out []PhoneRow
-	cur := t.b(bConversations).Cursor()
-	for k, v := cur.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)) && len(out) < limit; k, v = cur.Next() {
-		var row PhoneRow
-		if err := jsonDecode(v, &row.Conversation); err != nil {
-			return nil, fmt.Errorf("decode conversation %s: %w", k, err)
-		}
-		subs, err := t.SubscriptionsOf(row.Phone)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range subs {
-			row.Lists = append(row.Lists, s.Keyword)
-		}
-		out = append(out, row)
-	}
-	return out, nil
 }
 
 // RecentOutboxTo returns up to limit of the newest outbound messages to p,

@@ -115,19 +115,19 @@ func TestClientRowsAndSearch(t *testing.T) {
 		if len(rows) != 2 || rows[0].Name != "bakery" || rows[0].ResumeStatus != bot.ClientPastDue || rows[1].PlanName != "Starter" {
 			t.Errorf("client rows %+v", rows)
 		}
-		found, err := tx.SearchPhones("1555111", 10)
+		found, n, err := tx.PhonePage(PhoneQuery{Prefix: "1555111", Limit: 10})
 		if err != nil {
 			return err
 		}
-		if len(found) != 2 || found[1].Phone != "+15551110002" || len(found[1].Lists) != 2 {
-			t.Errorf("search: %+v", found)
+		if n != 2 || len(found) != 2 || found[1].Phone != "+15551110002" || len(found[1].Lists) != 2 {
+			t.Errorf("search: %d %+v", n, found)
 		}
-		all, _ := tx.SearchPhones("", 3)
-		if len(all) != 3 {
-			t.Errorf("limit: %d rows", len(all))
+		all, total, _ := tx.PhonePage(PhoneQuery{Limit: 3})
+		if len(all) != 3 || total <= 3 {
+			t.Errorf("limit: %d rows of %d", len(all), total)
 		}
-		none, _ := tx.SearchPhones("+44", 10)
-		if len(none) != 0 {
+		none, n, _ := tx.PhonePage(PhoneQuery{Prefix: "+44", Limit: 10})
+		if len(none) != 0 || n != 0 {
 			t.Errorf("wrong prefix found %d", len(none))
 		}
 		return nil

@@ -32,9 +32,10 @@ var (
 	bPhoneSubs     = []byte("phone_subs")    // phone \0 KEYWORD → nothing
 	bPlans         = []byte("plans")         // id → Plan
 	bOutbox        = []byte("outbox")        // id → OutMessage
-	bQueue         = []byte("queue")         // priority, id → due time (unix ns)
+	bQueue         = []byte("queue")         // priority, due (unix ns), id → nothing
 	bSIDs          = []byte("sids")          // provider sid → outbox id
 	bAnnouncements = []byte("announcements") // id → Announcement
+	bFanning       = []byte("fanning")       // id of an announcement still fanning out → nothing
 	bInbound       = []byte("inbound")       // provider sid → inboundRecord
 	bLog           = []byte("log")           // phone \0 seq → LogEntry
 	bStripeEvents  = []byte("stripe_events") // event id → applied at
@@ -46,7 +47,8 @@ var (
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
-	bAuth, bInflight, bEarlyStatus, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
+	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
+	bConsent, bConsentKw, bSuppress, bExports,
 }
 
 // DB is the open database.
@@ -94,7 +96,10 @@ func Open(path string) (*DB, error) {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
-		return nil
+		if err := migrateQueue(tx); err != nil {
+			return err
+		}
+		return indexExpiry(tx)
 	})
 	if err != nil {
 		db.Close()

@@ -31,27 +31,11 @@ func (t *Tx) MarkEventApplied(id string, at time.Time) error {
 	if err := t.b(bStripeEvents).Put([]byte(id), itob(uint64(at.UnixNano()))); err != nil {
 		return fmt.Errorf("mark event %s: %w", id, err)
 	}
-	return nil
+	return t.expires(expEvent, at, id)
 }
 
 // PruneEvents forgets event ids applied before cutoff (Stripe retries for
 // three days, so a month is ample) and returns how many it removed.
 func (t *Tx) PruneEvents(cutoff time.Time) (int, error) {
-	b := t.b(bStripeEvents)
-	var old [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if len(v) == 8 && int64(btoi(v)) < cutoff.UnixNano() {
-			old = append(old, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("scan events: %w", err)
-	}
-	for _, k := range old {
-		if err := b.Delete(k); err != nil {
-			return 0, fmt.Errorf("prune event %s: %w", k, err)
-		}
-	}
-	return len(old), nil
+	return t.pruneKind(expEvent, cutoff)
 }

@@ -11,18 +11,39 @@ import (
 
 // Subscribe implements bot.Subscriptions.
 func (t *Tx) Subscribe(keyword string, p bot.Phone, at time.Time) (bool, error) {
-	key := pair(keyword, string(p))
-	if t.b(bSubs).Get(key) != nil {
-		return false, nil
+	return t.AddSubscription(bot.Subscription{Keyword: keyword, Phone: p, JoinedAt: at})
+}
+
+// AddSubscription implements bot.Subscriptions.
+func (t *Tx) AddSubscription(s bot.Subscription) (bool, error) {
+	added, err := t.AddSubscriptions([]bot.Subscription{s})
+	return err == nil && added[0], err
+}
+
+// AddSubscriptions implements bot.Subscriptions.
+func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
+	added := make([]bool, len(subs))
+	counts := map[string]int{}
+	for i, s := range subs {
+		key := pair(s.Keyword, string(s.Phone))
+		if t.b(bSubs).Get(key) != nil {
+			continue
+		}
+		if err := t.putJSON(bSubs, key, s); err != nil {
+			return nil, err
+		}
+		if err := t.b(bPhoneSubs).Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
+			return nil, err
+		}
+		added[i] = true
+		counts[s.Keyword]++
 	}
-	s := bot.Subscription{Keyword: keyword, Phone: p, JoinedAt: at}
-	if err := t.putJSON(bSubs, key, s); err != nil {
-		return false, err
+	for kw, n := range counts {
+		if err := t.addSubscribers(kw, n); err != nil {
+			return nil, err
+		}
 	}
-	if err := t.b(bPhoneSubs).Put(pair(string(p), keyword), nil); err != nil {
-		return false, err
-	}
-	return true, t.addSubscribers(keyword, 1)
+	return added, nil
 }
 
 // Unsubscribe implements bot.Subscriptions.
@@ -96,4 +117,9 @@ func (t *Tx) PutSubscription(s bot.Subscription) error {
 		return bot.Errorf(bot.ENOTFOUND, "%s is not on %s", s.Phone, s.Keyword)
 	}
 	return t.putJSON(bSubs, key, s)
+}
+
+// Subscribed implements bot.Subscriptions.
+func (t *Tx) Subscribed(keyword string, p bot.Phone) (bool, error) {
+	return t.b(bSubs).Get(pair(keyword, string(p))) != nil, nil
 }

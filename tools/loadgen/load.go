@@ -29,13 +29,14 @@ type target struct {
 
 // options bound and shape one run.
 type options struct {
-	workers   int           // concurrent senders (phones texting at once)
-	perWorker int           // phones each sender rotates through
-	duration  time.Duration // stop after this long
-	max       int64         // or after this many requests
-	replay    float64       // fraction of requests that replay an earlier MessageSid
-	to        string        // the service number
-	run       uint32        // makes MessageSids unique to this run
+	workers   int             // concurrent senders (phones texting at once)
+	perWorker int             // phones each sender rotates through
+	duration  time.Duration   // stop after this long
+	max       int64           // or after this many requests
+	replay    float64         // fraction of requests that replay an earlier MessageSid
+	to        string          // the service number
+	run       uint32          // makes MessageSids unique to this run
+	stop      <-chan struct{} // closed: no new request (those in flight finish)
 }
 
 // result is what one run measured.
@@ -69,7 +70,14 @@ func runLoad(ctx context.Context, t target, o options, hc *http.Client) result {
 	deadline := time.Now().Add(o.duration)
 	var count atomic.Int64
 	var seq atomic.Uint64
-	take := func() bool { return ctx.Err() == nil && time.Now().Before(deadline) && count.Add(1) <= o.max }
+	take := func() bool {
+		select {
+		case <-o.stop:
+			return false
+		default:
+		}
+		return ctx.Err() == nil && time.Now().Before(deadline) && count.Add(1) <= o.max
+	}
 	workers := make([]*worker, o.workers)
 	var wg sync.WaitGroup
 	start := time.Now()

@@ -40,7 +40,7 @@ func realServer(t *testing.T) *httptest.Server {
 	quiet := slog.New(slog.DiscardHandler)
 	engine := &bot.Engine{Store: db, Clock: bot.SystemClock{}, T: locales.MustLoad(), Log: quiet, DefaultLocale: bot.English,
 		Brain: &flows.Brain{ServiceNumber: "+15550000000", PublicURL: testPublic, Support: testPublic + "/help"}}
-	hooks := twilio.NewWebhooks(twilio.Config{AuthToken: testToken, PublicURL: testPublic}, engine, db)
+	hooks := twilio.NewWebhooks(twilio.Config{AuthToken: testToken, PublicURL: testPublic}, engine, bot.NewLifecycle(db, locales.MustLoad()))
 	hooks.Log = quiet
 	e := echo.New()
 	hooks.Register(e)
@@ -98,6 +98,7 @@ func TestFlagsAreBounded(t *testing.T) {
 	bad := [][]string{
 		{"-duration", "10m"}, {"-duration", "0s"}, {"-max", "0"}, {"-max", "6000000"},
 		{"-phones", "0"}, {"-phones", "5000"}, {"-replay", "1"}, {"-rotate", "0"},
+		{"-subscribers", "0"}, {"-subscribers", "3000000"}, {"-phase", "0s"}, {"-during", "6m"},
 	}
 	for _, args := range bad {
 		if _, err := parseFlags(args); err == nil {

@@ -8,6 +8,7 @@
 //
 //	TWILIO_AUTH_TOKEN=… loadgen -url http://127.0.0.1:8080 -public http://localhost:8080 -phones 64 -duration 10s
 //	loadgen -seed ./data/nudges.db   # before starting the server: two active clients, YOGA and BAKERY
+//	loadgen -broadcast /tmp/nudges -subscribers 1000000 -phones 32   # one CONFIRM's fan-out under load
 package main
 
 import (
@@ -46,6 +47,7 @@ type config struct {
 	url, public, token, to, seed string
 	opts                         options
 	baseline                     bool
+	broadcast                    broadcastPlan
 }
 
 func parseFlags(args []string) (config, error) {
@@ -62,6 +64,15 @@ func parseFlags(args []string) (config, error) {
 	fs.Int64Var(&c.opts.max, "max", 1_000_000, "most requests per run (at most 5,000,000)")
 	fs.Float64Var(&c.opts.replay, "replay", 0.1, "fraction of requests that replay an earlier MessageSid")
 	fs.BoolVar(&c.baseline, "baseline", true, "also run the load against a minimal net/http handler for a ratio")
+	b := &c.broadcast
+	fs.StringVar(&b.bin, "broadcast", "", "the nudges binary: seed -subscribers, start it on -addr and measure one CONFIRM's fan-out under load")
+	fs.IntVar(&b.subscribers, "subscribers", 100_000, "list size for -broadcast (at most 2,000,000)")
+	fs.StringVar(&b.dir, "dir", "", "work directory for -broadcast (default: a new temporary one)")
+	fs.StringVar(&b.addr, "addr", "127.0.0.1:18150", "where -broadcast starts the server (loopback)")
+	fs.DurationVar(&b.phase, "phase", 5*time.Second, "-broadcast: load before CONFIRM and after the fan-out")
+	fs.DurationVar(&b.during, "during", 2*time.Minute, "-broadcast: longest wait for the fan-out")
+	fs.StringVar(&b.rate, "rate", "100", "-broadcast: the server's NUDGES_SEND_RATE")
+	fs.BoolVar(&b.retention, "retention", true, "-broadcast: then settle every row in-process, fold it and print the bytes left per recipient")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -77,6 +88,10 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-max %d must be 1–%d", o.max, maxRequests)
 	case o.replay < 0 || o.replay >= 1:
 		return c, fmt.Errorf("-replay %g must be in [0, 1)", o.replay)
+	case b.subscribers < 1 || b.subscribers > 2_000_000:
+		return c, fmt.Errorf("-subscribers %d must be 1–2000000", b.subscribers)
+	case b.phase <= 0 || b.phase > maxDuration || b.during <= 0 || b.during > maxDuration:
+		return c, fmt.Errorf("-phase and -during must be above 0 and at most %s", maxDuration)
 	}
 	o.to, o.run = c.to, rand.Uint32()
 	return c, nil
@@ -90,13 +105,16 @@ func run(args []string, out io.Writer) error {
 	if c.seed != "" {
 		return seed(c.seed, out)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	hc := loopbackClient(c.opts.workers)
+	if c.broadcast.bin != "" {
+		return broadcast(ctx, c, hc, out)
+	}
 	base, err := loopbackURL(c.url)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	hc := loopbackClient(c.opts.workers)
 	path := twilio.PathSMS
 	t := target{name: "nudges " + base.String() + path, post: strings.TrimRight(base.String(), "/") + path,
 		signed: strings.TrimRight(c.public, "/") + path, token: c.token}
@@ -113,6 +131,25 @@ func run(args []string, out io.Writer) error {
 		return errors.New("not every request was answered 200 with its first answer")
 	}
 	return nil
+}
+
+// broadcast runs the -broadcast measurement in c.broadcast.dir.
+func broadcast(ctx context.Context, c config, hc *http.Client, out io.Writer) error {
+	p := c.broadcast
+	if _, err := loopbackURL("http://" + p.addr); err != nil {
+		return err
+	}
+	if p.dir == "" {
+		dir, err := os.MkdirTemp("", "loadgen-broadcast-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		p.dir = dir
+	}
+	fmt.Fprintf(out, "%d phones texting (%d in all) while %d subscribers get one announcement\n",
+		c.opts.workers, c.opts.workers*c.opts.perWorker, p.subscribers)
+	return runBroadcast(ctx, p, c.opts, hc, out)
 }
 
 // compare runs the same load against a minimal handler and prints the ratio.

@@ -31,7 +31,7 @@ func TestDispatcherThroughClient(t *testing.T) {
 			tw.Script(c.script...)
 			h := newHarness(t, tw.AuthToken)
 			queueText(t, h, testPhone, "you're live")
-			d := bot.NewDispatcher(h.db, newTestClient(t, testConfig(tw)), nil, locales.MustLoad(), 0)
+			d := bot.NewDispatcher(bot.NewLifecycle(h.db, locales.MustLoad()), newTestClient(t, testConfig(tw)), nil, 0)
 			d.Log, d.Backoff = quietLog(), func(int) time.Duration { return time.Millisecond }
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()

@@ -44,7 +44,10 @@ func (b *countBrain) Turn(t *bot.Turn) error {
 	switch {
 	case t.In.Body == "LATER": // a text that arrives after the inline reply
 		t.Replies = append(t.Replies, "later, then")
-		return t.Send(t.Conv.Phone, "async hello #"+strconv.Itoa(n), bot.KindReply, bot.PriorityHigh)
+		t.Wake()
+		_, err := bot.Text(t.Tx, t.Now, bot.Note{To: t.Conv.Phone, Kind: bot.KindReply, Priority: bot.PriorityHigh,
+			Simulated: t.Conv.Simulated, Body: func(string) string { return "async hello #" + strconv.Itoa(n) }})
+		return err
 	case t.In.Body == "" && t.In.NumMedia > 0:
 		t.Replies = append(t.Replies, fmt.Sprintf("got %d media, no text", t.In.NumMedia))
 	case t.In.Body != "":

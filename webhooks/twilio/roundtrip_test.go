@@ -5,24 +5,24 @@ import (
 	"testing"
 
 	"nudges/bot"
-	"nudges/store"
 	"nudges/webhooks/twilio/twiliotest"
 )
 
-var _ StatusSink = (*store.DB)(nil)
+var _ StatusSink = (*bot.Lifecycle)(nil)
 
 // One message all the way: outbox → Client → fake Twilio → sid recorded →
 // signed status callback → the store's message is delivered.
 func TestSendThenStatusCallbackReachesTheStore(t *testing.T) {
 	tw := twiliotest.New(t)
 	h := newHarness(t, tw.AuthToken)
-	h.hooks = NewWebhooks(Config{AuthToken: tw.AuthToken, PublicURL: testPublic}, nil, h.db)
+	outbox := &bot.Lifecycle{Store: h.db, Clock: bot.NewFixedClock(testNow)}
+	h.hooks = NewWebhooks(Config{AuthToken: tw.AuthToken, PublicURL: testPublic}, nil, outbox)
 	h.hooks.Log = quietLog()
 	h.e = newEchoFor(h.hooks)
 	h.token = tw.AuthToken
 
 	queueText(t, h, testPhone, "you're live")
-	claimed, _, err := h.db.Claim(testNow, 10, nil)
+	claimed, _, err := outbox.Claim(testNow, 10)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
@@ -30,7 +30,7 @@ func TestSendThenStatusCallbackReachesTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = h.db.Record(testNow, []bot.Outcome{{ID: claimed[0].ID, Status: bot.StatusSent, SID: sid, Tries: 1}}, nil)
+	err = outbox.Record(testNow, []bot.Outcome{{ID: claimed[0].ID, Status: bot.StatusSent, SID: sid, Tries: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,127 @@
+package admin
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"nudges/bot"
+	"nudges/store"
+)
+
+// exportChunk is how many records or rows one read transaction of an export
+// reads; the response is flushed after each.
+const exportChunk = 1000
+
+// registerData mounts the console's data pages (consent export, import,
+// erase) and the public one-time list export /x/{token}.
+func (c *Console) registerData(e *echo.Echo, g *echo.Group, auth echo.MiddlewareFunc) {
+	csrf := c.csrf()
+	g.GET("/consent.csv", c.consentCSV, auth)
+	g.GET("/import", c.importPage, csrf, auth)
+	// The upload's CSRF token travels in the query: reading it from the
+	// multipart body would make the server parse (and buffer) the file first.
+	g.POST("/import", c.importUpload, middleware.BodyLimit(maxImportBody), c.csrfQuery(), auth)
+	g.GET("/import/:id", c.importStatus, csrf, auth)
+	e.GET("/x/:token", c.clientExport, middleware.Recover(), noStore)
+}
+
+// isUpload is the one console request allowed past the 64 KiB body limit.
+func isUpload(ec echo.Context) bool {
+	return ec.Request().Method == http.MethodPost && ec.Path() == "/admin/import"
+}
+
+var consentHeader = []string{"at", "phone", "keyword", "event", "source", "text", "message_sid", "to", "file", "admin"}
+
+// consentCSV streams the consent records, all or one list's (?keyword=),
+// oldest first, reading a chunk per read transaction.
+func (c *Console) consentCSV(ec echo.Context) error {
+	kw := strings.ToUpper(strings.TrimSpace(ec.QueryParam("keyword")))
+	name := "consent"
+	if kw != "" {
+		name += "-" + kw
+	}
+	w := c.startCSV(ec, name+"-"+c.cfg.Clock.Now().UTC().Format("20060102")+".csv", consentHeader)
+	n := 0
+	err := c.db.EachConsent(kw, exportChunk, func(r bot.ConsentRecord) error {
+		n++
+		err := w.Write([]string{r.At.UTC().Format(time.RFC3339), string(r.Phone), r.Keyword, string(r.Kind),
+			cell(r.Source()), cell(r.Text), r.SID, r.To, cell(r.File), string(r.Admin)})
+		return c.flushEvery(ec, w, n, err)
+	})
+	return c.endCSV(ec, w, "consent export", err)
+}
+
+var listHeader = []string{"phone", "language", "joined_at", "source"}
+
+// clientExport serves a client's one-time list export: the link works once,
+// within bot.ExportTTL of the EXPORT that made it.
+func (c *Console) clientExport(ec echo.Context) error {
+	var ex *bot.Export
+	err := c.db.Write(func(tx *store.Tx) error {
+		var err error
+		ex, err = tx.TakeExport(ec.Param("token"), c.cfg.Clock.Now())
+		return err
+	})
+	if err != nil {
+		c.log.Error("client export", "err", err)
+		return ec.String(http.StatusInternalServerError, "Something went wrong. Try again later.\n")
+	}
+	if ex == nil {
+		return ec.String(http.StatusNotFound, "This link has expired or was already used. Text EXPORT for a new one.\n")
+	}
+	w := c.startCSV(ec, ex.Keyword+"-list-"+c.cfg.Clock.Now().UTC().Format("20060102")+".csv", listHeader)
+	n := 0
+	err = c.db.EachListRow(ex.Keyword, exportChunk, func(r store.ListRow) error {
+		n++
+		err := w.Write([]string{string(r.Phone), r.Locale, r.JoinedAt.UTC().Format(time.RFC3339), cell(r.Source)})
+		return c.flushEvery(ec, w, n, err)
+	})
+	c.log.Info("client export downloaded", "keyword", ex.Keyword, "rows", n)
+	return c.endCSV(ec, w, "client export", err)
+}
+
+func (c *Console) startCSV(ec echo.Context, filename string, header []string) *csv.Writer {
+	h := ec.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	h.Set("Cache-Control", "no-store")
+	ec.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(ec.Response())
+	w.Write(header)
+	return w
+}
+
+func (c *Console) flushEvery(ec echo.Context, w *csv.Writer, n int, err error) error {
+	if err == nil && n%exportChunk == 0 {
+		w.Flush()
+		ec.Response().Flush()
+		err = w.Error()
+	}
+	return err
+}
+
+func (c *Console) endCSV(ec echo.Context, w *csv.Writer, what string, err error) error {
+	w.Flush()
+	if err == nil {
+		err = w.Error()
+	}
+	if err != nil {
+		// Headers are gone: the reader gets a truncated file; log it.
+		c.log.Error("console: "+what+" failed mid-stream", "err", err)
+	}
+	return nil
+}
+
+// cell keeps a free-text field from being read as a formula by a
+// spreadsheet: a leading = or @ gets a quote mark.
+func cell(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,162 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+	"nudges/store"
+)
+
+// pageSize is how many phones one page of the subscriber list shows.
+const pageSize = 50
+
+type subscribersView struct {
+	Q, List  string
+	Lists    []string // every client's keyword, for the filter
+	Rows     []store.PhoneRow
+	Total    int
+	Page     int
+	Pages    int
+	From, To int // 1-based positions of the rows shown
+	Prev     string
+	Next     string
+}
+
+func (c *Console) subscribersPage(ec echo.Context) error {
+	q := strings.TrimSpace(ec.QueryParam("q"))
+	list := strings.ToUpper(strings.TrimSpace(ec.QueryParam("list")))
+	page, _ := strconv.Atoi(ec.QueryParam("page"))
+	page = max(page, 1)
+	v := subscribersView{Q: q, List: list, Page: page}
+	prefix := digitsOf(q)
+	if p, err := bot.ParsePhone(q); err == nil {
+		prefix = digitsOf(string(p)) // a whole number, written any way login takes it
+	}
+	err := c.db.Read(func(tx *store.Tx) error {
+		if err := tx.EachClient(func(cl *bot.Client) error { v.Lists = append(v.Lists, cl.Keyword); return nil }); err != nil {
+			return err
+		}
+		if q != "" && prefix == "" {
+			return nil
+		}
+		var err error
+		v.Rows, v.Total, err = tx.PhonePage(store.PhoneQuery{Prefix: prefix, Keyword: list, Offset: (page - 1) * pageSize, Limit: pageSize})
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "search phones", err)
+	}
+	pv := view{Title: "Subscribers", D: &v}
+	if q != "" && prefix == "" {
+		pv.Error = "Search by phone number: its first digits, like +1555 or 555 222 0001."
+	}
+	v.paginate()
+	return c.renderView(ec, http.StatusOK, "subscribers.html", pv)
+}
+
+// paginate fills the page numbers and the links to the pages around.
+func (v *subscribersView) paginate() {
+	v.Pages = max((v.Total+pageSize-1)/pageSize, 1)
+	if len(v.Rows) > 0 {
+		v.From = (v.Page-1)*pageSize + 1
+		v.To = v.From + len(v.Rows) - 1
+	}
+	link := func(page int) string {
+		q := url.Values{}
+		if v.Q != "" {
+			q.Set("q", v.Q)
+		}
+		if v.List != "" {
+			q.Set("list", v.List)
+		}
+		q.Set("page", strconv.Itoa(page))
+		return "/admin/subscribers?" + q.Encode()
+	}
+	if v.Page > 1 {
+		v.Prev = link(min(v.Page-1, v.Pages))
+	}
+	if v.Page < v.Pages {
+		v.Next = link(v.Page + 1)
+	}
+}
+
+// digitsOf keeps the digits of a search, so "+1 (555) 12" finds +155512….
+func digitsOf(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}
+
+type subscriberView struct {
+	Conv   *bot.Conversation
+	Client *bot.Client
+	Subs   []bot.Subscription
+	Log    []bot.LogEntry
+}
+
+func (c *Console) subscriberPage(ec echo.Context) error {
+	raw, _ := url.PathUnescape(ec.Param("phone"))
+	p, err := bot.ParsePhone(raw)
+	if err != nil {
+		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+	}
+	var v subscriberView
+	err = c.db.Read(func(tx *store.Tx) error {
+		var err error
+		if v.Conv, err = tx.Conversation(p); err != nil {
+			return err
+		}
+		if v.Client, err = tx.Client(p); err != nil {
+			return err
+		}
+		if v.Subs, err = tx.SubscriptionsOf(p); err != nil {
+			return err
+		}
+		v.Log, err = tx.LogOf(p, 500)
+		return err
+	})
+	if err != nil {
+		return c.internal(ec, "subscriber", err)
+	}
+	if v.Conv.FirstSeen.IsZero() && len(v.Log) == 0 && v.Client == nil && len(v.Subs) == 0 {
+		return c.fail(ec, http.StatusNotFound, "The service has never heard from "+string(p)+".")
+	}
+	notice, failure := c.takeFlash(ec)
+	return c.renderView(ec, http.StatusOK, "subscriber.html", view{Title: string(p), Nav: "subscribers", D: v, Notice: notice, Error: failure})
+}
+
+// subscriberErase removes the phone's conversation, log and lists, keeping
+// it opted out by a keyed hash (store.DB.Erase). A client's phone is not
+// erased: its list and billing hang on it.
+func (c *Console) subscriberErase(ec echo.Context) error {
+	raw, _ := url.PathUnescape(ec.Param("phone"))
+	p, err := bot.ParsePhone(raw)
+	if err != nil {
+		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+	}
+	if ec.FormValue("confirm") != "yes" {
+		return c.redirectFlash(ec, phonePath(p), "Tick the box to confirm the erase: it cannot be undone.", true)
+	}
+	erased, err := c.db.Erase(p)
+	if err != nil {
+		return c.internal(ec, "erase", err)
+	}
+	isClient := !erased
+	if isClient {
+		return c.redirectFlash(ec, phonePath(p), fmt.Sprintf("%s is a client's phone: suspend the client instead.", p), true)
+	}
+	c.log.Info("console: phone erased", "by", ec.Get(adminKey))
+	return c.redirectFlash(ec, "/admin/subscribers", "Erased. The phone stays opted out; its number is kept only as a keyed hash.", false)
+}
+
+func phonePath(p bot.Phone) string { return "/admin/subscribers/" + url.PathEscape(string(p)) }

@@ -1,0 +1,258 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Fan-out defaults: a transaction covers at most DefaultFanoutChunk list
+// entries, fewer when that would take longer than DefaultFanoutBudget of
+// work, so that inbound turns never wait long for the writer.
+const (
+	DefaultFanoutChunk  = 2000
+	DefaultFanoutBudget = 10 * time.Millisecond
+	minFanoutChunk      = 500
+)
+
+// Recipient is one subscriber an announcement goes to: the subscription
+// and what the fan-out read of the phone's conversation.
+type Recipient struct {
+	Sub  Subscription
+	Conv Conversation
+}
+
+// Composer makes the body (and picture URL, "" for none) one recipient gets
+// of announcement a from the client named name, and reports whether it
+// carries the opt-out line (the subscription's NoticeAt is then set to now).
+type Composer func(a *Announcement, name string, r *Recipient, now time.Time) (body, mediaURL string, notice bool)
+
+// StartFanout saves a (new or scheduled) announcement as due to fan out:
+// the FanOut worker adds its recipients after the transaction commits, in
+// bounded transactions. Its audience is the list at a.CreatedAt: phones
+// that join later are left out. Call FanOut.Kick after the commit.
+func StartFanout(tx Outbox, a *Announcement) error {
+	a.Fanning, a.Cursor = true, ""
+	if a.Counts == nil {
+		a.Counts = map[MessageStatus]int{}
+	}
+	if err := tx.PutAnnouncement(a); err != nil {
+		return fmt.Errorf("start fan-out: %w", err)
+	}
+	return nil
+}
+
+// FanOut adds the recipients of confirmed announcements to the outbox, a
+// chunk of the list per write transaction, each saving the cursor with the
+// rows it covers: after a crash it resumes where the last commit ended, so
+// nobody gets two rows and nobody is skipped. The dispatcher sends the rows
+// while later chunks are still being added.
+type FanOut struct {
+	Store   Store
+	Compose Composer
+	// Due is when a recipient's message may go (NextAt); nil means now.
+	// A send window plugs in here.
+	Due    func(a *Announcement, r *Recipient, now time.Time) time.Time
+	Report Reporter // queues the client's report when the last row settled first
+	Clock  Clock
+	Chunk  int           // most list entries per transaction; DefaultFanoutChunk if 0
+	Budget time.Duration // work per transaction the chunk adapts to; DefaultFanoutBudget if 0
+	Notify func()        // rows were added: wake the dispatcher
+	Poll   time.Duration
+	Log    *slog.Logger
+
+	once sync.Once
+	kick chan struct{}
+	size int // entries in the next chunk, adapted to Budget
+}
+
+func (f *FanOut) init() { f.once.Do(func() { f.kick = make(chan struct{}, 1) }) }
+
+// Kick tells the worker an announcement started. It never blocks.
+func (f *FanOut) Kick() {
+	f.init()
+	signal(f.kick)
+}
+
+// Run fans out every unfinished announcement, then waits for more, until
+// ctx ends.
+func (f *FanOut) Run(ctx context.Context) error {
+	f.init()
+	for ctx.Err() == nil {
+		if err := f.Drain(ctx); err != nil {
+			f.log().Error("fan-out", "err", err)
+		}
+		t := time.NewTimer(orDefault(f.Poll, DefaultPoll))
+		select {
+		case <-ctx.Done():
+		case <-f.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	return nil
+}
+
+// Drain fans out every unfinished announcement and returns when none is
+// left (or ctx ends).
+func (f *FanOut) Drain(ctx context.Context) error {
+	var ids []uint64
+	err := f.Store.View(func(tx Tx) error {
+		var err error
+		ids, err = tx.Fanning()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("list fan-outs: %w", err)
+	}
+	for _, id := range ids {
+		for ctx.Err() == nil {
+			done, err := f.Step(id)
+			if err != nil {
+				return fmt.Errorf("announcement %d: %w", id, err)
+			}
+			if done {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Step adds the next chunk of announcement id's recipients in one write
+// transaction and reports whether the fan-out is finished.
+func (f *FanOut) Step(id uint64) (done bool, err error) {
+	added, n := 0, f.nextSize()
+	// Batch: inbound turns waiting for the writer share this commit (and
+	// its fsync) instead of queueing behind it. The chunk reads everything
+	// from tx, so running it again after a batch member failed is safe.
+	err = f.Store.Batch(func(tx Tx) error {
+		began := time.Now()
+		a, err := tx.Announcement(id)
+		if err != nil || a == nil || !a.Fanning {
+			done = true
+			return err
+		}
+		added, done, err = f.chunk(tx, a, n)
+		f.adapt(n, time.Since(began))
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("fan-out step: %w", err)
+	}
+	if added > 0 && f.Notify != nil {
+		f.Notify()
+	}
+	if done {
+		f.log().Info("fan-out finished", "announcement", id)
+	}
+	return done, nil
+}
+
+// chunk adds the rows of the next page of a's list and saves a.
+func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err error) {
+	now := f.now()
+	client, err := tx.Client(a.Client)
+	if err != nil {
+		return 0, false, fmt.Errorf("load client: %w", err)
+	}
+	name := a.Keyword
+	if client != nil {
+		name = client.Name
+	}
+	subs, convs, err := tx.AudiencePage(a.Keyword, a.Cursor, n)
+	if err != nil {
+		return 0, false, fmt.Errorf("read list: %w", err)
+	}
+	msgs, noticed := f.rows(a, name, subs, convs, now)
+	if err := tx.EnqueueBulk(msgs); err != nil {
+		return 0, false, fmt.Errorf("queue recipients: %w", err)
+	}
+	if err := tx.PutSubscriptions(noticed); err != nil {
+		return 0, false, fmt.Errorf("note opt-out lines: %w", err)
+	}
+	if len(subs) > 0 {
+		a.Cursor = subs[len(subs)-1].Phone
+	}
+	if len(msgs) > 0 {
+		if a.FirstRow == 0 {
+			a.FirstRow = msgs[0].ID
+		}
+		a.LastRow = msgs[len(msgs)-1].ID
+	}
+	a.Total += len(msgs)
+	a.Counts[StatusQueued] += len(msgs)
+	if len(subs) < n {
+		a.Fanning = false
+		complete(tx, now, a, f.Report, f.log())
+	}
+	if err := tx.PutAnnouncement(a); err != nil {
+		return 0, false, fmt.Errorf("save announcement: %w", err)
+	}
+	return len(msgs), !a.Fanning, nil
+}
+
+// rows makes one message per page entry that is in a's audience: on the
+// list at CONFIRM (joined no later than a.CreatedAt) and not opted out.
+func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs []Conversation, now time.Time) ([]OutMessage, []Subscription) {
+	msgs := make([]OutMessage, 0, len(subs))
+	var noticed []Subscription
+	for i := range subs {
+		r := &Recipient{Sub: subs[i], Conv: convs[i]}
+		if r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOut {
+			continue
+		}
+		body, media, notice := f.Compose(a, name, r, now)
+		due := now
+		if f.Due != nil {
+			due = f.Due(a, r, now)
+		}
+		msgs = append(msgs, OutMessage{
+			To: r.Conv.Phone, Body: body, MediaURL: media, Kind: KindAnnouncement, Priority: PriorityBulk,
+			AnnouncementID: a.ID, Simulated: a.Simulated || r.Conv.Simulated,
+			CreatedAt: now, UpdatedAt: now, NextAt: due,
+		})
+		if notice {
+			r.Sub.NoticeAt = now
+			noticed = append(noticed, r.Sub)
+		}
+	}
+	return msgs, noticed
+}
+
+// nextSize is the next chunk's size: Chunk when set explicitly smaller
+// than the adapted size, else what fits in Budget.
+func (f *FanOut) nextSize() int {
+	limit := orDefault(f.Chunk, DefaultFanoutChunk)
+	if f.size <= 0 || f.size > limit {
+		f.size = limit
+	}
+	return f.size
+}
+
+// adapt sizes the next chunk from how long n entries took.
+func (f *FanOut) adapt(n int, took time.Duration) {
+	if took <= 0 || n <= 0 {
+		return
+	}
+	budget := orDefault(f.Budget, DefaultFanoutBudget)
+	next := int(float64(n) * float64(budget) / float64(took))
+	next = max(min(next, 2*n), n/2) // move gently
+	f.size = max(next, min(minFanoutChunk, orDefault(f.Chunk, DefaultFanoutChunk)))
+}
+
+func (f *FanOut) now() time.Time {
+	if f.Clock == nil {
+		return SystemClock{}.Now()
+	}
+	return f.Clock.Now()
+}
+
+func (f *FanOut) log() *slog.Logger {
+	if f.Log == nil {
+		return slog.Default()
+	}
+	return f.Log
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"nudges/bot"
+)
+
+// bExports: sha256(token) → bot.Export, a client's one-time list link. The
+// token itself is never stored.
+var bExports = []byte("exports")
+
+var _ bot.Exports = (*Tx)(nil)
+
+func exportKey(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// PutExport implements bot.Exports.
+func (t *Tx) PutExport(e *bot.Export) error {
+	if e.Token == "" {
+		return fmt.Errorf("export for %s has no token", e.Keyword)
+	}
+	return t.putJSON(bExports, exportKey(e.Token), e)
+}
+
+// TakeExport returns the export behind token and marks it used, or nil when
+// there is none, it was used, or it expired by now.
+func (t *Tx) TakeExport(token string, now time.Time) (*bot.Export, error) {
+	var e bot.Export
+	ok, err := t.getJSON(bExports, exportKey(token), &e)
+	if err != nil || !ok || !e.UsedAt.IsZero() || !now.Before(e.ExpiresAt) {
+		return nil, err
+	}
+	e.UsedAt = now
+	if err := t.putJSON(bExports, exportKey(token), &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// ListRow is one subscriber of a list as its export shows it.
+type ListRow struct {
+	bot.Subscription
+	Locale string
+}
+
+// ListPage returns up to n subscribers of keyword after phone after ("" for
+// the first), in phone order, with their language.
+func (t *Tx) ListPage(keyword string, after bot.Phone, n int) ([]ListRow, error) {
+	prefix := pair(keyword, "")
+	start := append(pair(keyword, string(after)), 0)
+	if after == "" {
+		start = prefix
+	}
+	var out []ListRow
+	cur := t.b(bSubs).Cursor()
+	for k, v := cur.Seek(start); k != nil && bytes.HasPrefix(k, prefix) && len(out) < n; k, v = cur.Next() {
+		var row ListRow
+		if err := jsonDecode(v, &row.Subscription); err != nil {
+			return nil, fmt.Errorf("decode subscription %q: %w", k, err)
+		}
+		conv, err := t.Conversation(row.Phone)
+		if err != nil {
+			return nil, err
+		}
+		row.Locale = conv.Locale
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// EachListRow calls fn for every subscriber of keyword in phone order,
+// reading chunk rows per read transaction and calling fn outside it.
+func (db *DB) EachListRow(keyword string, chunk int, fn func(ListRow) error) error {
+	var after bot.Phone
+	for {
+		var page []ListRow
+		err := db.Read(func(tx *Tx) error {
+			var err error
+			page, err = tx.ListPage(keyword, after, chunk)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < chunk {
+			return nil
+		}
+		after = page[len(page)-1].Phone
+	}
+}
