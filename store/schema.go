@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the layout of the file this binary reads and writes. A
 // change to how something is stored bumps it and appends a Migration.
-const SchemaVersion = 1
+const SchemaVersion = 3
 
 // Migration moves the file from version To-1 to To. Step changes a bounded
 // amount (about migrationBatch keys) after cursor (nil the first time) and
@@ -27,12 +27,6 @@ type Migration struct {
 
 // migrationBatch is about how many keys one Step may change.
 const migrationBatch = 5000
-
-// migrations are run in order at start-up; migrations[i].To is i+1.
-var migrations = []Migration{
-	{To: 1, What: "record the schema version in a file from before versions were kept",
-		Step: func(*Tx, []byte) ([]byte, error) { return nil, nil }},
-}
 
 var (
 	keySchema    = []byte("schema_version")

@@ -126,6 +126,68 @@ func checkFixtureData(t *testing.T, db *DB) {
 	if err != nil || g.Outbox[bot.PriorityHigh] != 1 {
 		t.Fatalf("queued message: %+v, %v", g, err)
 	}
+	db.Read(func(tx *Tx) error {
+		return tx.b(bQueue).ForEach(func(k, _ []byte) error {
+			if len(k) != 17 {
+				t.Errorf("queue key %x not in the priority, due, id layout", k)
+			}
+			return nil
+		})
+	})
+}
+
+func TestMigrationsEndAtSchemaVersion(t *testing.T) {
+	for i, m := range migrations {
+		if m.To != i+1 || m.Step == nil || m.What == "" {
+			t.Errorf("migration %d: %+v", i, m)
+		}
+	}
+	if last := migrations[len(migrations)-1].To; last != SchemaVersion {
+		t.Fatalf("migrations end at %d, SchemaVersion is %d", last, SchemaVersion)
+	}
+}
+
+// The queue-key migration reads at most migrationBatch keys per step: a
+// queue a little longer than that takes more than one step, and every key
+// ends in the new layout with its due time.
+func TestQueueKeysMigrateInSteps(t *testing.T) {
+	db := openTest(t)
+	n := migrationBatch + 3
+	err := db.Write(func(tx *Tx) error {
+		for i := 1; i <= n; i++ {
+			if err := tx.b(bQueue).Put(append([]byte{byte(bot.PriorityBulk)}, itob(uint64(i))...), itob(uint64(t0.UnixNano()))); err != nil {
+				return err
+			}
+		}
+		return tx.b(bMeta).Put(keySchema, itob(1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	ms := []Migration{migrations[0], {To: 2, What: "queue keys", Step: func(tx *Tx, c []byte) ([]byte, error) {
+		steps++
+		return queueKeysStep(tx, c)
+	}}}
+	if err := db.migrate(1, false, ms); err != nil {
+		t.Fatal(err)
+	}
+	if steps < 2 { // each step reads at most migrationBatch keys, old or already moved
+		t.Errorf("%d step for %d keys, want more than one", steps, n)
+	}
+	db.Read(func(tx *Tx) error {
+		got := 0
+		tx.b(bQueue).ForEach(func(k, _ []byte) error {
+			if len(k) == 17 && btoi(k[1:9]) == uint64(t0.UnixNano()) {
+				got++
+			}
+			return nil
+		})
+		if got != n {
+			t.Errorf("%d of %d keys in the new layout", got, n)
+		}
+		return nil
+	})
 }
 
 // setSchema writes version v into the file at path, as another binary would.
@@ -210,7 +272,7 @@ func TestMigrationRunsInBoundedStepsAndResumes(t *testing.T) {
 				return err
 			}
 		}
-		return nil
+		return tx.b(bMeta).Put(keySchema, itob(1))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +303,7 @@ func TestMigrationRunsInBoundedStepsAndResumes(t *testing.T) {
 		}
 		return last, nil
 	}
-	ms := append(append([]Migration(nil), migrations...), Migration{To: 2, What: "test rewrite", Step: step})
+	ms := []Migration{migrations[0], {To: 2, What: "test rewrite", Step: step}}
 	if err := db.migrate(1, false, ms); err == nil || !strings.Contains(err.Error(), "disk hiccup") {
 		t.Fatalf("first run: %v, want the step's error", err)
 	}

@@ -96,10 +96,7 @@ func Open(path string) (*DB, error) {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
-		if err := migrateQueue(tx); err != nil {
-			return err
-		}
-		return indexExpiry(tx)
+		return nil
 	})
 	if err != nil {
 		db.Close()
