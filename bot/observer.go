@@ -57,7 +57,7 @@ func Observe(o Observer) Observer {
 // reading every row.
 type Gauges struct {
 	Outbox      map[Priority]int     // messages queued to send, by priority
-	Waiting     int                  // queued for the send window: due later than now
+	Waiting     int                  // announcements queued with a due time after now (the send window's backlog)
 	Subscribers int                  // list memberships (a phone on two lists counts twice)
 	Clients     map[ClientStatus]int // clients by status
 }

@@ -14,8 +14,9 @@ const gaugeWalkCap = 100_000
 
 // Gauges implements what metrics read at scrape time, in one read
 // transaction: the queue by priority (bbolt's page counts give the total
-// without reading a million rows), the subscribers from each client's kept
-// count, and the clients by status.
+// without reading a million rows), the announcements due later (a bounded
+// walk of those only), the subscribers from each client's kept count, and
+// the clients by status.
 func (db *DB) Gauges(now time.Time) (bot.Gauges, error) {
 	g := bot.Gauges{Outbox: map[bot.Priority]int{}, Clients: map[bot.ClientStatus]int{}}
 	err := db.Read(func(tx *Tx) error {
@@ -47,7 +48,16 @@ func (t *Tx) queueDepth(out map[bot.Priority]int) {
 	out[bot.PriorityBulk] = total - high
 }
 
-// waitingForWindow is how many queued messages wait for the recipients'
-// send window to open. It is 0 until the send window keeps that count (its
-// change fills this in); retries waiting out a backoff are not counted.
-func (t *Tx) waitingForWindow(time.Time) int { return 0 }
+// waitingForWindow counts queued announcements due later than now (up to
+// gaugeWalkCap): those held for their recipients' send window, and the few
+// waiting out a retry's backoff. The queue is keyed priority, due, id, so
+// this is a seek and a walk of the waiting rows only.
+func (t *Tx) waitingForWindow(now time.Time) int {
+	n := 0
+	from := queueKey(bot.PriorityBulk, now.Add(time.Nanosecond), 0)
+	c := t.b(bQueue).Cursor()
+	for k, _ := c.Seek(from); k != nil && k[0] == byte(bot.PriorityBulk) && n < gaugeWalkCap; k, _ = c.Next() {
+		n++
+	}
+	return n
+}

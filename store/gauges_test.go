@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"nudges/bot"
 )
@@ -24,13 +25,16 @@ func TestGaugesCountQueueByPriorityAndClients(t *testing.T) {
 		if _, err := tx.Subscribe("KW1", "+15551000000", t0); err != nil {
 			return err
 		}
-		// 2 urgent, 700 bulk: enough rows for the queue to span several pages.
+		// 2 urgent, 700 bulk: enough rows for the queue to span several pages;
+		// 40 of the bulk ones are due tomorrow (held for a send window).
 		for i := range 702 {
-			prio := bot.PriorityBulk
+			prio, due := bot.PriorityBulk, t0
 			if i%351 == 0 {
 				prio = bot.PriorityHigh
+			} else if i < 41 {
+				due = t0.Add(24 * time.Hour)
 			}
-			m := &bot.OutMessage{To: bot.Phone(fmt.Sprintf("+1555200%04d", i)), Body: "hi", Priority: prio, NextAt: t0}
+			m := &bot.OutMessage{To: bot.Phone(fmt.Sprintf("+1555200%04d", i)), Body: "hi", Priority: prio, NextAt: due}
 			if err := tx.Enqueue(m); err != nil {
 				return err
 			}
@@ -46,6 +50,9 @@ func TestGaugesCountQueueByPriorityAndClients(t *testing.T) {
 	}
 	if g.Outbox[bot.PriorityHigh] != 2 || g.Outbox[bot.PriorityBulk] != 700 {
 		t.Errorf("outbox by priority: %v, want high 2, bulk 700", g.Outbox)
+	}
+	if g.Waiting != 40 {
+		t.Errorf("waiting for a later time: %d, want 40", g.Waiting)
 	}
 	if g.Subscribers != 4 {
 		t.Errorf("subscribers (memberships): %d, want 4", g.Subscribers)

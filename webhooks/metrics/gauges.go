@@ -22,7 +22,7 @@ func newGauges(src Source) *gauges {
 			"Outbound messages waiting in the outbox, by priority (high: replies and login codes; bulk: announcements).",
 			[]string{"priority"}, nil),
 		waiting: prometheus.NewDesc("nudges_send_window_waiting_messages",
-			"Queued announcements waiting for their recipients' send window to open.", nil, nil),
+			"Queued announcements due later than now: held for their recipients' send window, or waiting out a retry's backoff (counted up to 100,000).", nil, nil),
 		subscribers: prometheus.NewDesc("nudges_subscribers",
 			"List memberships across all clients (a phone on two lists counts twice).", nil, nil),
 		client: prometheus.NewDesc("nudges_clients",
