@@ -30,6 +30,9 @@ type dashboardView struct {
 	Clients  []statusCount
 	Messages []statusCount
 	Chart    template.HTML
+
+	NoReceipts bool // the console SMS driver: no delivery receipt can arrive
+	ToGo       int  // announcement messages queued or sending: a broadcast is under way
 }
 
 func (c *Console) dashboard(ec echo.Context) error {
@@ -42,14 +45,21 @@ func (c *Console) dashboard(ec echo.Context) error {
 	if err != nil {
 		return c.internal(ec, "dashboard", err)
 	}
-	v := dashboardView{S: s, Chart: growthChart(s.Growth)}
+	v := dashboardView{S: s, Chart: growthChart(s.Growth), NoReceipts: c.cfg.DevMode}
 	for _, st := range statusOrder {
 		v.Clients = append(v.Clients, statusCount{string(st), s.ClientsByStatus[st]})
 	}
 	for _, st := range messageOrder {
 		v.Messages = append(v.Messages, statusCount{string(st), s.Counts[st]})
 	}
-	return c.render(ec, http.StatusOK, "dashboard.html", "Dashboard", v)
+	for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSending} {
+		v.ToGo += s.Counts[st]
+	}
+	page := view{Title: "Dashboard", D: v}
+	if v.ToGo > 0 {
+		page.Refresh = refreshSeconds
+	}
+	return c.renderView(ec, http.StatusOK, "dashboard.html", page)
 }
 
 type clientsView struct {
@@ -145,6 +155,7 @@ type announcementRow struct {
 type announcementsView struct {
 	Scheduled []bot.Scheduled
 	Rows      []announcementRow
+	Sending   int // announcements not yet settled
 }
 
 func (c *Console) announcementsPage(ec echo.Context) error {
@@ -170,8 +181,12 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
+	sending := 0
 	for _, a := range as {
 		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
+		if r.Sending {
+			sending++
+		}
 		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
 			n := a.Counts[st]
 			if st == bot.StatusFailed {
@@ -184,6 +199,13 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		}
 		rows = append(rows, r)
 	}
-	v.Rows = rows
-	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", v)
+	v.Rows, v.Sending = rows, sending
+	page := view{Title: "Announcements", D: v}
+	if sending > 0 {
+		page.Refresh = refreshSeconds
+	}
+	return c.renderView(ec, http.StatusOK, "announcements.html", page)
 }
+
+// refreshSeconds is how often a page showing a broadcast in progress reloads.
+const refreshSeconds = 5
