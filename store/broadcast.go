@@ -56,6 +56,9 @@ func (e *bulkEncoder) str(b []byte, s string) []byte {
 	q, ok := e.strings[s]
 	if !ok {
 		q, _ = json.Marshal(s) // a string always encodes
+		if e.strings == nil {
+			e.strings = map[string][]byte{}
+		}
 		e.strings[s] = q
 	}
 	return append(b, q...)

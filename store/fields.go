@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 
 	"nudges/bot"
@@ -217,4 +218,29 @@ func fastAudienceConv(data []byte, c *audienceConv) bool {
 		}
 		return !folds(key, "locale", "locale_chosen", "opted_out", "simulated")
 	})
+}
+
+// consent encodes r byte for byte as encoding/json would (an import writes
+// one per row).
+func (e *bulkEncoder) consent(r *bot.ConsentRecord) ([]byte, error) {
+	if y := r.At.Year(); y < 0 || y > 9999 {
+		return json.Marshal(r) // its error, as putJSON would give
+	}
+	b := make([]byte, 0, 192)
+	b = strconv.AppendUint(append(b, `{"id":`...), r.ID, 10)
+	b = appendTime(append(b, `,"at":`...), r.At)
+	b = e.str(append(b, `,"phone":`...), string(r.Phone))
+	if r.Keyword != "" {
+		b = e.str(append(b, `,"keyword":`...), r.Keyword)
+	}
+	b = e.str(append(b, `,"kind":`...), string(r.Kind))
+	for _, f := range [...]struct{ name, v string }{
+		{`,"text":`, r.Text}, {`,"sid":`, r.SID}, {`,"to":`, r.To},
+		{`,"file":`, r.File}, {`,"admin":`, string(r.Admin)}, {`,"note":`, r.Note},
+	} {
+		if f.v != "" {
+			b = e.str(append(b, f.name...), f.v)
+		}
+	}
+	return append(b, '}'), nil
 }

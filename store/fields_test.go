@@ -74,3 +74,18 @@ func TestDecodeAudienceConvMatchesJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestConsentEncodingMatchesJSON(t *testing.T) {
+	at := time.Date(2026, 3, 30, 15, 4, 5, 120000000, time.UTC)
+	for _, r := range []bot.ConsentRecord{
+		{ID: 1, At: at, Phone: "+15551230001", Keyword: "YOGA", Kind: bot.ConsentImport, File: "a \"b\" <c>.csv", Admin: "+1555", Note: "web form ñ\n"},
+		{ID: 2, At: at, Phone: "+15551230002", Kind: "join", Text: "JOIN", SID: "SM1", To: "+1"},
+		{ID: 3, At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Phone: "+1", Kind: "x"},
+	} {
+		want, wantErr := json.Marshal(&r)
+		got, gotErr := (&bulkEncoder{}).consent(&r)
+		if string(got) != string(want) || (wantErr == nil) != (gotErr == nil) {
+			t.Errorf("hand %s (%v), json %s (%v)", got, gotErr, want, wantErr)
+		}
+	}
+}
