@@ -172,7 +172,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}
+	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support, Window: window}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
@@ -184,9 +185,10 @@ func build(cfg config, db *store.DB) (*app, error) {
 		}
 	}
 	outbox := bot.NewLifecycle(db, tr)
+	outbox.Window = window
 	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
-	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report,
-		Clock: bot.SystemClock{}, Notify: disp.Kick}
+	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report, Due: window.Due,
+		Halt: outbox.Halt, Clock: bot.SystemClock{}, Notify: disp.Kick}
 	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
 	a.workers = append(a.workers, disp.Run, fan.Run, a.prune)
 

@@ -132,4 +132,10 @@ type Broadcasts interface {
 	// Fanning returns the ids of announcements whose fan-out is unfinished
 	// (Announcement.Fanning), oldest first.
 	Fanning() ([]uint64, error)
+	// ListGroups counts keyword's list by the first ZonePrefixLen
+	// characters of its phones, from counts kept beside the list.
+	ListGroups(keyword string) ([]PhoneGroup, error)
+	// Holding returns the ids of announcements not done, not halted, whose
+	// Held is not empty.
+	Holding() ([]uint64, error)
 }

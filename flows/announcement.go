@@ -202,8 +202,44 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if err := b.broadcast(tc, c); err != nil {
 		return err
 	}
-	tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left - 1})
+	return b.saySending(tc, c, left-1)
+}
+
+// saySending is the CONFIRM reply: how many get the announcement now and,
+// when the send window holds some, how many get it when it opens. The split
+// is read from the list's counts by number prefix (ListGroups), a few
+// thousand keys at most, so it costs the same for a million subscribers.
+func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
+	if b.Window == nil || b.Window.Window.Off() {
+		tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left})
+		return nil
+	}
+	groups, err := tc.Tx.ListGroups(c.Keyword)
+	if err != nil {
+		return fmt.Errorf("list groups: %w", err)
+	}
+	now, later := b.Window.Split(groups, tc.Now)
+	data := map[string]any{"N": c.Subscribers, "Now": now, "Later": later, "Left": left,
+		"Open": clockText(tc.Lang(), b.Window.Window.Open)}
+	switch {
+	case later == 0:
+		tc.Say("Sending", data)
+	case now == 0:
+		tc.Say("SendingAllHeld", data)
+	default:
+		tc.Say("SendingHeld", data)
+	}
 	return nil
+}
+
+// clockText is a time of day, d after midnight, as lang writes it: "8:00
+// AM", "8:00".
+func clockText(lang string, d time.Duration) string {
+	t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d)
+	if lang == bot.Spanish {
+		return t.Format("15:04")
+	}
+	return t.Format("3:04 PM")
 }
 
 // broadcast records the announcement, counts it and clears the draft; its

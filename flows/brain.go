@@ -33,6 +33,9 @@ type Brain struct {
 	Support string
 	// Payments makes checkout and billing links; nil until billing is wired.
 	Payments Payments
+	// Window is the send window announcements wait for (the CONFIRM reply
+	// says how many it holds); nil sends everything now.
+	Window *bot.SendWindow
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -207,6 +210,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.export(tc)
 	case CmdLink:
 		return true, b.link(tc)
+	case CmdHalt:
+		return true, b.halt(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword

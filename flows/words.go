@@ -30,6 +30,7 @@ const (
 	CmdDiscard Cmd = "discard"
 	CmdExport  Cmd = "export"
 	CmdLink    Cmd = "link"
+	CmdHalt    Cmd = "halt"
 )
 
 type word struct {
@@ -88,7 +89,8 @@ var words = map[string]word{
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
 	"EXPORT":    {CmdExport, bot.English, noArg}, "EXPORTAR": {CmdExport, bot.Spanish, noArg},
 	"LINK": {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
-	"QR": {CmdLink, "", noArg},
+	"QR":   {CmdLink, "", noArg},
+	"HALT": {CmdHalt, bot.English, noArg}, "DETENER": {CmdHalt, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

@@ -48,7 +48,7 @@ var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
-	bConsent, bConsentKw, bSuppress, bExports,
+	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bHolding,
 }
 
 // DB is the open database.
@@ -89,6 +89,9 @@ func Open(path string) (*DB, error) {
 			}
 		}
 		if err := migrateQueue(tx); err != nil {
+			return err
+		}
+		if err := countGroups(tx); err != nil {
 			return err
 		}
 		return indexExpiry(tx)
