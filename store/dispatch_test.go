@@ -213,6 +213,13 @@ func TestCarrierOptOutLeavesListsAndSkipsLaterMessages(t *testing.T) {
 	if ids, _ := dspClaim(t, db, dspT0, 10, nil); len(ids) != 0 {
 		t.Fatalf("claimed %v for an opted-out phone", ids)
 	}
+	db.Read(func(tx *Tx) error {
+		recs, err := tx.ConsentPage("YOGA", 0, 10)
+		if err != nil || len(recs) != 1 || recs[0].Kind != bot.ConsentCarrierOptOut || recs[0].Phone != dspA {
+			t.Errorf("consent ledger of YOGA after 21610: %+v %v; want one carrier opt-out", recs, err)
+		}
+		return nil
+	})
 	if m := dspMsg(t, db, later); m.Status != bot.StatusSkipped {
 		t.Errorf("later message is %s, want skipped", m.Status)
 	}

@@ -98,6 +98,7 @@ func TestFlagsAreBounded(t *testing.T) {
 	bad := [][]string{
 		{"-duration", "10m"}, {"-duration", "0s"}, {"-max", "0"}, {"-max", "6000000"},
 		{"-phones", "0"}, {"-phones", "5000"}, {"-replay", "1"}, {"-rotate", "0"},
+		{"-subscribers", "0"}, {"-subscribers", "3000000"}, {"-phase", "0s"}, {"-during", "6m"},
 	}
 	for _, args := range bad {
 		if _, err := parseFlags(args); err == nil {
