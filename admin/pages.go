@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -159,19 +160,25 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
+	now := c.cfg.Clock.Now()
 	for _, a := range as {
-		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
-		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
-			n := a.Counts[st]
-			if st == bot.StatusFailed {
-				n += a.Counts[bot.StatusUndelivered]
-			}
-			if st == bot.StatusQueued {
-				n += a.Counts[bot.StatusSending]
-			}
-			r.Counts = append(r.Counts, statusCount{string(st), n})
-		}
-		rows = append(rows, r)
+		rows = append(rows, announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID], Counts: announcementCounts(&a, now)})
 	}
 	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", rows)
+}
+
+// announcementCounts are a's per-message counts as the console shows them:
+// the rows the send window still holds apart from the queued ones, and the
+// recipients a HALT dropped.
+func announcementCounts(a *bot.Announcement, now time.Time) []statusCount {
+	waiting := a.Waiting(now)
+	return []statusCount{
+		{string(bot.StatusQueued), a.Counts[bot.StatusQueued] + a.Counts[bot.StatusSending] - waiting},
+		{"waiting for the send window", waiting},
+		{string(bot.StatusSent), a.Counts[bot.StatusSent]},
+		{string(bot.StatusDelivered), a.Counts[bot.StatusDelivered]},
+		{string(bot.StatusFailed), a.Counts[bot.StatusFailed] + a.Counts[bot.StatusUndelivered]},
+		{string(bot.StatusUnknown), a.Counts[bot.StatusUnknown]},
+		{string(bot.StatusHalted), a.HaltedCount()},
+	}
 }

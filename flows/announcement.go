@@ -237,7 +237,7 @@ func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
 func clockText(lang string, d time.Duration) string {
 	t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d)
 	if lang == bot.Spanish {
-		return t.Format("15:04")
+		return fmt.Sprintf("%d:%02d", t.Hour(), t.Minute())
 	}
 	return t.Format("3:04 PM")
 }
