@@ -180,7 +180,8 @@ func TestHeldRowsGoWhenTheirWindowOpensAndTheReportWaits(t *testing.T) {
 
 // A row that was due while the window was open but is claimed after it
 // closed (a long broadcast paced past 8 PM) waits for the next morning,
-// still queued; a reply to the same phone goes at once.
+// still queued; replies, codes, billing texts and reports to the same
+// phone go at once.
 func TestClaimHoldsAnAnnouncementRowPastItsWindow(t *testing.T) {
 	db := zoneList(t)
 	clock := bot.NewFixedClock(dstNow)
@@ -190,11 +191,17 @@ func TestClaimHoldsAnAnnouncementRowPastItsWindow(t *testing.T) {
 	}
 	late := time.Date(2026, 3, 9, 0, 30, 0, 0, time.UTC) // 8:30 PM EDT, 5:30 PM PDT
 	var reply uint64
-	err := db.Update(func(tx bot.Tx) error {
-		m := &bot.OutMessage{To: "+12125550100", Body: "You joined", Kind: bot.KindReply, NextAt: late, CreatedAt: late}
-		err := tx.Enqueue(m)
-		reply = m.ID
-		return err
+	err := db.Update(func(tx bot.Tx) error { // never held: to New York, closed now
+		for _, kind := range []string{bot.KindReply, bot.KindOTP, bot.KindBilling, bot.KindReport} {
+			m := &bot.OutMessage{To: "+12125550100", Body: kind, Kind: kind, NextAt: late, CreatedAt: late}
+			if err := tx.Enqueue(m); err != nil {
+				return err
+			}
+			if reply == 0 {
+				reply = m.ID
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -211,8 +218,13 @@ func TestClaimHoldsAnAnnouncementRowPastItsWindow(t *testing.T) {
 	// Madrid is at 1:30 AM, New York closed; Alaska (4:30 PM AKDT, 3:30 PM
 	// HDT) and Los Angeles are open.
 	want := map[bot.Phone]bool{"+19075550100": true, "+19075550101": true, "+15550001111": true, "+15550001112": true}
-	if len(msgs) != 5 || msgs[0].ID != reply {
-		t.Errorf("claimed %d, want the reply first and 4 announcement rows", len(msgs))
+	if len(msgs) != 8 || msgs[0].ID != reply {
+		t.Errorf("claimed %d, want the reply, code, billing text and report first, and 4 announcement rows", len(msgs))
+	}
+	for _, m := range msgs[:4] {
+		if m.Kind == bot.KindAnnouncement || m.To != "+12125550100" {
+			t.Errorf("claimed %s to %s among the first four", m.Kind, m.To)
+		}
 	}
 	for p := range want {
 		if !got[p] {
