@@ -19,7 +19,7 @@ var statusOrder = []bot.ClientStatus{bot.ClientActive, bot.ClientPending, bot.Cl
 
 // messageOrder lists per-message statuses in the order the console shows them.
 var messageOrder = []bot.MessageStatus{bot.StatusQueued, bot.StatusSending, bot.StatusSent, bot.StatusDelivered,
-	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped}
+	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped, bot.StatusHalted}
 
 type statusCount struct {
 	Status string
