@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+	_ "time/tzdata" // client time zones do not depend on the host's zoneinfo
 
 	"github.com/labstack/echo/v4"
 
@@ -173,7 +174,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
 	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support, Window: window}
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
+		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
@@ -189,8 +191,10 @@ func build(cfg config, db *store.DB) (*app, error) {
 	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
 	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report, Due: window.Due,
 		Halt: outbox.Halt, Clock: bot.SystemClock{}, Notify: disp.Kick}
-	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
-	a.workers = append(a.workers, disp.Run, fan.Run, a.prune)
+	wake := func() { disp.Kick(); fan.Kick() }
+	a.engine.Notify = wake
+	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
+	a.workers = append(a.workers, disp.Run, fan.Run, sched.Run, a.prune)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("default plan: %w", err)

@@ -141,11 +141,22 @@ type announcementRow struct {
 	Clicks  int // on its tracked links
 }
 
+// announcementsView is the announcements page: what is scheduled, then
+// the latest announcements.
+type announcementsView struct {
+	Scheduled []bot.Scheduled
+	Rows      []announcementRow
+}
+
 func (c *Console) announcementsPage(ec echo.Context) error {
 	var as []bot.Announcement
+	var v announcementsView
 	clicks := map[uint64]int{}
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error
+		if v.Scheduled, err = tx.UpcomingScheduled(100); err != nil {
+			return err
+		}
 		if as, err = tx.RecentAnnouncements(100); err != nil {
 			return err
 		}
@@ -164,7 +175,8 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 	for _, a := range as {
 		rows = append(rows, announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID], Counts: announcementCounts(&a, now)})
 	}
-	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", rows)
+	v.Rows = rows
+	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", v)
 }
 
 // announcementCounts are a's per-message counts as the console shows them:

@@ -224,6 +224,18 @@ func TestAnnouncementsShowCountsAndProgress(t *testing.T) {
 	h.login()
 	_, _, body := h.get("/admin/announcements")
 	mustContain(t, body, "Class at 7", `<progress value="4" max="10">`, "6</span> queued", "3</span> delivered", "1</span> failed")
+	if strings.Contains(body, "Scheduled") {
+		t.Error("a Scheduled section with nothing scheduled")
+	}
+	err := h.db.Update(func(tx bot.Tx) error {
+		return tx.PutScheduled(&bot.Scheduled{Client: "+15550009999", Keyword: "YOGA", Text: "Tomorrow at 9",
+			At: time.Date(2026, 1, 6, 14, 0, 0, 0, time.UTC), Zone: "America/New_York"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, body = h.get("/admin/announcements")
+	mustContain(t, body, "<h2>Scheduled</h2>", "<td>2026-01-06 14:00</td><td>America/New_York</td><td>YOGA</td><td>Tomorrow at 9</td>")
 }
 
 // Rows the send window holds are counted apart from the queued ones (and

@@ -14,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
-	"nudges/flows"
 )
 
 //go:embed templates/*.html
@@ -121,7 +120,7 @@ func staticHandler() echo.HandlerFunc {
 // formatMoney shows minor units in the currency's major unit: "9.00 USD".
 func formatMoney(minor int64, currency string) string {
 	cur := strings.ToUpper(currency)
-	if flows.ZeroDecimal(currency) {
+	if bot.ZeroDecimal(currency) {
 		return fmt.Sprintf("%d %s", minor, cur)
 	}
 	sign := ""

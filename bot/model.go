@@ -1,7 +1,8 @@
 // Package bot is the domain of Nudges: phones, conversations, clients, plans,
 // subscriptions, announcements and outbound messages, the Engine that runs one
-// inbound turn, the outbox Dispatcher, and the small interfaces they need.
-// It imports none of the adapters (store, flows, webhooks, admin).
+// inbound turn, the outbox Dispatcher, the state-machine helper every
+// conversation step and the console login use (Machine), and the small
+// interfaces they need. It imports none of the adapters (store, flows, webhooks, admin).
 package bot
 
 import "time"
@@ -25,6 +26,12 @@ type Conversation struct {
 	Simulated    bool              `json:"simulated,omitempty"`
 	FirstSeen    time.Time         `json:"first_seen,omitzero"`
 	LastSeen     time.Time         `json:"last_seen,omitzero"`
+	// ReplyAcks is when the phone was last told "Sent to <client>", by
+	// the client's keyword (at most once a day each).
+	ReplyAcks map[string]time.Time `json:"reply_acks,omitempty"`
+	// Answered is when each client (by keyword) last answered one of the
+	// phone's replies: like an announcement, it opens the reply window.
+	Answered map[string]time.Time `json:"answered,omitempty"`
 }
 
 // ClearStep leaves any flow in progress.
@@ -108,6 +115,15 @@ type Client struct {
 	Number    string    `json:"number,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	LiveAt    time.Time `json:"live_at,omitzero"`
+	// Welcome is the client's line added to its join confirmation (WELCOME).
+	Welcome string `json:"welcome,omitempty"`
+	// RepliesOff: subscribers' replies are not forwarded (REPLIES OFF).
+	RepliesOff bool `json:"replies_off,omitempty"`
+	// LastAnnouncedAt is when the client's last broadcast started: its
+	// subscribers' texts in the next 72 hours are replies to it.
+	LastAnnouncedAt time.Time `json:"last_announced_at,omitzero"`
+	// Handles is the last #n handle given to one of its subscribers.
+	Handles int `json:"handles,omitempty"`
 	// LastAnnouncement is the id of the latest one confirmed (for STATS).
 	LastAnnouncement uint64 `json:"last_announcement,omitempty"`
 }

@@ -26,6 +26,9 @@ type Tx interface {
 	Inbounds
 	Log
 	EventLog
+	Schedules
+	Handles
+	Forwards
 	ConsentLog
 	Suppressions
 	Exports

@@ -104,7 +104,7 @@ func TestDraftMachineEveryTransition(t *testing.T) {
 	d := &bot.Draft{Text: "hi"}
 	cases := []struct {
 		from   *bot.Draft
-		event  string
+		event  draftEvent
 		want   *bot.Draft
 		wantOK bool
 	}{
@@ -113,7 +113,9 @@ func TestDraftMachineEveryTransition(t *testing.T) {
 		{&bot.Draft{Text: "old"}, evConfirm, nil, true},
 		{&bot.Draft{Text: "old"}, evDiscard, nil, true},
 		{&bot.Draft{Text: "old"}, evExpire, nil, true},
+		{&bot.Draft{Text: "old"}, evLater, nil, true},
 		{nil, evConfirm, nil, false},
+		{nil, evLater, nil, false},
 		{nil, evDiscard, nil, false},
 		{nil, evExpire, nil, false},
 	}

@@ -23,6 +23,7 @@ var typical = map[string]any{
 	"QR":  "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
 	"Now": 40000, "Later": 960000, "Open": "10:30 AM", "Dropped": 999000, "InFlight": 12,
 	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
+	"When": "Wednesday, September 30, 12:30 PM EST",
 }
 
 func TestEveryMessageInEveryLanguage(t *testing.T) {

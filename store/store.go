@@ -42,12 +42,19 @@ var (
 	bAuth          = []byte("auth")          // console login state, see auth.go
 	bInflight      = []byte("inflight")      // outbox ids claimed, not yet recorded: marked unknown at start
 	bMeta          = []byte("meta")
+	bScheduled     = []byte("scheduled")     // id → Scheduled
+	bScheduledDue  = []byte("scheduled_due") // due time (unix ns), id → client phone
+	bHandles       = []byte("handles")       // client \0 phone → #n (big-endian)
+	bHandlePhones  = []byte("handle_phones") // client \0 #n → phone
+	bPhoneHandles  = []byte("phone_handles") // phone \0 client → #n: what an erase forgets
+	bForwards      = []byte("forwards")      // client \0 time, seq → nothing: texts forwarded (last hour)
 )
 
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
+	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
 	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bHolding,
 }
 
