@@ -215,26 +215,36 @@ func (b *Brain) confirm(tc *turnCtx) error {
 // is read from the list's counts by number prefix (ListGroups), a few
 // thousand keys at most, so it costs the same for a million subscribers.
 func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
-	if b.Window == nil || b.Window.Window.Off() {
-		tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left})
-		return nil
-	}
-	groups, err := tc.Tx.ListGroups(c.Keyword)
+	data := map[string]any{"N": c.Subscribers, "Left": left}
+	later, err := b.windowSplit(tc.Tx, c, tc.Now, tc.Lang(), data)
 	if err != nil {
-		return fmt.Errorf("list groups: %w", err)
+		return err
 	}
-	now, later := b.Window.Split(groups, tc.Now)
-	data := map[string]any{"N": c.Subscribers, "Now": now, "Later": later, "Left": left,
-		"Open": clockText(tc.Lang(), b.Window.Window.Open)}
 	switch {
 	case later == 0:
 		tc.Say("Sending", data)
-	case now == 0:
+	case data["Now"] == 0:
 		tc.Say("SendingAllHeld", data)
 	default:
 		tc.Say("SendingHeld", data)
 	}
 	return nil
+}
+
+// windowSplit counts how many of c's list the send window holds at now,
+// from the list's counts by number prefix, and fills in data what the
+// reply says of it (Now, Later, and Open in lang). No window holds none.
+func (b *Brain) windowSplit(tx bot.Broadcasts, c *bot.Client, now time.Time, lang string, data map[string]any) (later int, err error) {
+	if b.Window == nil || b.Window.Window.Off() {
+		return 0, nil
+	}
+	groups, err := tx.ListGroups(c.Keyword)
+	if err != nil {
+		return 0, fmt.Errorf("list groups: %w", err)
+	}
+	sendNow, later := b.Window.Split(groups, now)
+	data["Now"], data["Later"], data["Open"] = sendNow, later, clockText(lang, b.Window.Window.Open)
+	return later, nil
 }
 
 // clockText is a time of day, d after midnight, as lang writes it: "8:00
