@@ -26,6 +26,7 @@ import (
 	"nudges/locales"
 	"nudges/store"
 	"nudges/webhooks/console"
+	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
 	"nudges/webhooks/web"
@@ -173,10 +174,14 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
+	obs := metrics.New(db, cfg.MetricsToken, version())
+	obs.Register(a.echo)
+	db.SetObserver(obs)
 	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
 		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window}
-	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
+	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
+		Observer: obs}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
 		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, PublicURL: cfg.PublicURL}
@@ -193,6 +198,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		Halt: outbox.Halt, Clock: bot.SystemClock{}, Notify: disp.Kick}
 	wake := func() { disp.Kick(); fan.Kick() }
 	a.engine.Notify = wake
+	disp.Observer = obs
 	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
 	a.workers = append(a.workers, disp.Run, fan.Run, sched.Run, a.prune)
 
@@ -220,6 +226,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	pages.Register(a.echo)
 
 	hooks := twilio.NewWebhooks(tcfg, a.engine, outbox)
+	hooks.Observer = obs
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
 		if err := hooks.RegisterDev(a.echo, store.ChatFeed{DB: db}); err != nil {

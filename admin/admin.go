@@ -103,7 +103,7 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	}
 	c.secure = strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
 	var err error
-	if c.pages, err = parsePages(); err != nil {
+	if c.pages, err = parsePages(cfg.T); err != nil {
 		return nil, fmt.Errorf("admin templates: %w", err)
 	}
 	return c, nil
@@ -125,7 +125,8 @@ func (c *Console) Register(e *echo.Echo) {
 		e.IPExtractor = ClientIP()
 	}
 	g := e.Group("/admin",
-		middleware.Recover(),
+		c.htmlErrors,
+		recoverPanics(),
 		middleware.RequestID(),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}),
 		middleware.SecureWithConfig(c.secureConfig()),
@@ -199,7 +200,10 @@ func (c *Console) loginLimiter() echo.MiddlewareFunc {
 
 // fail renders the error page with status.
 func (c *Console) fail(ec echo.Context, status int, msg string) error {
-	return c.render(ec, status, "error.html", "Error", struct{ Message string }{msg})
+	return c.render(ec, status, "error.html", errorTitle(status), struct {
+		Message string
+		Status  int
+	}{msg, status})
 }
 
 // internal logs err and renders a 500 page that does not reveal it.

@@ -31,6 +31,9 @@ type dashboardView struct {
 	Clients  []statusCount
 	Messages []statusCount
 	Chart    template.HTML
+
+	NoReceipts bool // the console SMS driver: no delivery receipt can arrive
+	ToGo       int  // announcement messages queued or sending: a broadcast is under way
 }
 
 func (c *Console) dashboard(ec echo.Context) error {
@@ -43,14 +46,21 @@ func (c *Console) dashboard(ec echo.Context) error {
 	if err != nil {
 		return c.internal(ec, "dashboard", err)
 	}
-	v := dashboardView{S: s, Chart: growthChart(s.Growth)}
+	v := dashboardView{S: s, Chart: growthChart(s.Growth), NoReceipts: c.cfg.DevMode}
 	for _, st := range statusOrder {
 		v.Clients = append(v.Clients, statusCount{string(st), s.ClientsByStatus[st]})
 	}
 	for _, st := range messageOrder {
 		v.Messages = append(v.Messages, statusCount{string(st), s.Counts[st]})
 	}
-	return c.render(ec, http.StatusOK, "dashboard.html", "Dashboard", v)
+	for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSending} {
+		v.ToGo += s.Counts[st]
+	}
+	page := view{Title: "Dashboard", D: v}
+	if v.ToGo > 0 {
+		page.Refresh = refreshSeconds
+	}
+	return c.renderView(ec, http.StatusOK, "dashboard.html", page)
 }
 
 type clientsView struct {
@@ -146,6 +156,7 @@ type announcementRow struct {
 type announcementsView struct {
 	Scheduled []bot.Scheduled
 	Rows      []announcementRow
+	Sending   int // announcements not yet settled
 }
 
 func (c *Console) announcementsPage(ec echo.Context) error {
@@ -171,12 +182,20 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
-	now := c.cfg.Clock.Now()
+	sending, now := 0, c.cfg.Clock.Now()
 	for _, a := range as {
-		rows = append(rows, announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID], Counts: announcementCounts(&a, now)})
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID], Counts: announcementCounts(&a, now)}
+		if r.Sending {
+			sending++
+		}
+		rows = append(rows, r)
 	}
-	v.Rows = rows
-	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", v)
+	v.Rows, v.Sending = rows, sending
+	page := view{Title: "Announcements", D: v}
+	if sending > 0 {
+		page.Refresh = refreshSeconds
+	}
+	return c.renderView(ec, http.StatusOK, "announcements.html", page)
 }
 
 // announcementCounts are a's per-message counts as the console shows them:
@@ -194,3 +213,6 @@ func announcementCounts(a *bot.Announcement, now time.Time) []statusCount {
 		{string(bot.StatusHalted), a.HaltedCount()},
 	}
 }
+
+// refreshSeconds is how often a page showing a broadcast in progress reloads.
+const refreshSeconds = 5

@@ -47,7 +47,7 @@ func seedYoga(h *harness) {
 }
 
 func TestDashboard(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, func(c *Config) { c.DevMode = false }) // Twilio: receipts arrive
 	seedYoga(h)
 	h.login()
 	st, _, body := h.get("/admin/")
@@ -235,7 +235,7 @@ func TestAnnouncementsShowCountsAndProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, body = h.get("/admin/announcements")
-	mustContain(t, body, "<h2>Scheduled</h2>", "<td>2026-01-06 14:00</td><td>America/New_York</td><td>YOGA</td><td>Tomorrow at 9</td>")
+	mustContain(t, body, "<h2>Scheduled</h2>", "<td>2026-01-06 14:00 UTC</td><td>America/New_York</td><td>YOGA</td><td>Tomorrow at 9</td>")
 }
 
 // Rows the send window holds are counted apart from the queued ones (and

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"slices"
 	"time"
 )
@@ -31,7 +30,8 @@ func (a *Announcement) hold(at, now time.Time, n int) {
 }
 
 // Waiting is how many of a's rows are still waiting for their send window
-// at now: held until later than now, and neither halted nor folded.
+// at now: held until later than now, and neither halted nor folded (the
+// console shows it; the metrics gauge counts the same rows in the queue).
 func (a *Announcement) Waiting(now time.Time) int {
 	if a.Halted || a.Folded || !a.DoneAt.IsZero() {
 		return 0
@@ -48,35 +48,6 @@ func (a *Announcement) Waiting(now time.Time) int {
 // HaltedCount is how many of a's recipients a HALT dropped: rows settled
 // halted, and those the fan-out had not reached yet.
 func (a *Announcement) HaltedCount() int { return a.Counts[StatusHalted] + a.Cut }
-
-// Holds is the index of announcements with rows held for the send window.
-type Holds interface {
-	// Holding returns the ids of announcements not done whose Held is not
-	// empty (kept in step by PutAnnouncement).
-	Holding() ([]uint64, error)
-	Announcement(id uint64) (*Announcement, error)
-}
-
-// WindowBacklog is how many announcement messages wait for their
-// recipients' send window at now, across the service (the metrics gauge).
-// It reads one record per announcement that holds rows, never the rows.
-func WindowBacklog(tx Holds, now time.Time) (int, error) {
-	ids, err := tx.Holding()
-	if err != nil {
-		return 0, fmt.Errorf("announcements holding rows: %w", err)
-	}
-	n := 0
-	for _, id := range ids {
-		a, err := tx.Announcement(id)
-		if err != nil {
-			return 0, fmt.Errorf("load announcement %d: %w", id, err)
-		}
-		if a != nil {
-			n += a.Waiting(now)
-		}
-	}
-	return n, nil
-}
 
 // Due is the FanOut.Due of the send window: a recipient's row is due when
 // its window next opens (now if it is open).

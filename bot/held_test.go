@@ -140,8 +140,8 @@ func TestHeldRowsGoWhenTheirWindowOpensAndTheReportWaits(t *testing.T) {
 	if got := a.Waiting(laOpen); got != 2 {
 		t.Errorf("waiting once Los Angeles opened: %d, want 2 (Alaska)", got)
 	}
-	if n, err := db.WindowBacklog(dstNow); err != nil || n != 4 {
-		t.Errorf("backlog %d (%v), want 4", n, err)
+	if g, err := db.Gauges(dstNow); err != nil || g.Waiting != 4 {
+		t.Errorf("send-window gauge %d (%v), want 4", g.Waiting, err)
 	}
 
 	life := &bot.Lifecycle{Store: db, Report: bot.ReportTo(locales.MustLoad()), Clock: clock, Window: w}
@@ -173,8 +173,8 @@ func TestHeldRowsGoWhenTheirWindowOpensAndTheReportWaits(t *testing.T) {
 	if n := q.claims.Load(); n > 40 {
 		t.Errorf("%d claims for four send times: the dispatcher polled held rows", n)
 	}
-	if n, _ := db.WindowBacklog(clock.Now()); n != 0 {
-		t.Errorf("backlog %d after the drain", n)
+	if g, _ := db.Gauges(clock.Now()); g.Waiting != 0 {
+		t.Errorf("send-window gauge %d after the drain", g.Waiting)
 	}
 }
 
@@ -262,8 +262,8 @@ func TestHaltDropsHeldRows(t *testing.T) {
 	if a.Waiting(dstNow) != 0 || a.Counts[bot.StatusHalted] != 8 || a.DoneAt.IsZero() {
 		t.Errorf("after HALT: %+v", a)
 	}
-	if n, _ := db.WindowBacklog(dstNow); n != 0 {
-		t.Errorf("backlog %d after HALT", n)
+	if g, _ := db.Gauges(dstNow); g.Waiting != 0 {
+		t.Errorf("send-window gauge %d after HALT", g.Waiting)
 	}
 }
 

@@ -138,7 +138,4 @@ type Broadcasts interface {
 	// ListGroups counts keyword's list by the first ZonePrefixLen
 	// characters of its phones, from counts kept beside the list.
 	ListGroups(keyword string) ([]PhoneGroup, error)
-	// Holding returns the ids of announcements not done, not halted, whose
-	// Held is not empty.
-	Holding() ([]uint64, error)
 }

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"nudges/bot"
 )
 
 // groupCommit gathers concurrent WriteBatch calls into shared transactions:
@@ -103,18 +106,25 @@ func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
 // commit itself (not fn) failed, for Ping.
 func (db *DB) update(fn func(*Tx) error) error {
 	var fnErr error
+	var changed time.Time
 	err := db.bolt.Update(func(btx *bolt.Tx) error {
 		fnErr = fn(&Tx{tx: btx})
+		changed = time.Now()
 		return fnErr
 	})
 	switch {
 	case err == nil:
 		db.commitErr.Store(nil)
+		bot.Observe(db.observer).Commit(time.Since(changed))
 	case fnErr == nil:
 		db.commitErr.Store(&err)
 	}
 	return err
 }
+
+// SetObserver makes o hear every commit's duration (metrics). Call it before
+// the database is shared.
+func (db *DB) SetObserver(o bot.Observer) { db.observer = o }
 
 // commitFailure is the error of the last commit if it failed (disk full,
 // read-only file system, I/O error), nil once a commit succeeds again.

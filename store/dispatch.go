@@ -123,32 +123,3 @@ func (t *Tx) MessageBySID(sid string) (*bot.OutMessage, error) {
 	}
 	return t.OutMessage(btoi(id))
 }
-
-// migrateQueue rewrites queue keys of the earlier priority-then-id form
-// (value: due time) as priority, due, id. It runs at Open.
-func migrateQueue(tx *bolt.Tx) error {
-	b := tx.Bucket(bQueue)
-	var old [][2][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if len(k) == 9 && len(v) == 8 {
-			old = append(old, [2][]byte{append([]byte(nil), k...), append([]byte(nil), v...)})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, kv := range old {
-		k := make([]byte, 17)
-		k[0] = kv[0][0]
-		copy(k[1:9], kv[1])
-		copy(k[9:], kv[0][1:])
-		if err := b.Delete(kv[0]); err != nil {
-			return err
-		}
-		if err := b.Put(k, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}

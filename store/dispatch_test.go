@@ -448,6 +448,7 @@ func TestOpenMigratesTheOldQueueKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+	setSchema(t, path, 1) // the version that wrote that layout
 	db, err = Open(path)
 	if err != nil {
 		t.Fatal(err)

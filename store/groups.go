@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"time"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -14,8 +14,6 @@ var (
 	// bListGroups counts each list's phones by their first
 	// bot.ZonePrefixLen characters, kept in step with bSubs.
 	bListGroups = []byte("list_groups") // KEYWORD \0 prefix → count (8 bytes)
-	// bHolding: announcements not done with rows held for the send window.
-	bHolding = []byte("holding") // announcement id → nothing
 )
 
 // groupPrefix is the part of p its list group counts it under.
@@ -58,53 +56,36 @@ func (t *Tx) ListGroups(keyword string) ([]bot.PhoneGroup, error) {
 	return out, nil
 }
 
-// countGroups fills bListGroups from the lists once, for a database written
-// before it existed. It reads the list keys only, at Open.
-func countGroups(tx *bolt.Tx) error {
-	meta := tx.Bucket(bMeta)
-	if meta.Get([]byte("list_groups_v1")) != nil {
-		return nil
+// listGroupsStep counts the phones of up to migrationBatch list entries
+// after cursor into bListGroups, for a file written before the counts were
+// kept (migration 4). The first step starts the counts from empty, so a
+// file marked older than it is (a downgrade of the version) is not counted
+// twice.
+func listGroupsStep(tx *Tx, cursor []byte) ([]byte, error) {
+	if cursor == nil {
+		if err := tx.tx.DeleteBucket(bListGroups); err != nil {
+			return nil, fmt.Errorf("reset list groups: %w", err)
+		}
+		if _, err := tx.tx.CreateBucket(bListGroups); err != nil {
+			return nil, fmt.Errorf("reset list groups: %w", err)
+		}
 	}
 	d := map[string]int{}
-	err := tx.Bucket(bSubs).ForEach(func(k, _ []byte) error {
-		kw, p, ok := bytes.Cut(k, []byte{0})
-		if ok {
+	var last []byte
+	c := tx.b(bSubs).Cursor()
+	k, _ := seekAfter(c, cursor)
+	for n := 0; k != nil && n < migrationBatch; n++ {
+		if kw, p, ok := bytes.Cut(k, []byte{0}); ok {
 			d[string(pair(string(kw), groupPrefix(bot.Phone(p))))]++
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		last = bytes.Clone(k)
+		k, _ = c.Next()
 	}
-	if err := addGroups(tx.Bucket(bListGroups), d); err != nil {
-		return err
+	if err := addGroups(tx.b(bListGroups), d); err != nil {
+		return nil, err
 	}
-	return meta.Put([]byte("list_groups_v1"), []byte{1})
-}
-
-// indexHolding keeps bHolding in step with a (called by PutAnnouncement).
-func (t *Tx) indexHolding(a *bot.Announcement) error {
-	return setMember(t.b(bHolding), itob(a.ID), len(a.Held) > 0 && a.DoneAt.IsZero() && !a.Halted)
-}
-
-// Holding implements bot.Holds.
-func (t *Tx) Holding() ([]uint64, error) {
-	var ids []uint64
-	err := t.b(bHolding).ForEach(func(k, _ []byte) error {
-		ids = append(ids, btoi(k))
-		return nil
-	})
-	return ids, err
-}
-
-// WindowBacklog is how many announcement messages wait for the send window
-// at now (for the metrics gauge).
-func (db *DB) WindowBacklog(now time.Time) (int, error) {
-	n := 0
-	err := db.Read(func(tx *Tx) error {
-		var err error
-		n, err = bot.WindowBacklog(tx, now)
-		return err
-	})
-	return n, err
+	if k == nil {
+		return nil, nil
+	}
+	return last, nil
 }

@@ -45,9 +45,6 @@ func (t *Tx) PutAnnouncement(a *bot.Announcement) error {
 	if err := t.indexDone(a); err != nil {
 		return err
 	}
-	if err := t.indexHolding(a); err != nil {
-		return err
-	}
 	return t.putJSON(bAnnouncements, itob(a.ID), a)
 }
 

@@ -55,6 +55,7 @@ func TestPruneIndexesRecordsFromBeforeTheIndex(t *testing.T) {
 		return tx.b(bMeta).Delete([]byte("expiry_v1"))
 	})
 	db.Close()
+	setSchema(t, path, 2) // the version before the index
 	if db, err = Open(path); err != nil {
 		t.Fatal(err)
 	}

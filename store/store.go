@@ -55,7 +55,7 @@ var allBuckets = [][]byte{
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
-	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bHolding,
+	bConsent, bConsentKw, bSuppress, bExports, bListGroups,
 }
 
 // DB is the open database.
@@ -64,6 +64,7 @@ type DB struct {
 	path      string
 	group     groupCommit
 	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
+	observer  bot.Observer          // hears commit times; nil is none
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -71,8 +72,10 @@ var _ bot.Store = (*DB)(nil)
 // ErrLocked is returned by Open when another process holds the file.
 var ErrLocked = errors.New("database is locked by another running instance")
 
-// Open opens (creating if needed) the database at path and its buckets. It
-// gives up after a second if another process holds the file.
+// Open opens (creating if needed) the database at path and its buckets,
+// refuses a file from a newer binary (ErrNewerSchema) and brings an older
+// one up to SchemaVersion. It gives up after a second if another process
+// holds the file.
 func Open(path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -89,25 +92,29 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	version, fresh, err := checkSchema(db, path)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
-		if err := migrateQueue(tx); err != nil {
-			return err
-		}
-		if err := countGroups(tx); err != nil {
-			return err
-		}
-		return indexExpiry(tx)
+		return nil
 	})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &DB{bolt: db, path: path}, nil
+	d := &DB{bolt: db, path: path}
+	if err := d.migrate(version, fresh, migrations); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // notBolt reports whether err says the file is not a bbolt database: too
