@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -58,17 +57,12 @@ func (t *Tx) ListGroups(keyword string) ([]bot.PhoneGroup, error) {
 
 // listGroupsStep counts the phones of up to migrationBatch list entries
 // after cursor into bListGroups, for a file written before the counts were
-// kept (migration 4). The first step starts the counts from empty, so a
-// file marked older than it is (a downgrade of the version) is not counted
-// twice.
+// kept (migration 4). Counts found at the first step mean a binary that
+// keeps them wrote this file (its version mark was lowered by hand): they
+// are left as they are rather than counted twice.
 func listGroupsStep(tx *Tx, cursor []byte) ([]byte, error) {
-	if cursor == nil {
-		if err := tx.tx.DeleteBucket(bListGroups); err != nil {
-			return nil, fmt.Errorf("reset list groups: %w", err)
-		}
-		if _, err := tx.tx.CreateBucket(bListGroups); err != nil {
-			return nil, fmt.Errorf("reset list groups: %w", err)
-		}
+	if k, _ := tx.b(bListGroups).Cursor().First(); cursor == nil && k != nil {
+		return nil, nil
 	}
 	d := map[string]int{}
 	var last []byte
