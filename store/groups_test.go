@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"maps"
 	"path/filepath"
 	"testing"
@@ -100,5 +101,51 @@ func TestListGroupsFollowTheList(t *testing.T) {
 	defer db.Close()
 	if got := groupsOf(t, db, "YOGA"); !maps.Equal(got, want) {
 		t.Errorf("rebuilt at Open: %v, want %v", got, want)
+	}
+}
+
+// Migration 4 counts a list longer than one step's batch, a batch per
+// transaction, to the same counts the writes keep.
+func TestListGroupsMigrationInSteps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 2*migrationBatch + 7
+	subs := make([]bot.Subscription, n)
+	for i := range subs {
+		subs[i] = bot.Subscription{Keyword: []string{"YOGA", "YOGI"}[i%2], Phone: bot.Phone(fmt.Sprintf("+1%03d55%05d", 212+i%3, i))}
+	}
+	if err := db.Write(func(tx *Tx) error { _, err := tx.AddSubscriptions(subs); return err }); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]map[string]int{"YOGA": groupsOf(t, db, "YOGA"), "YOGI": groupsOf(t, db, "YOGI")}
+	err = db.bolt.Update(func(btx *bolt.Tx) error {
+		if err := btx.DeleteBucket(bListGroups); err != nil {
+			return err
+		}
+		return btx.Bucket(bMeta).Put(keySchema, itob(3))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	total := 0
+	for kw, want := range kept {
+		got := groupsOf(t, db, kw)
+		if !maps.Equal(got, want) {
+			t.Errorf("%s counted by the migration %v, kept by the writes %v", kw, got, want)
+		}
+		for _, v := range got {
+			total += v
+		}
+	}
+	if total != n {
+		t.Errorf("%d phones counted, want %d", total, n)
 	}
 }
