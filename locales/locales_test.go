@@ -20,9 +20,10 @@ var typical = map[string]any{
 	"Number": "+15550009999", "Text": strings.Repeat("Class is on at 7. ", 4), "Subscribers": 1234,
 	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",
 	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
-	"QR":     "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
+	"QR":  "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
+	"Now": 40000, "Later": 960000, "Open": "10:30 AM", "Dropped": 999000, "InFlight": 12,
 	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
-	"When": "Wednesday, September 30, 12:30 PM EST",
+	"When":        "Wednesday, September 30, 12:30 PM EST",
 	"PluralCount": 1234, "Seconds": 5,
 }
 
