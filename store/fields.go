@@ -13,8 +13,11 @@ import (
 // The fan-out reads a subscription and a conversation per recipient; these
 // decoders pick the few top-level fields it needs out of the JSON without
 // reflection. They read what encoding/json wrote; anything they do not
-// recognise (an escape, a malformed value) goes to encoding/json instead,
-// so the result is the same either way.
+// recognise (an escape, a case-folded key, a malformed value of a field
+// they read, bytes after the object) goes to encoding/json instead, so the
+// result is the same either way. The values of fields they skip are only
+// delimited, not validated: the rows are ours, written by encoding/json or
+// bulkEncoder.
 
 // eachField calls fn with every top-level key of the JSON object data and
 // its raw value; false if data is not an object it can split (a key with
@@ -26,7 +29,7 @@ func eachField(data []byte, fn func(key, val []byte) bool) bool {
 	}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return true
+		return skipSpace(data, i+1) == len(data)
 	}
 	for i < len(data) {
 		if data[i] != '"' {
@@ -51,7 +54,7 @@ func eachField(data []byte, fn func(key, val []byte) bool) bool {
 			return false
 		}
 		if data[i] == '}' {
-			return true
+			return skipSpace(data, i+1) == len(data) // nothing after the object
 		}
 		if data[i] != ',' {
 			return false

@@ -20,6 +20,7 @@ func TestDecodeSubscriptionMatchesJSON(t *testing.T) {
 		`{"keyword":"YOGA","phone":"+1","joined_at":"bad"}`,
 		`{"Keyword":"YOGA"}`,
 		`{}`,
+		`{"keyword":"YOGA"} x`,
 	}
 	for _, s := range []bot.Subscription{
 		{Keyword: "YOGA", Phone: "+15551230001", JoinedAt: at, NoticeAt: at.Add(time.Hour), Source: "text \"JOIN\"\n, MessageSid SM1 ñ"},
