@@ -33,6 +33,8 @@ type config struct {
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
+
+	MetricsToken string // NUDGES_METRICS_TOKEN: /metrics for non-loopback scrapers
 }
 
 // twilio reports whether SMS go through Twilio (else the console driver).
@@ -66,6 +68,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeAPIBase: strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
 
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
+		MetricsToken:        env("NUDGES_METRICS_TOKEN", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,

@@ -69,3 +69,36 @@ func TestDeployUnitHardening(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfile keeps the image's promises (no Docker daemon here to build
+// it): a Go builder of go.mod's version, a static binary, a non-root user and
+// the data on a volume.
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := ""
+	for _, l := range strings.Split(string(mod), "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			parts := strings.SplitN(strings.TrimSpace(v), ".", 3)
+			goLine = parts[0] + "." + parts[1]
+		}
+	}
+	text := string(b)
+	for _, want := range []string{
+		"FROM golang:" + goLine + "-", "CGO_ENABLED=0", "USER nonroot", "VOLUME [\"/data\"]",
+		"NUDGES_DB=/data/nudges.db", "COPY --from=build",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	if n := strings.Count(text, "\nFROM "); n < 2 {
+		t.Errorf("Dockerfile has %d stages, want a build stage and a run stage", n)
+	}
+}

@@ -18,7 +18,7 @@ import (
 
 // leaderWork is what only one of the processes sharing a store may run at
 // a time: the outbox dispatcher (so pacing stays global and nothing is
-// sent twice), the fan-out worker and retention. It runs while this
+// sent twice), the fan-out worker, the scheduler and retention. It runs while this
 // process holds the election: on bbolt at once and for good, on etcd while
 // this process leads.
 type leaderWork struct {
@@ -26,7 +26,7 @@ type leaderWork struct {
 	outbox *bot.Lifecycle
 	disp   *bot.Dispatcher
 	fan    *bot.FanOut
-	prune  func(context.Context) error
+	others []func(context.Context) error // the scheduler, retention
 	run    func(ctx context.Context) error
 }
 
@@ -63,7 +63,7 @@ func (w *leaderWork) term(ctx context.Context, t leader.Term) error {
 	if t.Fence().Rev != 0 {
 		slog.Info("leading: this process dispatches the outbox", "term", t.Token())
 	}
-	jobs := []func(context.Context) error{w.disp.Run, w.fan.Run, w.prune}
+	jobs := append([]func(context.Context) error{w.disp.Run, w.fan.Run}, w.others...)
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	for i, job := range jobs {

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+	_ "time/tzdata" // client time zones do not depend on the host's zoneinfo
 
 	"github.com/labstack/echo/v4"
 
@@ -26,6 +27,7 @@ import (
 	"nudges/store"
 	"nudges/store/kv/kvopen"
 	"nudges/webhooks/console"
+	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
 	"nudges/webhooks/web"
@@ -191,8 +193,14 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
-	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support}
-	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale}
+	obs := metrics.New(db, cfg.MetricsToken, version())
+	obs.Register(a.echo)
+	db.SetObserver(obs)
+	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
+	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
+		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window}
+	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
+		Observer: obs}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
 		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, PublicURL: cfg.PublicURL}
@@ -203,11 +211,15 @@ func build(cfg config, db *store.DB) (*app, error) {
 		}
 	}
 	outbox := bot.NewLifecycle(db, tr)
+	outbox.Window = window
 	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
-	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report,
-		Clock: bot.SystemClock{}, Notify: disp.Kick}
-	a.engine.Notify = func() { disp.Kick(); fan.Kick() }
-	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, prune: a.prune}
+	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report, Due: window.Due,
+		Halt: outbox.Halt, Clock: bot.SystemClock{}, Notify: disp.Kick}
+	wake := func() { disp.Kick(); fan.Kick() }
+	a.engine.Notify = wake
+	disp.Observer = obs
+	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
+	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, others: []func(context.Context) error{sched.Run, a.prune}}
 	a.lead.run, a.handover = a.lead.elect(db, cfg)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
@@ -234,6 +246,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	pages.Register(a.echo)
 
 	hooks := twilio.NewWebhooks(tcfg, a.engine, outbox)
+	hooks.Observer = obs
 	hooks.Register(a.echo)
 	if !cfg.twilio() {
 		if err := hooks.RegisterDev(a.echo, store.ChatFeed{DB: db}); err != nil {

@@ -82,6 +82,7 @@ func TestConfigMisconfigurationsSayWhatToFix(t *testing.T) {
 		{[]string{"NUDGES_SEND_RATE", "Inf"}, "NUDGES_SEND_RATE"},
 		{[]string{"NUDGES_DEFAULT_LOCALE", "fr"}, "NUDGES_DEFAULT_LOCALE"},
 		{[]string{"NUDGES_PUBLIC_URL", "example.com"}, "NUDGES_PUBLIC_URL"},
+		{[]string{"NUDGES_TIMEZONE", "Mars/Olympus"}, "NUDGES_TIMEZONE"},
 		{[]string{"NUDGES_OUTBOX_KEEP", "30 days"}, "NUDGES_OUTBOX_KEEP"},
 		{[]string{"NUDGES_OUTBOX_KEEP", "-1h"}, "NUDGES_OUTBOX_KEEP"},
 		// A webhook secret alone used to start silently on dev checkout.

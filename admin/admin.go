@@ -17,7 +17,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"nudges/bot"
-	"nudges/flows"
 	"nudges/store"
 )
 
@@ -51,7 +50,7 @@ type Config struct {
 
 // Limits on the login forms, kept in the database. Codes are counted per
 // requesting address (each address has its own code for a phone:
-// flows.DefaultOTPPolicy, 5 an hour), so other addresses can never use up
+// bot.DefaultOTPPolicy, 5 an hour), so other addresses can never use up
 // or replace the admin's. A phone's cap bounds the SMS one phone gets
 // however many addresses ask; an address the admin signed in from within
 // knownFor is past that cap, so a flood from elsewhere never locks the
@@ -69,7 +68,7 @@ type Console struct {
 	db     *store.DB
 	admins map[bot.Phone]bool
 	secure bool
-	policy flows.OTPPolicy
+	policy bot.OTPPolicy
 	pages  pages
 	log    *slog.Logger
 	jobs   importJobs
@@ -95,7 +94,7 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	if cfg.LoginBurst == 0 {
 		cfg.LoginBurst = 20
 	}
-	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, policy: flows.DefaultOTPPolicy, log: cfg.Log}
+	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, policy: bot.DefaultOTPPolicy, log: cfg.Log}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -104,7 +103,7 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	}
 	c.secure = strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
 	var err error
-	if c.pages, err = parsePages(); err != nil {
+	if c.pages, err = parsePages(cfg.T); err != nil {
 		return nil, fmt.Errorf("admin templates: %w", err)
 	}
 	return c, nil
@@ -126,7 +125,8 @@ func (c *Console) Register(e *echo.Echo) {
 		e.IPExtractor = ClientIP()
 	}
 	g := e.Group("/admin",
-		middleware.Recover(),
+		c.htmlErrors,
+		recoverPanics(),
 		middleware.RequestID(),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}),
 		middleware.SecureWithConfig(c.secureConfig()),
@@ -200,7 +200,10 @@ func (c *Console) loginLimiter() echo.MiddlewareFunc {
 
 // fail renders the error page with status.
 func (c *Console) fail(ec echo.Context, status int, msg string) error {
-	return c.render(ec, status, "error.html", "Error", struct{ Message string }{msg})
+	return c.render(ec, status, "error.html", errorTitle(status), struct {
+		Message string
+		Status  int
+	}{msg, status})
 }
 
 // internal logs err and renders a 500 page that does not reveal it.

@@ -16,7 +16,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
-	"nudges/flows"
 	"nudges/store"
 )
 
@@ -98,10 +97,10 @@ func (c *Console) login(ec echo.Context) error {
 	case errors.Is(reqErr, errPhoneCap):
 		v.Error = "Too many codes were sent to this phone in the last hour. Try again later."
 		return c.renderView(ec, http.StatusTooManyRequests, "login.html", view{Title: "Sign in", Error: v.Error, D: loginView{Phone: string(p)}})
-	case errors.Is(reqErr, flows.ErrOTPTooMany):
+	case errors.Is(reqErr, bot.ErrOTPTooMany):
 		v.Error = "Too many codes were asked for this phone from your network in the last hour. Try again later."
 		return c.renderView(ec, http.StatusTooManyRequests, "login.html", view{Title: "Sign in", Error: v.Error, D: loginView{Phone: string(p)}})
-	case errors.Is(reqErr, flows.ErrOTPWait):
+	case errors.Is(reqErr, bot.ErrOTPWait):
 		v.Notice = "A code was sent less than 30 seconds ago. Use it, or wait a little before asking for another."
 	default:
 		v.Notice = "If this phone may use the console, a 6-digit code is on its way. It works for 10 minutes."
@@ -128,7 +127,7 @@ var (
 // hash and nothing is texted. reqErr is the refusal, if any: the flow's
 // (per address) or the phone's cap.
 func (c *Console) issue(tx *store.Tx, p bot.Phone, addr string, now time.Time) (code string, reqErr, err error) {
-	var rec flows.OTPRecord
+	var rec bot.OTPRecord
 	if _, err := tx.OTPRecord(p, addr, &rec); err != nil {
 		return "", nil, fmt.Errorf("load otp: %w", err)
 	}
@@ -237,7 +236,7 @@ func (c *Console) verify(ec echo.Context) error {
 // record whatever the outcome: checks from one address never use up
 // another's code.
 func (c *Console) check(tx *store.Tx, p bot.Phone, addr, code string, now time.Time) (checkErr error, left int, err error) {
-	var rec flows.OTPRecord
+	var rec bot.OTPRecord
 	if _, err := tx.OTPRecord(p, addr, &rec); err != nil {
 		return nil, 0, fmt.Errorf("load otp: %w", err)
 	}
@@ -250,9 +249,9 @@ func (c *Console) check(tx *store.Tx, p bot.Phone, addr, code string, now time.T
 		return hmac.Equal([]byte(stored), []byte(want))
 	})
 	if checkErr == nil && !c.admins[p] {
-		checkErr = flows.ErrOTPWrong // never reached: non-admins hold no hash
+		checkErr = bot.ErrOTPWrong // never reached: non-admins hold no hash
 	}
-	if rec.State != flows.OTPNone {
+	if rec.State != bot.OTPNone {
 		if err := tx.PutOTPRecord(p, addr, &rec); err != nil {
 			return nil, 0, fmt.Errorf("save otp: %w", err)
 		}
@@ -261,7 +260,7 @@ func (c *Console) check(tx *store.Tx, p bot.Phone, addr, code string, now time.T
 }
 
 func checkStatus(err error) int {
-	if errors.Is(err, errIPLimit) || errors.Is(err, flows.ErrOTPLocked) {
+	if errors.Is(err, errIPLimit) || errors.Is(err, bot.ErrOTPLocked) {
 		return http.StatusTooManyRequests
 	}
 	return http.StatusUnauthorized
@@ -271,15 +270,15 @@ func checkMessage(err error, left int) string {
 	switch {
 	case errors.Is(err, errIPLimit):
 		return "Too many codes were tried from your network. Try again in an hour."
-	case errors.Is(err, flows.ErrOTPLocked):
+	case errors.Is(err, bot.ErrOTPLocked):
 		return "Too many wrong tries for this code. Ask for a new code."
-	case errors.Is(err, flows.ErrOTPExpired):
+	case errors.Is(err, bot.ErrOTPExpired):
 		return "That code has expired. Ask for a new code."
-	case errors.Is(err, flows.ErrOTPNoCode):
+	case errors.Is(err, bot.ErrOTPNoCode):
 		return "No code is waiting for this phone from your network (a code works where it was asked for). Ask for a new code."
-	case errors.Is(err, flows.ErrOTPWrong) && left == 0:
+	case errors.Is(err, bot.ErrOTPWrong) && left == 0:
 		return "That code is not right, and it had no tries left. Ask for a new code."
-	case errors.Is(err, flows.ErrOTPWrong):
+	case errors.Is(err, bot.ErrOTPWrong):
 		if left == 1 {
 			return "That code is not right. 1 try left."
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,7 +19,7 @@ var statusOrder = []bot.ClientStatus{bot.ClientActive, bot.ClientPending, bot.Cl
 
 // messageOrder lists per-message statuses in the order the console shows them.
 var messageOrder = []bot.MessageStatus{bot.StatusQueued, bot.StatusSending, bot.StatusSent, bot.StatusDelivered,
-	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped}
+	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped, bot.StatusHalted}
 
 type statusCount struct {
 	Status string
@@ -30,6 +31,9 @@ type dashboardView struct {
 	Clients  []statusCount
 	Messages []statusCount
 	Chart    template.HTML
+
+	NoReceipts bool // the console SMS driver: no delivery receipt can arrive
+	ToGo       int  // announcement messages queued or sending: a broadcast is under way
 }
 
 func (c *Console) dashboard(ec echo.Context) error {
@@ -42,14 +46,21 @@ func (c *Console) dashboard(ec echo.Context) error {
 	if err != nil {
 		return c.internal(ec, "dashboard", err)
 	}
-	v := dashboardView{S: s, Chart: growthChart(s.Growth)}
+	v := dashboardView{S: s, Chart: growthChart(s.Growth), NoReceipts: c.cfg.DevMode}
 	for _, st := range statusOrder {
 		v.Clients = append(v.Clients, statusCount{string(st), s.ClientsByStatus[st]})
 	}
 	for _, st := range messageOrder {
 		v.Messages = append(v.Messages, statusCount{string(st), s.Counts[st]})
 	}
-	return c.render(ec, http.StatusOK, "dashboard.html", "Dashboard", v)
+	for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSending} {
+		v.ToGo += s.Counts[st]
+	}
+	page := view{Title: "Dashboard", D: v}
+	if v.ToGo > 0 {
+		page.Refresh = refreshSeconds
+	}
+	return c.renderView(ec, http.StatusOK, "dashboard.html", page)
 }
 
 type clientsView struct {
@@ -140,11 +151,23 @@ type announcementRow struct {
 	Clicks  int // on its tracked links
 }
 
+// announcementsView is the announcements page: what is scheduled, then
+// the latest announcements.
+type announcementsView struct {
+	Scheduled []bot.Scheduled
+	Rows      []announcementRow
+	Sending   int // announcements not yet settled
+}
+
 func (c *Console) announcementsPage(ec echo.Context) error {
 	var as []bot.Announcement
+	var v announcementsView
 	clicks := map[uint64]int{}
 	err := c.db.Read(func(tx *store.Tx) error {
 		var err error
+		if v.Scheduled, err = tx.UpcomingScheduled(100); err != nil {
+			return err
+		}
 		if as, err = tx.RecentAnnouncements(100); err != nil {
 			return err
 		}
@@ -159,19 +182,37 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
+	sending, now := 0, c.cfg.Clock.Now()
 	for _, a := range as {
-		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
-		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
-			n := a.Counts[st]
-			if st == bot.StatusFailed {
-				n += a.Counts[bot.StatusUndelivered]
-			}
-			if st == bot.StatusQueued {
-				n += a.Counts[bot.StatusSending]
-			}
-			r.Counts = append(r.Counts, statusCount{string(st), n})
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID], Counts: announcementCounts(&a, now)}
+		if r.Sending {
+			sending++
 		}
 		rows = append(rows, r)
 	}
-	return c.render(ec, http.StatusOK, "announcements.html", "Announcements", rows)
+	v.Rows, v.Sending = rows, sending
+	page := view{Title: "Announcements", D: v}
+	if sending > 0 {
+		page.Refresh = refreshSeconds
+	}
+	return c.renderView(ec, http.StatusOK, "announcements.html", page)
 }
+
+// announcementCounts are a's per-message counts as the console shows them:
+// the rows the send window still holds apart from the queued ones, and the
+// recipients a HALT dropped.
+func announcementCounts(a *bot.Announcement, now time.Time) []statusCount {
+	waiting := a.Waiting(now)
+	return []statusCount{
+		{string(bot.StatusQueued), a.Counts[bot.StatusQueued] + a.Counts[bot.StatusSending] - waiting},
+		{"waiting for the send window", waiting},
+		{string(bot.StatusSent), a.Counts[bot.StatusSent]},
+		{string(bot.StatusDelivered), a.Counts[bot.StatusDelivered]},
+		{string(bot.StatusFailed), a.Counts[bot.StatusFailed] + a.Counts[bot.StatusUndelivered]},
+		{string(bot.StatusUnknown), a.Counts[bot.StatusUnknown]},
+		{string(bot.StatusHalted), a.HaltedCount()},
+	}
+}
+
+// refreshSeconds is how often a page showing a broadcast in progress reloads.
+const refreshSeconds = 5

@@ -47,7 +47,7 @@ func seedYoga(h *harness) {
 }
 
 func TestDashboard(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, func(c *Config) { c.DevMode = false }) // Twilio: receipts arrive
 	seedYoga(h)
 	h.login()
 	st, _, body := h.get("/admin/")
@@ -224,6 +224,43 @@ func TestAnnouncementsShowCountsAndProgress(t *testing.T) {
 	h.login()
 	_, _, body := h.get("/admin/announcements")
 	mustContain(t, body, "Class at 7", `<progress value="4" max="10">`, "6</span> queued", "3</span> delivered", "1</span> failed")
+	if strings.Contains(body, "Scheduled") {
+		t.Error("a Scheduled section with nothing scheduled")
+	}
+	err := h.db.Update(func(tx bot.Tx) error {
+		return tx.PutScheduled(&bot.Scheduled{Client: "+15550009999", Keyword: "YOGA", Text: "Tomorrow at 9",
+			At: time.Date(2026, 1, 6, 14, 0, 0, 0, time.UTC), Zone: "America/New_York"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, body = h.get("/admin/announcements")
+	mustContain(t, body, "<h2>Scheduled</h2>", "<td>2026-01-06 14:00 UTC</td><td>America/New_York</td><td>YOGA</td><td>Tomorrow at 9</td>")
+}
+
+// Rows the send window holds are counted apart from the queued ones (and
+// no longer once their time has come); a halted announcement shows what
+// HALT dropped, rows and recipients never added alike.
+func TestAnnouncementsShowWaitingAndHalted(t *testing.T) {
+	h := newHarness(t)
+	seedYoga(h)
+	h.login()
+	err := h.db.Update(func(tx bot.Tx) error {
+		held := &bot.Announcement{Client: yogaPhone, Keyword: "YOGA", Text: "Held for the morning", Total: 6, Settled: 1, CreatedAt: t0,
+			Counts: map[bot.MessageStatus]int{bot.StatusQueued: 5, bot.StatusSent: 1},
+			Held:   []bot.Held{{At: t0.Add(-time.Hour), N: 1}, {At: t0.Add(2 * time.Hour), N: 3}, {At: t0.Add(5 * time.Hour), N: 1}}}
+		halted := &bot.Announcement{Client: yogaPhone, Keyword: "YOGA", Text: "Stopped early", Total: 4, Settled: 4, Planned: 9, Cut: 5, Halted: true,
+			Counts: map[bot.MessageStatus]int{bot.StatusSent: 2, bot.StatusHalted: 2}, CreatedAt: t0, DoneAt: t0}
+		return errors.Join(tx.PutAnnouncement(held), tx.PutAnnouncement(halted))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := h.get("/admin/announcements")
+	mustContain(t, body, "1</span> queued", "4</span> waiting for the send window", "7</span> halted")
+	h.clock.Advance(3 * time.Hour)
+	_, _, body = h.get("/admin/announcements")
+	mustContain(t, body, "4</span> queued", "1</span> waiting for the send window")
 }
 
 func TestSimulatorJoinsAListAndCapturesOutbound(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
-	"nudges/flows"
 	"nudges/store"
 )
 
@@ -238,8 +237,8 @@ func (f *planForm) apply(p *bot.Plan) bool {
 			f.Errors[field] = "Remove the control characters (tabs, line breaks, NULs, direction marks)."
 		}
 	}
-	if !flows.KnownCurrency(f.Currency) {
-		f.Errors["currency"] = "Use a 3-letter ISO currency code Stripe supports: " + strings.Join(flows.Currencies(), ", ") + "."
+	if !bot.KnownCurrency(f.Currency) {
+		f.Errors["currency"] = "Use a 3-letter ISO currency code Stripe supports: " + strings.Join(bot.Currencies(), ", ") + "."
 	}
 	minor, err := parsePrice(f.Price, f.Currency)
 	if err != nil {
@@ -267,7 +266,7 @@ func parsePrice(s, currency string) (int64, error) {
 	bad := fmt.Errorf("A price like 9.00 is needed (more than 0, at most 100000)")
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	decimals := 2
-	if flows.ZeroDecimal(currency) {
+	if bot.ZeroDecimal(currency) {
 		decimals = 0
 	}
 	if !digits(whole) || len(frac) > decimals || (hasFrac && !digits(frac)) || len(whole) > 6 {
@@ -304,7 +303,7 @@ func digits(s string) bool {
 
 // formatPrice is the form's text for minor units ("9.00").
 func formatPrice(minor int64, currency string) string {
-	if flows.ZeroDecimal(currency) {
+	if bot.ZeroDecimal(currency) {
 		return strconv.FormatInt(minor, 10)
 	}
 	return fmt.Sprintf("%d.%02d", minor/100, minor%100)

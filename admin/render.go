@@ -14,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
-	"nudges/flows"
 )
 
 //go:embed templates/*.html
@@ -31,7 +30,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return "—"
 		}
-		return t.UTC().Format("2006-01-02 15:04")
+		return t.UTC().Format("2006-01-02 15:04 MST")
 	},
 	"day":   func(t time.Time) string { return t.UTC().Format("Jan 2") },
 	"money": formatMoney,
@@ -46,7 +45,26 @@ var funcs = template.FuncMap{
 	"join":      strings.Join,
 }
 
-func parsePages() (pages, error) {
+// pluralFunc is the templates' {{n "ConsoleRecipients" 3}}: the message's
+// plural form for that count, in English (the console's language); more
+// template values may follow as name, value pairs.
+func pluralFunc(tr bot.Translator) func(id string, count int, kv ...any) string {
+	return func(id string, count int, kv ...any) string {
+		data := map[string]any{"PluralCount": count}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				data[k] = kv[i+1]
+			}
+		}
+		return tr.T(bot.English, id, data)
+	}
+}
+
+func parsePages(tr bot.Translator) (pages, error) {
+	all := template.FuncMap{"n": pluralFunc(tr)}
+	for k, f := range funcs {
+		all[k] = f
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -57,7 +75,7 @@ func parsePages() (pages, error) {
 		if base == "layout.html" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(all).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", base, err)
 		}
@@ -75,6 +93,10 @@ type view struct {
 	Notice string
 	Error  string
 	D      any // the page's own data
+
+	// Refresh, when above 0, reloads the page after that many seconds (a
+	// meta refresh: no JavaScript), while something on it is changing.
+	Refresh int
 }
 
 // render executes page into a buffer first, so a template error never sends
@@ -121,7 +143,7 @@ func staticHandler() echo.HandlerFunc {
 // formatMoney shows minor units in the currency's major unit: "9.00 USD".
 func formatMoney(minor int64, currency string) string {
 	cur := strings.ToUpper(currency)
-	if flows.ZeroDecimal(currency) {
+	if bot.ZeroDecimal(currency) {
 		return fmt.Sprintf("%d %s", minor, cur)
 	}
 	sign := ""

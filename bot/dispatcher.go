@@ -80,6 +80,8 @@ type Dispatcher struct {
 	// Sleep waits d unless ctx ends first; tests replace it with one that
 	// advances a FixedClock. Nil means real timers.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Observer hears each send's outcome (metrics); nil is none.
+	Observer Observer
 
 	once     sync.Once
 	kick     chan struct{}
@@ -129,6 +131,7 @@ func (d *Dispatcher) run(ctx context.Context, drain bool) error {
 		return fmt.Errorf("recover in-flight messages: %w", err)
 	}
 	if n > 0 {
+		Observe(d.Observer).Outbound(StatusUnknown, n)
 		d.log().Warn("messages in flight at the last stop marked unknown; they will not be resent", "n", n)
 	}
 	jobs := make(chan OutMessage)
@@ -240,6 +243,9 @@ func (d *Dispatcher) send(ctx context.Context, m OutMessage) Outcome {
 	defer cancel()
 	sid, err := s.Send(ctx, m)
 	o := d.classify(m, sid, err)
+	if !m.Simulated {
+		Observe(d.Observer).Outbound(o.Status, 1)
+	}
 	if err != nil {
 		d.log().Warn("send failed", "id", m.ID, "to", m.To, "try", o.Tries, "outcome", o.Status, "err", err)
 	}

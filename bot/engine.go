@@ -57,6 +57,8 @@ type Engine struct {
 	T      Translator
 	Notify func() // called after a commit that queued outbound messages
 	Log    *slog.Logger
+	// Observer hears each turn's outcome and time (metrics); nil is none.
+	Observer Observer
 	// DefaultLocale is the language of phones the service never heard from.
 	DefaultLocale string
 	// Pictures takes MMS pictures before a turn; nil ignores them.
@@ -77,26 +79,37 @@ type brainError struct{ err error }
 func (e brainError) Error() string { return e.err.Error() }
 func (e brainError) Unwrap() error { return e.err }
 
-// Handle runs one turn for in and returns the reply to send inline.
+// Handle runs one turn for in and returns the reply to send inline. Each
+// real (not simulated) message is reported to the Observer.
 func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
+	start := time.Now()
+	r, outcome, err := e.handle(ctx, in)
+	if !in.Simulated {
+		Observe(e.Observer).Inbound(outcome, time.Since(start))
+	}
+	return r, err
+}
+
+func (e *Engine) handle(ctx context.Context, in Inbound) (Reply, TurnOutcome, error) {
 	if prev, seen, err := e.seen(in.SID); err != nil || seen {
-		return Reply{Text: prev}, err
+		return Reply{Text: prev}, outcomeOf(seen, prev, err), err
 	}
 	mu := &e.locks[stripe(in.From)]
 	mu.Lock()
 	defer mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return Reply{}, err
+		return Reply{}, TurnError, err
 	}
 	e.takePicture(ctx, &in) // under the phone's lock, outside any transaction
 	var reply string
 	var queued int
+	var replay bool
 	err := e.Store.Batch(func(tx Tx) error {
 		t, err := e.turn(tx, in)
 		if err != nil {
 			return err
 		}
-		reply, queued = t.replyText(), t.queued
+		reply, queued, replay = t.replyText(), t.queued, t.replay
 		return nil
 	})
 	var be brainError
@@ -104,16 +117,29 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
 	switch {
 	case errors.As(err, &be):
 		e.logger().Error("turn failed", "from", in.From, "sid", in.SID, "err", be.err)
-		return Reply{Text: e.T.T(e.lang(in.From), "Oops", nil)}, nil
+		return Reply{Text: e.T.T(e.lang(in.From), "Oops", nil)}, TurnError, nil
 	case errors.As(err, &refused):
-		return Reply{}, refused
+		return Reply{}, TurnError, refused
 	case err != nil:
-		return Reply{}, fmt.Errorf("commit turn: %w", err)
+		return Reply{}, TurnError, fmt.Errorf("commit turn: %w", err)
 	}
 	if queued > 0 && e.Notify != nil {
 		e.Notify()
 	}
-	return Reply{Text: reply}, nil
+	return Reply{Text: reply}, outcomeOf(replay, reply, nil), nil
+}
+
+// outcomeOf names a turn's end for the Observer.
+func outcomeOf(replay bool, reply string, err error) TurnOutcome {
+	switch {
+	case err != nil:
+		return TurnError
+	case replay:
+		return TurnReplay
+	case reply == "":
+		return TurnNoReply
+	}
+	return TurnReply
 }
 
 // lang is the phone's language, for a reply made outside its turn.
@@ -153,7 +179,7 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 			return nil, fmt.Errorf("dedupe lookup: %w", err)
 		}
 		if seen {
-			t.Replies = []string{prev}
+			t.Replies, t.replay = []string{prev}, true
 			return t, nil
 		}
 	}
@@ -218,6 +244,7 @@ type Turn struct {
 	T       Translator
 	Replies []string
 	queued  int
+	replay  bool // in.SID was handled before: Replies is its stored reply
 }
 
 // Lang is the sender's language.

@@ -1,7 +1,8 @@
 // Package bot is the domain of Nudges: phones, conversations, clients, plans,
 // subscriptions, announcements and outbound messages, the Engine that runs one
-// inbound turn, the outbox Dispatcher, and the small interfaces they need.
-// It imports none of the adapters (store, flows, webhooks, admin).
+// inbound turn, the outbox Dispatcher, the state-machine helper every
+// conversation step and the console login use (Machine), and the small
+// interfaces they need. It imports none of the adapters (store, flows, webhooks, admin).
 package bot
 
 import "time"
@@ -25,6 +26,12 @@ type Conversation struct {
 	Simulated    bool              `json:"simulated,omitempty"`
 	FirstSeen    time.Time         `json:"first_seen,omitzero"`
 	LastSeen     time.Time         `json:"last_seen,omitzero"`
+	// ReplyAcks is when the phone was last told "Sent to <client>", by
+	// the client's keyword (at most once a day each).
+	ReplyAcks map[string]time.Time `json:"reply_acks,omitempty"`
+	// Answered is when each client (by keyword) last answered one of the
+	// phone's replies: like an announcement, it opens the reply window.
+	Answered map[string]time.Time `json:"answered,omitempty"`
 }
 
 // ClearStep leaves any flow in progress.
@@ -108,6 +115,15 @@ type Client struct {
 	Number    string    `json:"number,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	LiveAt    time.Time `json:"live_at,omitzero"`
+	// Welcome is the client's line added to its join confirmation (WELCOME).
+	Welcome string `json:"welcome,omitempty"`
+	// RepliesOff: subscribers' replies are not forwarded (REPLIES OFF).
+	RepliesOff bool `json:"replies_off,omitempty"`
+	// LastAnnouncedAt is when the client's last broadcast started: its
+	// subscribers' texts in the next 72 hours are replies to it.
+	LastAnnouncedAt time.Time `json:"last_announced_at,omitzero"`
+	// Handles is the last #n handle given to one of its subscribers.
+	Handles int `json:"handles,omitempty"`
 	// LastAnnouncement is the id of the latest one confirmed (for STATS).
 	LastAnnouncement uint64 `json:"last_announcement,omitempty"`
 }
@@ -240,8 +256,9 @@ type Announcement struct {
 	DoneAt    time.Time             `json:"done_at,omitzero"`
 	// Planned is the list's size at CONFIRM: what "sending to N" said.
 	Planned int `json:"planned,omitempty"`
-	// Fanning is set while the fan-out is still adding recipients; Total
-	// counts the rows added so far and the announcement cannot complete.
+	// Fanning is set while the fan-out is still adding recipients (or,
+	// once Halted, has its unsent rows to drop); Total counts the rows
+	// added so far and the announcement cannot complete.
 	Fanning bool `json:"fanning,omitempty"`
 	// Cursor is the last phone of the list the fan-out has covered, saved
 	// in the same transaction as the rows it added.
@@ -259,6 +276,11 @@ type Announcement struct {
 	Folded   bool   `json:"folded,omitempty"`
 	// Halted: the client stopped it; rows not sent yet are settled halted.
 	Halted bool `json:"halted,omitempty"`
+	// Cut is how many recipients a HALT kept the fan-out from adding.
+	Cut int `json:"cut,omitempty"`
+	// Held counts the rows the send window holds back, by when they are
+	// due (see Waiting).
+	Held []Held `json:"held,omitempty"`
 }
 
 // Direction of a conversation-log entry.

@@ -1,15 +1,11 @@
 package flows
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/looplab/fsm"
 
 	"nudges/bot"
 )
@@ -24,42 +20,51 @@ const (
 // The announcement machine: a client has a draft waiting for CONFIRM or not.
 // Its state lives in conv.Draft, not conv.Flow, so a draft never holds up
 // steps or commands; it is rebuilt per turn like every machine.
-const drafted = "drafted"
+type (
+	draftState string
+	draftEvent string
+)
+
+const drafted draftState = "drafted"
 
 // Announcement events.
 const (
-	evDraft   = "draft"   // a new text: stored, replacing any draft
-	evConfirm = "confirm" // queued for every subscriber
-	evDiscard = "discard" // NO
-	evExpire  = "expire"  // older than DraftMaxAge
+	evDraft   draftEvent = "draft"   // a new text: stored, replacing any draft
+	evConfirm draftEvent = "confirm" // queued for every subscriber
+	evDiscard draftEvent = "discard" // NO
+	evExpire  draftEvent = "expire"  // older than DraftMaxAge
+	evLater   draftEvent = "later"   // scheduled (LATER)
 )
 
-var announceEvents = fsm.Events{
-	{Name: evDraft, Src: []string{idle, drafted}, Dst: drafted},
-	{Name: evConfirm, Src: []string{drafted}, Dst: idle},
-	{Name: evDiscard, Src: []string{drafted}, Dst: idle},
-	{Name: evExpire, Src: []string{drafted}, Dst: idle},
-}
+type draftTransition = bot.Transition[draftState, draftEvent]
 
-// draftState is conv's state in the announcement machine.
-func draftState(conv *bot.Conversation) string {
+var draftFlow = bot.NewMachine("announcement",
+	draftTransition{Event: evDraft, Src: []draftState{idle, drafted}, Dst: drafted},
+	draftTransition{Event: evConfirm, Src: []draftState{drafted}, Dst: idle},
+	draftTransition{Event: evDiscard, Src: []draftState{drafted}, Dst: idle},
+	draftTransition{Event: evExpire, Src: []draftState{drafted}, Dst: idle},
+	draftTransition{Event: evLater, Src: []draftState{drafted}, Dst: idle},
+)
+
+// draftStateOf is conv's state in the announcement machine.
+func draftStateOf(conv *bot.Conversation) draftState {
 	if conv.Draft == nil {
 		return idle
 	}
 	return drafted
 }
 
-// fireDraft moves conv's draft through event: entering idle drops the draft,
-// evDraft stores next (a self-loop when a draft is replaced).
-func fireDraft(conv *bot.Conversation, event string, next *bot.Draft) error {
-	f := fsm.NewFSM(draftState(conv), announceEvents, fsm.Callbacks{
-		"enter_" + idle:    func(context.Context, *fsm.Event) { conv.Draft = nil },
-		"after_" + evDraft: func(context.Context, *fsm.Event) { conv.Draft = next },
-	})
-	err := f.Event(context.Background(), event)
-	var nt fsm.NoTransitionError
-	if err != nil && !errors.As(err, &nt) {
-		return fmt.Errorf("announcement flow: %w", err)
+// fireDraft moves conv's draft through event: idle drops the draft, evDraft
+// stores next (a self-loop when a draft is replaced).
+func fireDraft(conv *bot.Conversation, event draftEvent, next *bot.Draft) error {
+	s, err := draftFlow.Fire(draftStateOf(conv), event)
+	switch {
+	case err != nil:
+		return err
+	case s == idle:
+		conv.Draft = nil
+	case event == evDraft:
+		conv.Draft = next
 	}
 	return nil
 }
@@ -202,37 +207,102 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if err := b.broadcast(tc, c); err != nil {
 		return err
 	}
-	tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left - 1})
+	return b.saySending(tc, c, left-1)
+}
+
+// saySending is the CONFIRM reply: how many get the announcement now and,
+// when the send window holds some, how many get it when it opens. The split
+// is read from the list's counts by number prefix (ListGroups), a few
+// thousand keys at most, so it costs the same for a million subscribers.
+func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
+	data := map[string]any{"N": c.Subscribers, "Left": left}
+	later, err := b.windowSplit(tc.Tx, c, tc.Now, tc.Lang(), data)
+	if err != nil {
+		return err
+	}
+	switch {
+	case later == 0:
+		tc.Say("Sending", data)
+	case data["Now"] == 0:
+		tc.Say("SendingAllHeld", data)
+	default:
+		tc.Say("SendingHeld", data)
+	}
 	return nil
+}
+
+// windowSplit counts how many of c's list the send window holds at now,
+// from the list's counts by number prefix, and fills in data what the
+// reply says of it (Now, Later, and Open in lang). No window holds none.
+func (b *Brain) windowSplit(tx bot.Broadcasts, c *bot.Client, now time.Time, lang string, data map[string]any) (later int, err error) {
+	if b.Window == nil || b.Window.Window.Off() {
+		return 0, nil
+	}
+	groups, err := tx.ListGroups(c.Keyword)
+	if err != nil {
+		return 0, fmt.Errorf("list groups: %w", err)
+	}
+	sendNow, later := b.Window.Split(groups, now)
+	data["Now"], data["Later"], data["Open"] = sendNow, later, clockText(lang, b.Window.Window.Open)
+	return later, nil
+}
+
+// clockText is a time of day, d after midnight, as lang writes it: "8:00
+// AM", "8:00".
+func clockText(lang string, d time.Duration) string {
+	t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d)
+	if lang == bot.Spanish {
+		return fmt.Sprintf("%d:%02d", t.Hour(), t.Minute())
+	}
+	return t.Format("3:04 PM")
 }
 
 // broadcast records the announcement, counts it and clears the draft; its
 // recipients are added after the commit by the fan-out (bot.FanOut), so
 // CONFIRM answers at once whatever the list's size.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
-	d := tc.Conv.Draft
+	c.Used++ // saved by startBroadcast
+	if _, err := startBroadcast(tc.Turn, c, *tc.Conv.Draft); err != nil {
+		return err
+	}
+	return fireDraft(tc.Conv, evConfirm, nil)
+}
+
+// startBroadcast starts the fan-out of d from c (its tracked links and
+// picture too) to the list as it is at t.Now, saves c with its latest
+// announcement and when it went, and has the fan-out woken after the
+// commit. It returns how many the list holds; with nobody on it, it
+// starts nothing and returns 0. CONFIRM and the scheduler (for LATER,
+// counted when scheduled) both start announcements here.
+func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft) (int, error) {
+	if c.Subscribers == 0 {
+		return 0, nil
+	}
 	a := &bot.Announcement{
 		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: c.Subscribers, Links: d.Links, Media: d.Media,
-		Simulated: tc.Conv.Simulated, CreatedAt: tc.Now,
+		Simulated: t.Conv.Simulated, CreatedAt: t.Now,
 	}
-	if err := bot.StartFanout(tc.Tx, a); err != nil {
-		return err
+	if err := bot.StartFanout(t.Tx, a); err != nil {
+		return 0, err
 	}
-	if err := keepAssets(tc.Tx, a); err != nil {
-		return err
+	if err := keepAssets(t.Tx, a); err != nil {
+		return 0, err
 	}
-	c.Used++
 	c.LastAnnouncement = a.ID
-	if err := tc.Tx.PutClient(c); err != nil {
-		return fmt.Errorf("count announcement: %w", err)
+	c.LastAnnouncedAt = t.Now // its subscribers' texts are replies for a while
+	if err := t.Tx.PutClient(c); err != nil {
+		return 0, fmt.Errorf("save client %s: %w", c.Phone, err)
 	}
-	tc.Wake()
-	return fireDraft(tc.Conv, evConfirm, nil)
+	t.Wake()
+	return c.Subscribers, nil
 }
 
 // discard drops the draft (NO).
 func (b *Brain) discard(tc *turnCtx) error {
-	if tc.client == nil {
+	if tc.client == nil { // a subscriber's NO may answer an announcement
+		if handled, err := b.forward(tc); handled || err != nil {
+			return err
+		}
 		return b.miss(tc, "NotUnderstood") // counts for the loop guard
 	}
 	if tc.Conv.Draft == nil {

@@ -104,7 +104,7 @@ func TestDraftMachineEveryTransition(t *testing.T) {
 	d := &bot.Draft{Text: "hi"}
 	cases := []struct {
 		from   *bot.Draft
-		event  string
+		event  draftEvent
 		want   *bot.Draft
 		wantOK bool
 	}{
@@ -113,7 +113,9 @@ func TestDraftMachineEveryTransition(t *testing.T) {
 		{&bot.Draft{Text: "old"}, evConfirm, nil, true},
 		{&bot.Draft{Text: "old"}, evDiscard, nil, true},
 		{&bot.Draft{Text: "old"}, evExpire, nil, true},
+		{&bot.Draft{Text: "old"}, evLater, nil, true},
 		{nil, evConfirm, nil, false},
+		{nil, evLater, nil, false},
 		{nil, evDiscard, nil, false},
 		{nil, evExpire, nil, false},
 	}
@@ -286,7 +288,7 @@ func directiveDispatch(h *harness, args string) error {
 	}
 	s := &fakeSender{fail: fail}
 	d := &bot.Dispatcher{
-		Queue: &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(h.engine.T), Clock: h.clock}, Sender: s, Capture: s, Clock: h.clock,
+		Queue: h.lifecycle(), Sender: s, Capture: s, Clock: h.clock,
 		Sleep: func(ctx context.Context, d time.Duration) error { h.clock.Advance(d); return ctx.Err() },
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

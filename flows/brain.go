@@ -1,6 +1,7 @@
 // Package flows holds the conversations: one file per flow (subscription,
-// signup, announcement, otp), each a looplab/fsm definition plus the code
-// around it, and the Brain that routes one inbound turn among them.
+// signup, announcement, schedule, replies, welcome), the steps among them
+// a bot.Machine over the flow's own typed states and events, and the Brain
+// that routes one inbound turn among them.
 package flows
 
 import (
@@ -33,6 +34,15 @@ type Brain struct {
 	Support string
 	// Payments makes checkout and billing links; nil until billing is wired.
 	Payments Payments
+	// ClientZone is the time zone of a client's number, in which its LATER
+	// times are read; nil means Zone for every number.
+	ClientZone func(bot.Phone) *time.Location
+	// Zone is NUDGES_TIMEZONE, for numbers whose zone is not known; nil
+	// means America/New_York.
+	Zone *time.Location
+	// Window is the send window announcements wait for (the CONFIRM reply
+	// says how many it holds); nil sends everything now.
+	Window *bot.SendWindow
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -97,10 +107,16 @@ func (b *Brain) noCommand(tc *turnCtx) error {
 		tc.Conv.Misses = nil
 		return b.draft(tc) // the draft says so when the client cannot send
 	}
-	if keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm] {
+	keywordish := keywordShape.MatchString(tc.m.Norm) && !commonWords[tc.m.Norm]
+	if keywordish { // a near miss of a keyword is a try at joining, not a reply
 		if handled, err := b.suggestKeyword(tc, tc.m.Norm); handled || err != nil {
 			return err
 		}
+	}
+	if handled, err := b.forward(tc); handled || err != nil {
+		return err
+	}
+	if keywordish {
 		return b.miss(tc, "UnknownKeyword")
 	}
 	return b.miss(tc, "NotUnderstood")
@@ -162,9 +178,9 @@ func (b *Brain) resume(tc *turnCtx) (bool, error) {
 	var handled bool
 	var err error
 	switch conv.Flow {
-	case leaveFlow.name:
+	case leaveFlow.Name():
 		handled, err = b.leaveStep(tc)
-	case signupFlow.name:
+	case signupFlow.Name():
 		handled, err = b.signupStep(tc)
 	default:
 		conv.ClearStep() // a flow this version does not know
@@ -203,10 +219,25 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.confirm(tc)
 	case CmdDiscard:
 		return true, b.discard(tc)
+	case CmdLater:
+		return true, b.later(tc)
+	case CmdScheduled:
+		return true, b.scheduled(tc)
+	case CmdUnschedule:
+		return true, b.unschedule(tc)
+	case CmdWelcome:
+		return true, b.welcome(tc)
+	case CmdReplies:
+		return true, b.replies(tc)
 	case CmdExport:
 		return true, b.export(tc)
 	case CmdLink:
 		return true, b.link(tc)
+	case CmdHalt:
+		return true, b.halt(tc)
+	}
+	if tc.client != nil && isAnswer(tc.m.Raw) {
+		return true, b.answer(tc)
 	}
 	if tc.client != nil {
 		return false, nil // a client's free text is a draft, even a keyword

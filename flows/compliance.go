@@ -121,7 +121,7 @@ func (b *Brain) help(tc *turnCtx) error {
 	switch {
 	case tc.Conv.OptedOut:
 		id = "HelpOptedOut"
-	case tc.Conv.Flow == signupFlow.name && tc.Now.Sub(tc.Conv.StepAt) <= StepIdle:
+	case tc.Conv.Flow == signupFlow.Name() && tc.Now.Sub(tc.Conv.StepAt) <= StepIdle:
 		id = "HelpSignup" // mid-signup: the step stays, HELP says how to go on
 		tc.Conv.StepAt = tc.Now
 	case tc.client != nil && !billed(tc.client):

@@ -1,64 +1,48 @@
 package flows
 
 import (
-	"context"
-	"errors"
-	"fmt"
-
-	"github.com/looplab/fsm"
-
 	"nudges/bot"
 )
 
-// idle is every machine's resting state: no step in progress.
+// idle is every step's resting state: no step in progress. Each flow's
+// State type has it as its zero step.
 const idle = "idle"
 
-// machine is one flow's looplab/fsm definition. The fsm is rebuilt per turn
-// from the state stored in the conversation (about 4 µs), fired, and its new
-// state stored back.
-type machine struct {
-	name   string
-	events fsm.Events
-	states map[string]bool
+// step is a conversation step kept in conv.Flow and conv.State (signup,
+// the LEAVE question): a bot.Machine over the flow's typed states and
+// events, fired from the stored state and stored back.
+type step[S, E ~string] struct {
+	*bot.Machine[S, E]
 }
 
-func newMachine(name string, events fsm.Events) *machine {
-	m := &machine{name: name, events: events, states: map[string]bool{idle: true}}
-	for _, e := range events {
-		m.states[e.Dst] = true
-		for _, s := range e.Src {
-			m.states[s] = true
-		}
-	}
-	return m
+func newStep[S, E ~string](name string, ts ...bot.Transition[S, E]) step[S, E] {
+	return step[S, E]{bot.NewMachine(name, ts...)}
 }
 
-// current is conv's state in this machine: idle unless conv is in this flow
-// at a state the machine knows.
-func (m *machine) current(conv *bot.Conversation) string {
-	if conv.Flow != m.name || !m.states[conv.State] {
+// current is conv's state in this step: idle unless conv is in it at a
+// state the machine knows.
+func (m step[S, E]) current(conv *bot.Conversation) S {
+	if conv.Flow != m.Name() || !m.Has(S(conv.State)) {
 		return idle
 	}
-	return conv.State
+	return S(conv.State)
 }
 
-// fire moves conv through event. A self-loop is success; an event that is
-// not allowed in the current state is an error (a programming mistake).
-func (m *machine) fire(conv *bot.Conversation, event string) error {
-	f := fsm.NewFSM(m.current(conv), m.events, nil)
-	err := f.Event(context.Background(), event)
-	var nt fsm.NoTransitionError
-	if err != nil && !errors.As(err, &nt) {
-		return fmt.Errorf("%s flow: %w", m.name, err)
+// fire moves conv through ev. A self-loop is success; an event not allowed
+// in the current state is an error (a programming mistake).
+func (m step[S, E]) fire(conv *bot.Conversation, ev E) error {
+	next, err := m.Fire(m.current(conv), ev)
+	if err != nil {
+		return err
 	}
-	if f.Current() == idle {
+	if next == idle {
 		conv.ClearStep()
 		return nil
 	}
-	if conv.Flow != m.name {
+	if conv.Flow != m.Name() {
 		conv.ClearStep()
-		conv.Flow = m.name
+		conv.Flow = m.Name()
 	}
-	conv.State = f.Current()
+	conv.State = string(next)
 	return nil
 }

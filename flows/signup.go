@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/looplab/fsm"
-
 	"nudges/bot"
 )
 
@@ -33,28 +31,35 @@ const (
 // Signup states and events. The conversation holds the three questions;
 // after the plan is picked the client exists, pending, and its status
 // (pending → active) carries the rest: awaiting payment, then live.
-const (
-	signupName    = "name"
-	signupKeyword = "keyword"
-	signupPlan    = "plan"
-
-	evSignupStart  = "start"
-	evSignupNamed  = "named"
-	evSignupKeyed  = "keyed"
-	evSignupRekey  = "rekey" // the keyword was taken while the plan was asked
-	evSignupPicked = "picked"
-	evSignupQuit   = "quit"
+type (
+	signupState string
+	signupEvent string
 )
 
+const (
+	signupName    signupState = "name"
+	signupKeyword signupState = "keyword"
+	signupPlan    signupState = "plan"
+
+	evSignupStart  signupEvent = "start"
+	evSignupNamed  signupEvent = "named"
+	evSignupKeyed  signupEvent = "keyed"
+	evSignupRekey  signupEvent = "rekey" // the keyword was taken while the plan was asked
+	evSignupPicked signupEvent = "picked"
+	evSignupQuit   signupEvent = "quit"
+)
+
+type signupTransition = bot.Transition[signupState, signupEvent]
+
 // signupFlow: business name → keyword → plan → (client created, pending).
-var signupFlow = newMachine("signup", fsm.Events{
-	{Name: evSignupStart, Src: []string{idle}, Dst: signupName},
-	{Name: evSignupNamed, Src: []string{signupName}, Dst: signupKeyword},
-	{Name: evSignupKeyed, Src: []string{signupKeyword}, Dst: signupPlan},
-	{Name: evSignupRekey, Src: []string{signupPlan}, Dst: signupKeyword},
-	{Name: evSignupPicked, Src: []string{signupPlan}, Dst: idle},
-	{Name: evSignupQuit, Src: []string{signupName, signupKeyword, signupPlan}, Dst: idle},
-})
+var signupFlow = newStep("signup",
+	signupTransition{Event: evSignupStart, Src: []signupState{idle}, Dst: signupName},
+	signupTransition{Event: evSignupNamed, Src: []signupState{signupName}, Dst: signupKeyword},
+	signupTransition{Event: evSignupKeyed, Src: []signupState{signupKeyword}, Dst: signupPlan},
+	signupTransition{Event: evSignupRekey, Src: []signupState{signupPlan}, Dst: signupKeyword},
+	signupTransition{Event: evSignupPicked, Src: []signupState{signupPlan}, Dst: idle},
+	signupTransition{Event: evSignupQuit, Src: []signupState{signupName, signupKeyword, signupPlan}, Dst: idle},
+)
 
 // newPayToken makes the secret in a client's payment and billing links:
 // 80 random bits, 16 characters. Tests replace it.
@@ -176,7 +181,7 @@ func (b *Brain) reask(tc *turnCtx, id string, data map[string]any) error {
 }
 
 // advance records a valid answer and moves to the next question.
-func advance(tc *turnCtx, event string) error {
+func advance(tc *turnCtx, event signupEvent) error {
 	if err := signupFlow.fire(tc.Conv, event); err != nil {
 		return err
 	}

@@ -7,17 +7,27 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/looplab/fsm"
-
 	"nudges/bot"
+)
+
+// The LEAVE question's states and events.
+type (
+	leaveState string
+	leaveEvent string
+)
+
+const (
+	leaveChoosing leaveState = "choosing"
+	evLeaveAsk    leaveEvent = "ask"
+	evLeaveChoose leaveEvent = "choose"
 )
 
 // leaveFlow: LEAVE with several lists asks which; the answer (a number, a
 // keyword or ALL) settles it.
-var leaveFlow = newMachine("leave", fsm.Events{
-	{Name: "ask", Src: []string{idle, "choosing"}, Dst: "choosing"},
-	{Name: "choose", Src: []string{"choosing"}, Dst: idle},
-})
+var leaveFlow = newStep("leave",
+	bot.Transition[leaveState, leaveEvent]{Event: evLeaveAsk, Src: []leaveState{idle, leaveChoosing}, Dst: leaveChoosing},
+	bot.Transition[leaveState, leaveEvent]{Event: evLeaveChoose, Src: []leaveState{leaveChoosing}, Dst: idle},
+)
 
 // joinable reports whether a client's list takes new members.
 func joinable(c *bot.Client) bool {
@@ -52,7 +62,7 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 	if err := tc.Consent(bot.ConsentJoin, c.Keyword); err != nil {
 		return err
 	}
-	tc.Say("Joined", data)
+	tc.Replies = append(tc.Replies, joinedText(tc.T, tc.Lang(), c))
 	return nil
 }
 
@@ -72,6 +82,16 @@ func realList(tc *turnCtx, c *bot.Client) (bool, error) {
 	}
 	tc.Say("SimulatedJoinReal", map[string]any{"Name": c.Name, "Keyword": c.Keyword})
 	return true, nil
+}
+
+// joinedText is the join confirmation: the disclosures, then the client's
+// welcome line if it has one.
+func joinedText(tr bot.Translator, lang string, c *bot.Client) string {
+	text := tr.T(lang, "Joined", map[string]any{"Name": c.Name, "Keyword": c.Keyword})
+	if c.Welcome != "" {
+		text += "\n" + c.Welcome
+	}
+	return text
 }
 
 // listed is one of the sender's lists with its client's name.
@@ -210,7 +230,7 @@ func (b *Brain) leave(tc *turnCtx, arg string) error {
 	case arg == "" && len(ls) == 1:
 		return b.leaveLists(tc, ls)
 	case arg == "":
-		if err := leaveFlow.fire(tc.Conv, "ask"); err != nil {
+		if err := leaveFlow.fire(tc.Conv, evLeaveAsk); err != nil {
 			return err
 		}
 		tc.Conv.StepAt = tc.Now
@@ -274,7 +294,7 @@ func (b *Brain) leaveStep(tc *turnCtx) (bool, error) {
 		tc.sayItems("LeaveNotOn", map[string]any{"Arg": arg}, numbered(ls), "\n")
 		return true, nil // a wrong number: still choosing
 	}
-	if err := leaveFlow.fire(tc.Conv, "choose"); err != nil {
+	if err := leaveFlow.fire(tc.Conv, evLeaveChoose); err != nil {
 		return true, err
 	}
 	if !ok {

@@ -30,6 +30,13 @@ const (
 	CmdDiscard Cmd = "discard"
 	CmdExport  Cmd = "export"
 	CmdLink    Cmd = "link"
+	// Scheduling (flows/schedule.go).
+	CmdLater      Cmd = "later"
+	CmdScheduled  Cmd = "scheduled"
+	CmdUnschedule Cmd = "unschedule"
+	CmdWelcome    Cmd = "welcome" // flows/welcome.go
+	CmdReplies    Cmd = "replies" // flows/replies.go
+	CmdHalt       Cmd = "halt"    // flows/halt.go
 )
 
 type word struct {
@@ -45,6 +52,8 @@ const (
 	noArg     argKind = iota // the word alone
 	anyArg                   // JOIN YOGA, LEAVE 2
 	numberArg                // LIST 2 (the second page); "List of specials" is no command
+	timeArg                  // LATER 9AM: a few words with a digit; "Later today we open" is no command
+	onOffArg                 // REPLIES OFF: ON/OFF, SI/NO; "Replies to last week's survey" is no command
 )
 
 // takes reports whether rest, the text after the word, fits w.
@@ -54,9 +63,17 @@ func (w word) takes(rest string) bool {
 		return true
 	case w.args == numberArg:
 		return isNumber(rest)
+	case w.args == onOffArg:
+		_, ok := onOff[rest]
+		return ok
+	case w.args == timeArg:
+		return len(strings.Fields(rest)) <= 5 && strings.ContainsAny(rest, "0123456789")
 	}
 	return w.args == anyArg
 }
+
+// onOff reads the argument of REPLIES: true for on.
+var onOff = map[string]bool{"ON": true, "SI": true, "SÍ": true, "OFF": false, "NO": false}
 
 // words maps each command word (upper case, as Normalize leaves it) to its
 // meaning. Spanish words switch the phone to Spanish.
@@ -88,7 +105,13 @@ var words = map[string]word{
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
 	"EXPORT":    {CmdExport, bot.English, noArg}, "EXPORTAR": {CmdExport, bot.Spanish, noArg},
 	"LINK": {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
-	"QR": {CmdLink, "", noArg},
+	"QR":    {CmdLink, "", noArg},
+	"LATER": {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
+	"SCHEDULED": {CmdScheduled, bot.English, noArg}, "PROGRAMADOS": {CmdScheduled, bot.Spanish, noArg},
+	"UNSCHEDULE": {CmdUnschedule, bot.English, anyArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, anyArg},
+	"WELCOME": {CmdWelcome, bot.English, anyArg}, "BIENVENIDA": {CmdWelcome, bot.Spanish, anyArg},
+	"REPLIES": {CmdReplies, bot.English, onOffArg}, "RESPUESTAS": {CmdReplies, bot.Spanish, onOffArg},
+	"HALT": {CmdHalt, bot.English, noArg}, "DETENER": {CmdHalt, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

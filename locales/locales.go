@@ -73,13 +73,21 @@ func (c *Catalog) T(lang, id string, data map[string]any) string {
 	return s
 }
 
-// Render is T that returns the error too (tests use it).
+// Render is T that returns the error too (tests use it). A message with
+// plural forms picks its form by data["PluralCount"].
 func (c *Catalog) Render(lang, id string, data map[string]any) (string, error) {
 	l, ok := c.localizers[lang]
 	if !ok {
 		l = c.localizers[bot.English]
 	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	// A message with plural forms (one, other…) picks one by data["PluralCount"];
+	// one with a single form ignores it.
+	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: data["PluralCount"]}
+	s, err := l.Localize(cfg)
+	if err != nil && cfg.PluralCount != nil {
+		cfg.PluralCount = nil
+		s, err = l.Localize(cfg)
+	}
 	var nf *i18n.MessageNotFoundErr
 	if errors.As(err, &nf) && s != "" {
 		return s, err

@@ -20,8 +20,35 @@ var typical = map[string]any{
 	"Number": "+15550009999", "Text": strings.Repeat("Class is on at 7. ", 4), "Subscribers": 1234,
 	"Segments": 2, "Encoding": "GSM-7", "Length": 1700, "Limit": 1600, "Reason": "too short",
 	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
-	"QR":     "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
+	"QR":  "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
+	"Now": 40000, "Later": 960000, "Open": "10:30 AM", "Dropped": 999000, "InFlight": 12,
 	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
+	"When":        "Wednesday, September 30, 12:30 PM EST",
+	"PluralCount": 1234, "Seconds": 5,
+}
+
+// TestPluralForms: a message with plural forms follows its count in each
+// language (the console's "1 recipient", "2 recipients").
+func TestPluralForms(t *testing.T) {
+	c := MustLoad()
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 1, "1 recipient"}, {"en", 2, "2 recipients"}, {"en", 0, "0 recipients"},
+		{"es", 1, "1 destinatario"}, {"es", 2, "2 destinatarios"}, {"es", 1000000, "1000000 destinatarios"},
+	} {
+		got, err := c.Render(tc.lang, "ConsoleRecipients", map[string]any{"PluralCount": tc.n})
+		if err != nil || got != tc.want {
+			t.Errorf("%s, %d: %q (%v), want %q", tc.lang, tc.n, got, err, tc.want)
+		}
+	}
+	// A message with one form is unaffected by a count.
+	one, err := c.Render("en", "ListNone", map[string]any{"PluralCount": 1})
+	if err != nil || one == "ListNone" {
+		t.Errorf("single-form message with a count: %q, %v", one, err)
+	}
 }
 
 func TestEveryMessageInEveryLanguage(t *testing.T) {

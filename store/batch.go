@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"nudges/bot"
 	"nudges/store/kv"
@@ -112,13 +113,16 @@ func (db *DB) update(fn func(*Tx) error) error {
 		defer func() { <-db.writers }()
 	}
 	var fnErr error
+	var changed time.Time
 	err := db.kv.Update(func(ktx kv.Tx) error {
 		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps})
+		changed = time.Now()
 		return fnErr
 	})
 	switch {
 	case err == nil:
 		db.commitErr.Store(nil)
+		bot.Observe(db.observer).Commit(time.Since(changed))
 	case errors.Is(err, kv.ErrTxTooLarge):
 		return fmt.Errorf("%w: %w", bot.ErrTxTooLarge, err)
 	case fnErr == nil && !errors.Is(err, kv.ErrFenced) && !errors.Is(err, kv.ErrConflict):
@@ -126,6 +130,10 @@ func (db *DB) update(fn func(*Tx) error) error {
 	}
 	return err
 }
+
+// SetObserver makes o hear every commit's duration (metrics). Call it before
+// the database is shared.
+func (db *DB) SetObserver(o bot.Observer) { db.observer = o }
 
 // commitFailure is the error of the last commit if it failed (disk full,
 // read-only file system, I/O error), nil once a commit succeeds again.

@@ -52,6 +52,9 @@ func (t *Tx) erase(p bot.Phone) error {
 	if err := t.deletePrefix(bLog, pair(string(p), "")); err != nil {
 		return fmt.Errorf("erase log: %w", err)
 	}
+	if err := t.eraseHandles(p); err != nil {
+		return fmt.Errorf("erase %s: %w", p, err)
+	}
 	return t.Suppress(p)
 }
 

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"nudges/store/kv"
 )
 
 // bExpiry indexes the records kept only as retry guards by the time they
@@ -80,29 +78,6 @@ func (db *DB) pruneAll(kind byte, cutoff time.Time) (int, error) {
 			return total, err
 		}
 	}
-}
-
-// indexExpiry writes the expiry index for records kept before it existed;
-// it runs once, at Open (meta "expiry_v1").
-func indexExpiry(tx kv.Tx) error {
-	meta := tx.Bucket(bMeta)
-	if meta.Get([]byte("expiry_v1")) != nil {
-		return nil
-	}
-	idx := tx.Bucket(bExpiry)
-	for kind, name := range expiryBuckets {
-		err := tx.Bucket(name).ForEach(func(k, v []byte) error {
-			at, err := writtenAt(kind, v)
-			if err != nil {
-				return fmt.Errorf("index %s %q: %w", name, k, err)
-			}
-			return idx.Put(expiryKey(kind, at, string(k)), nil)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return meta.Put([]byte("expiry_v1"), []byte{1})
 }
 
 // writtenAt is when a record of kind was written.

@@ -41,13 +41,20 @@ var (
 	bAuth          = []byte("auth")          // console login state, see auth.go
 	bInflight      = []byte("inflight")      // outbox ids claimed, not yet recorded: marked unknown at start
 	bMeta          = []byte("meta")
+	bScheduled     = []byte("scheduled")     // id → Scheduled
+	bScheduledDue  = []byte("scheduled_due") // due time (unix ns), id → client phone
+	bHandles       = []byte("handles")       // client \0 phone → #n (big-endian)
+	bHandlePhones  = []byte("handle_phones") // client \0 #n → phone
+	bPhoneHandles  = []byte("phone_handles") // phone \0 client → #n: what an erase forgets
+	bForwards      = []byte("forwards")      // client \0 time, seq → nothing: texts forwarded (last hour)
 )
 
 var allBuckets = [][]byte{
 	bConversations, bClients, bKeywords, bPayTokens, bStripeSubs, bSubs, bPhoneSubs,
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
-	bConsent, bConsentKw, bSuppress, bExports,
+	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
+	bConsent, bConsentKw, bSuppress, bExports, bListGroups,
 }
 
 // DB is the open database.
@@ -59,6 +66,7 @@ type DB struct {
 	maxOps    int                   // keys one write transaction may touch, 0: no limit
 	writers   chan struct{}         // on etcd: write transactions run at once by this process
 	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
+	observer  bot.Observer          // hears commit times; nil is none
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -67,7 +75,9 @@ var _ bot.Store = (*DB)(nil)
 var ErrLocked = boltkv.ErrLocked
 
 // Open opens (creating if needed) the bbolt database at path and its
-// buckets. It gives up after a second if another process holds the file.
+// buckets, refuses a file from a newer binary (ErrNewerSchema) and brings an
+// older one up to SchemaVersion. It gives up after a second if another
+// process holds the file.
 func Open(path string) (*DB, error) {
 	k, err := boltkv.Open(path)
 	if errors.Is(err, ErrLocked) {
@@ -79,12 +89,11 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := OpenKV(k)
+	db, err := openKV(k, path)
 	if err != nil {
 		k.Close()
 		return nil, err
 	}
-	db.path = path
 	return db, nil
 }
 
@@ -98,18 +107,27 @@ const etcdWriters = 4
 // limited is an engine that bounds the keys of one write transaction.
 type limited interface{ MaxTxnOps() int }
 
-// OpenKV serves the store on an open kv.DB (bbolt or etcd), creating its
-// buckets and bringing old layouts up to date. Close closes k.
-func OpenKV(k kv.DB) (*DB, error) {
+// OpenKV serves the store on an open kv.DB (bbolt or etcd) as Open does a
+// file: it creates the buckets and checks and migrates the schema. Close
+// closes k.
+func OpenKV(k kv.DB) (*DB, error) { return openKV(k, "the store") }
+
+func openKV(k kv.DB, name string) (*DB, error) {
 	_, bolt := k.(*boltkv.DB)
 	db := &DB{kv: k, grouped: bolt}
-	if !bolt {
+	if bolt {
+		db.path = name
+	} else {
 		db.writers = make(chan struct{}, etcdWriters)
 	}
 	if l, ok := k.(limited); ok {
 		db.maxOps = l.MaxTxnOps()
 	}
-	err := k.Update(func(tx kv.Tx) error {
+	version, fresh, err := checkSchema(k, name)
+	if err != nil {
+		return nil, err
+	}
+	err = k.Update(func(tx kv.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
@@ -117,33 +135,13 @@ func OpenKV(k kv.DB) (*DB, error) {
 		}
 		return nil
 	})
-	if err == nil {
-		err = db.upgrade()
-	}
 	if err != nil {
 		return nil, err
 	}
-	return db, nil
-}
-
-// upgrade rewrites what an older version stored differently; a look in a
-// read transaction first, so that a store already up to date (every etcd
-// store) costs no full-bucket write transaction.
-func (db *DB) upgrade() error {
-	var oldQueue, noExpiry bool
-	err := db.kv.View(func(tx kv.Tx) error {
-		oldQueue, noExpiry = hasOldQueue(tx), tx.Bucket(bMeta).Get([]byte("expiry_v1")) == nil
-		return nil
-	})
-	if err != nil || !oldQueue && !noExpiry {
-		return err
+	if err := db.migrate(version, fresh, migrations); err != nil {
+		return nil, err
 	}
-	return db.kv.Update(func(tx kv.Tx) error {
-		if err := migrateQueue(tx); err != nil {
-			return err
-		}
-		return indexExpiry(tx)
-	})
+	return db, nil
 }
 
 // notBolt reports whether err says the file is not a bbolt database: too

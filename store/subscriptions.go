@@ -23,20 +23,26 @@ func (t *Tx) AddSubscription(s bot.Subscription) (bool, error) {
 // AddSubscriptions implements bot.Subscriptions.
 func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 	added := make([]bool, len(subs))
-	counts := map[string]int{}
+	counts, groups := map[string]int{}, map[string]int{}
+	bs, bp := t.b(bSubs), t.b(bPhoneSubs)
+	enc := bulkEncoder{} // an import adds thousands: by hand, not reflection
 	for i, s := range subs {
 		key := pair(s.Keyword, string(s.Phone))
-		if t.b(bSubs).Get(key) != nil {
+		if bs.Get(key) != nil {
 			continue
 		}
-		if err := t.putJSON(bSubs, key, s); err != nil {
-			return nil, err
+		if err := bs.Put(key, enc.subscription(s)); err != nil {
+			return nil, fmt.Errorf("add subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
-		if err := t.b(bPhoneSubs).Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
-			return nil, err
+		if err := bp.Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
+			return nil, fmt.Errorf("index subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
 		added[i] = true
 		counts[s.Keyword]++
+		groups[string(pair(s.Keyword, groupPrefix(s.Phone)))]++
+	}
+	if err := addGroups(t.b(bListGroups), groups); err != nil {
+		return nil, err
 	}
 	for kw, n := range counts {
 		if err := t.addSubscribers(kw, n); err != nil {
@@ -56,6 +62,9 @@ func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 		return false, err
 	}
 	if err := t.b(bPhoneSubs).Delete(pair(string(p), keyword)); err != nil {
+		return false, err
+	}
+	if err := addGroups(t.b(bListGroups), map[string]int{string(pair(keyword, groupPrefix(p))): -1}); err != nil {
 		return false, err
 	}
 	return true, t.addSubscribers(keyword, -1)

@@ -52,6 +52,9 @@ func (w *Webhooks) HandleStatus(c echo.Context) error {
 	err = w.status.ApplyStatus(sid, status, code)
 	switch {
 	case err == nil:
+		if status != bot.StatusSent { // the dispatcher counted it sent already
+			bot.Observe(w.Observer).Outbound(status, 1)
+		}
 	case bot.ErrorCode(err) == bot.ENOTFOUND:
 		w.Log.Info("status for an unknown message", "sid", sid, "status", raw)
 	default:

@@ -25,6 +25,9 @@ const BodyLimit = "64KiB"
 // Each request goes verify → decode → convert to bot types → act → respond.
 type Webhooks struct {
 	Log *slog.Logger // defaults to slog.Default()
+	// Observer hears rejected signatures and delivery receipts (metrics);
+	// nil is none. Turns are the handler's to report.
+	Observer bot.Observer
 
 	signer  signer
 	handler bot.Handler
@@ -59,6 +62,9 @@ func (w *Webhooks) Register(e *echo.Echo) {
 func (w *Webhooks) HandleSMS(c echo.Context) error {
 	form, err := w.verifiedForm(c)
 	if err != nil {
+		if he, ok := err.(*echo.HTTPError); ok && he.Code == http.StatusForbidden {
+			bot.Observe(w.Observer).Inbound(bot.TurnRejected, 0)
+		}
 		return err
 	}
 	in, err := decodeInbound(form)

@@ -145,6 +145,10 @@ func (b Bucket) Sequence() uint64 { return b.b.Sequence() }
 // SetSequence implements kv.Bucket.
 func (b Bucket) SetSequence(v uint64) error { return translate(b.b.SetSequence(v)) }
 
+// KeyN is how many keys the bucket holds (bbolt's own count, no walk of
+// the keys).
+func (b Bucket) KeyN() int { return b.b.Stats().KeyN }
+
 // SetFillPercent implements kv.Bucket.
 func (b Bucket) SetFillPercent(f float64) { b.b.FillPercent = f }
 

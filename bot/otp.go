@@ -1,14 +1,9 @@
-package flows
+package bot
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/looplab/fsm"
-
-	"nudges/bot"
 )
 
 // OTPState is where one phone's console login code stands.
@@ -23,19 +18,22 @@ const (
 	OTPLocked    OTPState = "locked"    // too many wrong checks, or expired
 )
 
+// otpEvent is what happens to a login code.
+type otpEvent string
+
 // OTP events.
 const (
-	otpRequest = "request"
-	otpSend    = "send"
-	otpVerify  = "verify"
-	otpMiss    = "miss"
-	otpLock    = "lock"
+	otpRequest otpEvent = "request"
+	otpSend    otpEvent = "send"
+	otpVerify  otpEvent = "verify"
+	otpMiss    otpEvent = "miss"
+	otpLock    otpEvent = "lock"
 )
 
 // OTPRecord is the stored login state of one phone. Hash is the keyed hash of
 // the current code (never the code itself); an empty Hash matches nothing.
 type OTPRecord struct {
-	Phone     bot.Phone   `json:"phone"`
+	Phone     Phone       `json:"phone"`
 	State     OTPState    `json:"state"`
 	Hash      string      `json:"hash,omitempty"`
 	IssuedAt  time.Time   `json:"issued_at,omitzero"`
@@ -60,38 +58,38 @@ var DefaultOTPPolicy = OTPPolicy{
 
 // Reasons a request or a check is refused; each is a *bot.Error.
 var (
-	ErrOTPWait     = bot.Errorf(bot.ELIMIT, "wait before asking for another code")
-	ErrOTPTooMany  = bot.Errorf(bot.ELIMIT, "too many codes requested for this phone")
-	ErrOTPWrong    = bot.Errorf(bot.EINVALID, "that code is not right")
-	ErrOTPExpired  = bot.Errorf(bot.EINVALID, "that code has expired")
-	ErrOTPLocked   = bot.Errorf(bot.ELIMIT, "too many wrong tries for this code")
-	ErrOTPNoCode   = bot.Errorf(bot.EINVALID, "no code is waiting for this phone")
+	ErrOTPWait     = Errorf(ELIMIT, "wait before asking for another code")
+	ErrOTPTooMany  = Errorf(ELIMIT, "too many codes requested for this phone")
+	ErrOTPWrong    = Errorf(EINVALID, "that code is not right")
+	ErrOTPExpired  = Errorf(EINVALID, "that code has expired")
+	ErrOTPLocked   = Errorf(ELIMIT, "too many wrong tries for this code")
+	ErrOTPNoCode   = Errorf(EINVALID, "no code is waiting for this phone")
 	errOTPBadState = errors.New("stored otp state is unknown")
 )
 
-var otpEvents = fsm.Events{
-	{Name: otpRequest, Src: []string{"", string(OTPRequested), string(OTPSent), string(OTPVerified), string(OTPLocked)}, Dst: string(OTPRequested)},
-	{Name: otpSend, Src: []string{string(OTPRequested)}, Dst: string(OTPSent)},
-	{Name: otpVerify, Src: []string{string(OTPSent)}, Dst: string(OTPVerified)},
-	{Name: otpMiss, Src: []string{string(OTPSent)}, Dst: string(OTPSent)},
-	{Name: otpLock, Src: []string{string(OTPSent)}, Dst: string(OTPLocked)},
-}
+type otpTransition = Transition[OTPState, otpEvent]
 
-// fireOTP rebuilds the machine from r.State, fires ev and stores the new state.
-// A self-loop is success.
-func fireOTP(r *OTPRecord, ev string) error {
-	switch r.State {
-	case OTPNone, OTPRequested, OTPSent, OTPVerified, OTPLocked:
-	default:
+// otpFlow is a console login code's life: requested, its SMS queued, then
+// used once or locked.
+var otpFlow = NewMachine("otp",
+	otpTransition{Event: otpRequest, Src: []OTPState{OTPNone, OTPRequested, OTPSent, OTPVerified, OTPLocked}, Dst: OTPRequested},
+	otpTransition{Event: otpSend, Src: []OTPState{OTPRequested}, Dst: OTPSent},
+	otpTransition{Event: otpVerify, Src: []OTPState{OTPSent}, Dst: OTPVerified},
+	otpTransition{Event: otpMiss, Src: []OTPState{OTPSent}, Dst: OTPSent},
+	otpTransition{Event: otpLock, Src: []OTPState{OTPSent}, Dst: OTPLocked},
+)
+
+// fireOTP moves r through ev from its stored state. A self-loop is success;
+// a stored state the machine does not know is errOTPBadState.
+func fireOTP(r *OTPRecord, ev otpEvent) error {
+	if !otpFlow.Has(r.State) {
 		return fmt.Errorf("%w: %q", errOTPBadState, r.State)
 	}
-	m := fsm.NewFSM(string(r.State), otpEvents, nil)
-	err := m.Event(context.Background(), ev)
-	var nt fsm.NoTransitionError
-	if err != nil && !errors.As(err, &nt) {
-		return fmt.Errorf("otp %s from %q: %w", ev, r.State, err)
+	next, err := otpFlow.Fire(r.State, ev)
+	if err != nil {
+		return err
 	}
-	r.State = OTPState(m.Current())
+	r.State = next
 	return nil
 }
 

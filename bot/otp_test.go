@@ -1,11 +1,9 @@
-package flows
+package bot
 
 import (
 	"errors"
 	"testing"
 	"time"
-
-	"nudges/bot"
 )
 
 var otpT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -160,7 +158,7 @@ func TestOTPRejectsUnknownStateAndBadEvents(t *testing.T) {
 	if err := p.Check(&OTPRecord{}, otpT0, matchHash("1")); !errors.Is(err, ErrOTPNoCode) {
 		t.Fatalf("check with no code = %v", err)
 	}
-	if bot.ErrorCode(ErrOTPTooMany) != bot.ELIMIT {
+	if ErrorCode(ErrOTPTooMany) != ELIMIT {
 		t.Fatal("limit errors must carry ELIMIT")
 	}
 }

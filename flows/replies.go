@@ -1,0 +1,217 @@
+package flows
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"nudges/bot"
+)
+
+// Two-way replies of SPEC §4.2.
+const (
+	ReplyWindow    = 72 * time.Hour // after an announcement, a subscriber's text is a reply to it
+	ForwardCap     = 100            // texts forwarded to one client per ForwardCapOver
+	ForwardCapOver = time.Hour
+	AckEvery       = 24 * time.Hour // "Sent to <client>" at most this often per subscriber and client
+	maxForwarded   = 1400           // characters of a reply or answer passed on (Twilio takes 1,600)
+)
+
+// answerRE is a client's answer to a forwarded reply: "#12 see you then".
+var answerRE = regexp.MustCompile(`(?s)^#\s?(\d{1,9})\b[\s:,.-]*(.*)$`)
+
+// forward passes a subscriber's text that is no command to the client whose
+// announcement it answers: the latest from its lists in ReplyWindow. It
+// reports false when there is none, or that client takes no replies now
+// (REPLIES OFF, ForwardCap reached, not active): then the usual "didn't
+// understand" answers.
+func (b *Brain) forward(tc *turnCtx) (bool, error) {
+	c, err := b.repliedTo(tc)
+	if err != nil || c == nil {
+		return false, err
+	}
+	cconv, err := tc.Tx.Conversation(c.Phone)
+	if err != nil {
+		return false, fmt.Errorf("load client %s: %w", c.Phone, err)
+	}
+	if c.RepliesOff || !c.CanBroadcast() || cconv.OptedOut {
+		return false, nil
+	}
+	since := tc.Now.Add(-ForwardCapOver)
+	if err := tc.Tx.DropForwardsBefore(c.Phone, since); err != nil {
+		return false, err
+	}
+	if n, err := tc.Tx.ForwardsSince(c.Phone, since); err != nil || n >= ForwardCap {
+		return false, err
+	}
+	n, err := b.handle(tc.Tx, c, tc.Conv.Phone)
+	if err != nil {
+		return false, err
+	}
+	data := map[string]any{"N": n, "Keyword": c.Keyword, "Text": cut(tc.m.Raw, maxForwarded)}
+	if err := textOut(tc.Turn, c.Phone, c.Locale, "ReplyForwarded", data); err != nil {
+		return false, err
+	}
+	if err := tc.Tx.AddForward(c.Phone, tc.Now); err != nil {
+		return false, err
+	}
+	tc.Conv.Misses = nil
+	if at, ok := tc.Conv.ReplyAcks[c.Keyword]; !ok || tc.Now.Sub(at) >= AckEvery {
+		if tc.Conv.ReplyAcks == nil {
+			tc.Conv.ReplyAcks = map[string]time.Time{}
+		}
+		tc.Conv.ReplyAcks[c.Keyword] = tc.Now
+		tc.Say("ReplyAck", map[string]any{"Name": c.Name})
+	}
+	return true, nil
+}
+
+// repliedTo is the client of the sender's lists that last wrote to it, by
+// an announcement or an answer to one of its texts, within ReplyWindow;
+// nil if none did.
+func (b *Brain) repliedTo(tc *turnCtx) (*bot.Client, error) {
+	subs, err := tc.Tx.SubscriptionsOf(tc.Conv.Phone)
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w", err)
+	}
+	var latest *bot.Client
+	var latestAt time.Time
+	for _, s := range subs {
+		c, err := tc.Tx.ClientByKeyword(s.Keyword)
+		if err != nil {
+			return nil, fmt.Errorf("replies: %w", err)
+		}
+		if c == nil {
+			continue
+		}
+		at := c.LastAnnouncedAt
+		if answered := tc.Conv.Answered[c.Keyword]; answered.After(at) {
+			at = answered
+		}
+		if !at.IsZero() && tc.Now.Sub(at) <= ReplyWindow && (latest == nil || at.After(latestAt)) {
+			latest, latestAt = c, at
+		}
+	}
+	return latest, nil
+}
+
+// handle is p's #n with c, given the next number the first time.
+func (b *Brain) handle(tx bot.Tx, c *bot.Client, p bot.Phone) (int, error) {
+	n, err := tx.Handle(c.Phone, p)
+	if err != nil || n > 0 {
+		return n, err
+	}
+	c.Handles++
+	if err := tx.PutHandle(c.Phone, p, c.Handles); err != nil {
+		return 0, err
+	}
+	if err := tx.PutClient(c); err != nil {
+		return 0, fmt.Errorf("number handle: %w", err)
+	}
+	return c.Handles, nil
+}
+
+// textOut texts message id to phone to outside the inline reply (a
+// forwarded reply, an answer, a scheduled announcement's news) through
+// bot.Text: nothing goes to an opted-out phone, and the language is chosen
+// by bot.LangOf, client being the locale of the client when to is one ("" for
+// a subscriber). A simulated turn's texts are captured, whoever they go to.
+// It is the one way these flows text another phone.
+func textOut(t *bot.Turn, to bot.Phone, client, id string, data map[string]any) error {
+	ok, err := bot.Text(t.Tx, t.Now, bot.Note{
+		To: to, Kind: bot.KindReply, Priority: bot.PriorityHigh, Client: client, Simulated: t.Conv.Simulated,
+		Body: func(lang string) string { return t.T.T(lang, id, data) },
+	})
+	if err != nil {
+		return err
+	}
+	if ok {
+		t.Wake()
+	}
+	return nil
+}
+
+// isAnswer reports whether a client's text is "#n text".
+func isAnswer(raw string) bool { return answerRE.MatchString(strings.TrimSpace(raw)) }
+
+// answer passes a client's "#n text" to subscriber #n as "Name: text",
+// unless it left the list or opted out (the client is told).
+func (b *Brain) answer(tc *turnCtx) error {
+	c := tc.client
+	p := answerRE.FindStringSubmatch(strings.TrimSpace(tc.m.Raw))
+	n, _ := strconv.Atoi(p[1])
+	text := strings.TrimSpace(p[2])
+	data := map[string]any{"N": n}
+	if text == "" {
+		tc.Say("AnswerHow", data)
+		return nil
+	}
+	phone, err := tc.Tx.HandlePhone(c.Phone, n)
+	if err != nil || phone == "" {
+		tc.Say("AnswerUnknown", data)
+		return err
+	}
+	conv, err := tc.Tx.Conversation(phone)
+	if err != nil {
+		return fmt.Errorf("load #%d: %w", n, err)
+	}
+	if conv.OptedOut {
+		tc.Say("AnswerOptedOut", data)
+		return nil
+	}
+	if on, err := onList(tc.Tx, c.Keyword, phone); err != nil || !on {
+		tc.Say("AnswerLeft", data)
+		return err
+	}
+	if err := textOut(tc.Turn, phone, "", "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)}); err != nil {
+		return err
+	}
+	if conv.Answered == nil { // the subscriber's answer to it comes back too
+		conv.Answered = map[string]time.Time{}
+	}
+	conv.Answered[c.Keyword] = tc.Now
+	if err := tc.Tx.PutConversation(conv); err != nil {
+		return fmt.Errorf("save #%d: %w", n, err)
+	}
+	tc.Say("AnswerSent", data)
+	return nil
+}
+
+// onList reports whether p is on keyword's list.
+func onList(tx bot.Tx, keyword string, p bot.Phone) (bool, error) {
+	subs, err := tx.SubscriptionsOf(p)
+	if err != nil {
+		return false, fmt.Errorf("lists of %s: %w", p, err)
+	}
+	for _, s := range subs {
+		if s.Keyword == keyword {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// replies turns forwarding off or on (REPLIES OFF / ON), or says which.
+func (b *Brain) replies(tc *turnCtx) error {
+	c := tc.client
+	if c == nil {
+		return b.miss(tc, "NotUnderstood")
+	}
+	on, set := onOff[tc.m.Arg]
+	if !set {
+		on = !c.RepliesOff
+	} else {
+		c.RepliesOff = !on
+		if err := b.saveClient(tc, c); err != nil {
+			return err
+		}
+	}
+	id := "RepliesOn"
+	if !on {
+		id = "RepliesOff"
+	}
+	tc.Say(id, nil)
+	return nil
+}

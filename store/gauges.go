@@ -1,0 +1,75 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"nudges/bot"
+	"nudges/store/kv"
+)
+
+// gaugeWalkCap bounds the queue keys one scrape reads one by one (the
+// urgent messages, normally a handful); the bulk count is the bucket's page
+// headers, however long the queue.
+const gaugeWalkCap = 100_000
+
+// Gauges implements what metrics read at scrape time, in one read
+// transaction: the queue by priority (bbolt's page counts give the total
+// without reading a million rows), the announcements due later (a bounded
+// walk of those only), the subscribers from each client's kept count, and
+// the clients by status.
+func (db *DB) Gauges(now time.Time) (bot.Gauges, error) {
+	g := bot.Gauges{Outbox: map[bot.Priority]int{}, Clients: map[bot.ClientStatus]int{}}
+	err := db.Read(func(tx *Tx) error {
+		tx.queueDepth(g.Outbox)
+		g.Waiting = tx.waitingForWindow(now)
+		return tx.EachClient(func(c *bot.Client) error {
+			g.Clients[c.Status]++
+			g.Subscribers += c.Subscribers
+			return nil
+		})
+	})
+	if err != nil {
+		return g, fmt.Errorf("read gauges: %w", err)
+	}
+	return g, nil
+}
+
+// keyCount is how many keys b holds: bbolt keeps the count, other engines
+// are walked (a read transaction has no size limit).
+func keyCount(b kv.Bucket) int {
+	if c, ok := b.(interface{ KeyN() int }); ok {
+		return c.KeyN()
+	}
+	n := 0
+	b.ForEach(func(_, _ []byte) error { n++; return nil })
+	return n
+}
+
+// queueDepth counts the queue by priority: the urgent ones one by one (up to
+// gaugeWalkCap), the bulk as the total less those.
+func (t *Tx) queueDepth(out map[bot.Priority]int) {
+	q := t.b(bQueue)
+	total := keyCount(q)
+	high := 0
+	cur := q.Cursor()
+	for k, _ := cur.Seek([]byte{byte(bot.PriorityHigh)}); k != nil && k[0] == byte(bot.PriorityHigh) && high < gaugeWalkCap; k, _ = cur.Next() {
+		high++
+	}
+	out[bot.PriorityHigh] = high
+	out[bot.PriorityBulk] = total - high
+}
+
+// waitingForWindow counts queued announcements due later than now (up to
+// gaugeWalkCap): those held for their recipients' send window, and the few
+// waiting out a retry's backoff. The queue is keyed priority, due, id, so
+// this is a seek and a walk of the waiting rows only.
+func (t *Tx) waitingForWindow(now time.Time) int {
+	n := 0
+	from := queueKey(bot.PriorityBulk, now.Add(time.Nanosecond), 0)
+	c := t.b(bQueue).Cursor()
+	for k, _ := c.Seek(from); k != nil && k[0] == byte(bot.PriorityBulk) && n < gaugeWalkCap; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
