@@ -86,7 +86,9 @@ func TestThreeProcessFailover(t *testing.T) {
 	c.checkTraffic(t, sent, c.statusCallbacks(t, tw))
 	t.Logf("first broadcast: %d unknown; %d joins and %d status callbacks answered 200", u1, len(sent), len(c.callbacks))
 
-	// SIGTERM hands the dispatcher over at once: no session to wait out.
+	// SIGTERM hands the dispatcher over at once: no session to wait out
+	// (with the follower back, so that two members stay).
+	c.restart(t, follower)
 	d := c.leader(t)
 	began := time.Now()
 	c.nodes[d].cmd.Process.Signal(syscall.SIGTERM)
