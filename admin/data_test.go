@@ -291,3 +291,34 @@ func TestImportStatusRefreshesWhileRunning(t *testing.T) {
 		t.Errorf("unknown import: %d", st)
 	}
 }
+
+// A chat app draws a card for a link by fetching it: its fetcher (or a
+// HEAD) must get no phone numbers and must not use up the one-time link.
+func TestClientExportLinkSurvivesPreviews(t *testing.T) {
+	h := newHarness(t)
+	h.seedClient("YOGA", "+15550001001")
+	h.write(func(tx *store.Tx) error {
+		return tx.PutExport(&bot.Export{Token: "tok123", Keyword: "YOGA", Client: "+15550008800", CreatedAt: t0, ExpiresAt: t0.Add(bot.ExportTTL)})
+	})
+	for _, probe := range []struct{ method, agent string }{
+		{http.MethodHead, "Mozilla/5.0"},
+		{http.MethodGet, "WhatsApp/2.23.20.0 A"},
+		{http.MethodGet, "Mozilla/5.0 (compatible; Slackbot-LinkExpanding 1.0)"},
+		{http.MethodGet, "facebookexternalhit/1.1 Facebot Twitterbot/1.0"},
+	} {
+		req, _ := http.NewRequest(probe.method, h.srv.URL+"/x/tok123", nil)
+		req.Header.Set("User-Agent", probe.agent)
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "+1555") || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+			t.Errorf("%s %q: %d %s %q", probe.method, probe.agent, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+	if st, rows := h.getCSV("/x/tok123"); st != http.StatusOK || len(rows) != 2 {
+		t.Errorf("the person's download after the previews: %d %q", st, rows)
+	}
+}
