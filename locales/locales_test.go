@@ -22,7 +22,7 @@ var typical = map[string]any{
 	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
 	"QR":     "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
 	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
-	"When": "Wednesday, September 30, 12:30 PM EST",
+	"When":        "Wednesday, September 30, 12:30 PM EST",
 	"PluralCount": 1234, "Seconds": 5,
 }
 
