@@ -237,6 +237,31 @@ func TestSubscribersPagedFilteredWithTotal(t *testing.T) {
 	mustContain(t, body, "10 phones match")
 }
 
+// An operator types the first digits of a US number as people say them,
+// without the +1; a page number past the last (an old bookmark, a list
+// that shrank) shows the last page rather than "130 match" over no rows.
+func TestSubscribersSearchWithoutCountryCodeAndPastTheLastPage(t *testing.T) {
+	h := newHarness(t)
+	var subs []bot.Phone
+	for i := range 60 {
+		subs = append(subs, bot.Phone(fmt.Sprintf("+1555300%04d", i)))
+	}
+	h.seedClient("YOGA", subs...)
+	h.login()
+	for _, q := range []string{"555 300 005", "(555) 300-005", "555300005"} {
+		_, _, body := h.get("/admin/subscribers?q=" + url.QueryEscape(q))
+		mustContain(t, body, "10 phones match", "+15553000059", "Phones starting +1555300005.")
+	}
+	_, _, body := h.get("/admin/subscribers?q=" + url.QueryEscape("+555 300"))
+	mustContain(t, body, "No phone matches")
+	_, _, body = h.get("/admin/subscribers?q=" + url.QueryEscape("+1 555 300 005"))
+	if strings.Contains(body, "Phones starting") {
+		t.Error("a notice for a prefix searched as typed")
+	}
+	_, _, body = h.get("/admin/subscribers?page=9")
+	mustContain(t, body, "showing 51–60 (page 2 of 2)", "+15553000059")
+}
+
 func TestEraseFromTheSubscriberPage(t *testing.T) {
 	h := newHarness(t)
 	h.seedClient("YOGA", "+15550001001")
