@@ -49,7 +49,7 @@ func TestBroadcastSurvivesKill(t *testing.T) {
 	tw := twiliotest.New(t)
 	addr := freeAddr(t)
 	env := append(os.Environ(),
-		"TWILIO_ACCOUNT_SID="+tw.AccountSID, "TWILIO_AUTH_TOKEN="+tw.AuthToken,
+		"TWILIO_ACCOUNT_SID="+tw.AccountSID, "TWILIO_AUTH_TOKEN="+tw.AuthToken, "NUDGES_SEND_WINDOW=off",
 		"TWILIO_FROM_NUMBER="+crashNumber, "TWILIO_API_BASE="+tw.URL,
 		"NUDGES_SEND_RATE="+crashRate, "NUDGES_DB="+dbPath, "NUDGES_ADDR="+addr,
 		"NUDGES_PUBLIC_URL=http://"+addr, "NUDGES_DEFAULT_LOCALE=en")

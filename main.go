@@ -177,8 +177,9 @@ func build(cfg config, db *store.DB) (*app, error) {
 	obs := metrics.New(db, cfg.MetricsToken, version())
 	obs.Register(a.echo)
 	db.SetObserver(obs)
+	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
-		Zone: cfg.TimeZone, ClientZone: bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone).ClientZone}
+		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window}
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
 		Observer: obs}
 
@@ -191,9 +192,10 @@ func build(cfg config, db *store.DB) (*app, error) {
 		}
 	}
 	outbox := bot.NewLifecycle(db, tr)
+	outbox.Window = window
 	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
-	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report,
-		Clock: bot.SystemClock{}, Notify: disp.Kick}
+	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report, Due: window.Due,
+		Halt: outbox.Halt, Clock: bot.SystemClock{}, Notify: disp.Kick}
 	wake := func() { disp.Kick(); fan.Kick() }
 	a.engine.Notify = wake
 	disp.Observer = obs

@@ -66,7 +66,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "n.db")
 	seedCrashList(t, path, 0) // one active client, YOGA, with a plan
 	cfg, err := loadConfig(envOf("NUDGES_DB", path, "NUDGES_PUBLIC_URL", resPublic,
-		"NUDGES_SEND_RATE", "1000", "NUDGES_METRICS_TOKEN", "scrape-me",
+		"NUDGES_SEND_RATE", "1000", "NUDGES_METRICS_TOKEN", "scrape-me", "NUDGES_SEND_WINDOW", "off",
 		"TWILIO_ACCOUNT_SID", tw.AccountSID, "TWILIO_AUTH_TOKEN", tw.AuthToken,
 		"TWILIO_FROM_NUMBER", crashNumber, "TWILIO_API_BASE", tw.URL))
 	if err != nil {

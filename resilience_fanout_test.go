@@ -59,7 +59,7 @@ func fanKillRound(t *testing.T, bin, seeded string, subs []bot.Phone, rng *rand.
 	tw := twiliotest.New(t)
 	addr := freeAddr(t)
 	env := append(os.Environ(),
-		"TWILIO_ACCOUNT_SID="+tw.AccountSID, "TWILIO_AUTH_TOKEN="+tw.AuthToken,
+		"TWILIO_ACCOUNT_SID="+tw.AccountSID, "TWILIO_AUTH_TOKEN="+tw.AuthToken, "NUDGES_SEND_WINDOW=off",
 		"TWILIO_FROM_NUMBER="+crashNumber, "TWILIO_API_BASE="+tw.URL,
 		"NUDGES_SEND_RATE=1", "NUDGES_DB="+dbPath, "NUDGES_ADDR="+addr,
 		"NUDGES_PUBLIC_URL=http://"+addr, "NUDGES_DEFAULT_LOCALE=en")

@@ -64,7 +64,7 @@ func startResApp(t *testing.T, dbPath string, seed func(tx bot.Tx) error) *resAp
 	tw := twiliotest.New(t)
 	cfg, err := loadConfig(envOf("NUDGES_DB", dbPath, "NUDGES_PUBLIC_URL", resPublic, "NUDGES_SEND_RATE", "1000",
 		"TWILIO_ACCOUNT_SID", tw.AccountSID, "TWILIO_AUTH_TOKEN", tw.AuthToken,
-		"TWILIO_FROM_NUMBER", crashNumber, "TWILIO_API_BASE", tw.URL))
+		"TWILIO_FROM_NUMBER", crashNumber, "TWILIO_API_BASE", tw.URL, "NUDGES_SEND_WINDOW", "off"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,7 +19,7 @@ var statusOrder = []bot.ClientStatus{bot.ClientActive, bot.ClientPending, bot.Cl
 
 // messageOrder lists per-message statuses in the order the console shows them.
 var messageOrder = []bot.MessageStatus{bot.StatusQueued, bot.StatusSending, bot.StatusSent, bot.StatusDelivered,
-	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped}
+	bot.StatusUndelivered, bot.StatusFailed, bot.StatusUnknown, bot.StatusSkipped, bot.StatusHalted}
 
 type statusCount struct {
 	Status string
@@ -181,21 +182,11 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		return c.internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
-	sending := 0
+	sending, now := 0, c.cfg.Clock.Now()
 	for _, a := range as {
-		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID]}
+		r := announcementRow{Announcement: a, Sending: a.Settled < a.Total, Clicks: clicks[a.ID], Counts: announcementCounts(&a, now)}
 		if r.Sending {
 			sending++
-		}
-		for _, st := range []bot.MessageStatus{bot.StatusQueued, bot.StatusSent, bot.StatusDelivered, bot.StatusFailed, bot.StatusUnknown} {
-			n := a.Counts[st]
-			if st == bot.StatusFailed {
-				n += a.Counts[bot.StatusUndelivered]
-			}
-			if st == bot.StatusQueued {
-				n += a.Counts[bot.StatusSending]
-			}
-			r.Counts = append(r.Counts, statusCount{string(st), n})
 		}
 		rows = append(rows, r)
 	}
@@ -205,6 +196,22 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		page.Refresh = refreshSeconds
 	}
 	return c.renderView(ec, http.StatusOK, "announcements.html", page)
+}
+
+// announcementCounts are a's per-message counts as the console shows them:
+// the rows the send window still holds apart from the queued ones, and the
+// recipients a HALT dropped.
+func announcementCounts(a *bot.Announcement, now time.Time) []statusCount {
+	waiting := a.Waiting(now)
+	return []statusCount{
+		{string(bot.StatusQueued), a.Counts[bot.StatusQueued] + a.Counts[bot.StatusSending] - waiting},
+		{"waiting for the send window", waiting},
+		{string(bot.StatusSent), a.Counts[bot.StatusSent]},
+		{string(bot.StatusDelivered), a.Counts[bot.StatusDelivered]},
+		{string(bot.StatusFailed), a.Counts[bot.StatusFailed] + a.Counts[bot.StatusUndelivered]},
+		{string(bot.StatusUnknown), a.Counts[bot.StatusUnknown]},
+		{string(bot.StatusHalted), a.HaltedCount()},
+	}
 }
 
 // refreshSeconds is how often a page showing a broadcast in progress reloads.

@@ -245,6 +245,31 @@ func TestAnnouncementsShowCountsAndProgress(t *testing.T) {
 	}
 }
 
+// Rows the send window holds are counted apart from the queued ones (and
+// no longer once their time has come); a halted announcement shows what
+// HALT dropped, rows and recipients never added alike.
+func TestAnnouncementsShowWaitingAndHalted(t *testing.T) {
+	h := newHarness(t)
+	seedYoga(h)
+	h.login()
+	err := h.db.Update(func(tx bot.Tx) error {
+		held := &bot.Announcement{Client: yogaPhone, Keyword: "YOGA", Text: "Held for the morning", Total: 6, Settled: 1, CreatedAt: t0,
+			Counts: map[bot.MessageStatus]int{bot.StatusQueued: 5, bot.StatusSent: 1},
+			Held:   []bot.Held{{At: t0.Add(-time.Hour), N: 1}, {At: t0.Add(2 * time.Hour), N: 3}, {At: t0.Add(5 * time.Hour), N: 1}}}
+		halted := &bot.Announcement{Client: yogaPhone, Keyword: "YOGA", Text: "Stopped early", Total: 4, Settled: 4, Planned: 9, Cut: 5, Halted: true,
+			Counts: map[bot.MessageStatus]int{bot.StatusSent: 2, bot.StatusHalted: 2}, CreatedAt: t0, DoneAt: t0}
+		return errors.Join(tx.PutAnnouncement(held), tx.PutAnnouncement(halted))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := h.get("/admin/announcements")
+	mustContain(t, body, "1</span> queued", "4</span> waiting for the send window", "7</span> halted")
+	h.clock.Advance(3 * time.Hour)
+	_, _, body = h.get("/admin/announcements")
+	mustContain(t, body, "4</span> queued", "1</span> waiting for the send window")
+}
+
 func TestSimulatorJoinsAListAndCapturesOutbound(t *testing.T) {
 	h := newHarness(t)
 	seedYoga(h)

@@ -53,9 +53,14 @@ type FanOut struct {
 	Store   Store
 	Compose Composer
 	// Due is when a recipient's message may go (NextAt); nil means now.
-	// A send window plugs in here.
+	// The send window plugs in here (SendWindow.Due); rows due later are
+	// counted in Announcement.Held.
 	Due    func(a *Announcement, r *Recipient, now time.Time) time.Time
 	Report Reporter // queues the client's report when the last row settled first
+	// Halt drops the unsent rows of an announcement the client halted
+	// while it was Fanning (Lifecycle.Halt); nil leaves them to be settled
+	// halted as the dispatcher reaches them.
+	Halt   func(id uint64, now time.Time) (*Announcement, int, error)
 	Clock  Clock
 	Chunk  int           // most list entries per transaction; DefaultFanoutChunk if 0
 	Budget time.Duration // work per transaction the chunk adapts to; DefaultFanoutBudget if 0
@@ -124,7 +129,7 @@ func (f *FanOut) Drain(ctx context.Context) error {
 // Step adds the next chunk of announcement id's recipients in one write
 // transaction and reports whether the fan-out is finished.
 func (f *FanOut) Step(id uint64) (done bool, err error) {
-	added, n := 0, f.nextSize()
+	added, n, halted := 0, f.nextSize(), false
 	// Batch: inbound turns waiting for the writer share this commit (and
 	// its fsync) instead of queueing behind it. The chunk reads everything
 	// from tx, so running it again after a batch member failed is safe.
@@ -135,12 +140,21 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 			done = true
 			return err
 		}
+		if halted = a.Halted; halted {
+			return f.stopped(tx, a)
+		}
 		added, done, err = f.chunk(tx, a, n)
 		f.adapt(n, time.Since(began))
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("fan-out step: %w", err)
+	}
+	if halted && f.Halt != nil {
+		if _, _, err := f.Halt(id, f.now()); err != nil {
+			return false, err
+		}
+		return true, nil
 	}
 	if added > 0 && f.Notify != nil {
 		f.Notify()
@@ -149,6 +163,16 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 		f.log().Info("fan-out finished", "announcement", id)
 	}
 	return done, nil
+}
+
+// stopped ends a halted announcement's fan-out when there is no Halt to
+// drop its rows (they settle halted as the dispatcher claims them).
+func (f *FanOut) stopped(tx Tx, a *Announcement) error {
+	if f.Halt != nil {
+		return nil
+	}
+	a.Fanning = false
+	return tx.PutAnnouncement(a)
 }
 
 // chunk adds the rows of the next page of a's list and saves a.
@@ -184,6 +208,9 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 	}
 	a.Total += len(msgs)
 	a.Counts[StatusQueued] += len(msgs)
+	for i := range msgs {
+		a.hold(msgs[i].NextAt, now, 1)
+	}
 	if len(subs) < n {
 		a.Fanning = false
 		complete(tx, now, a, f.Report, f.log())

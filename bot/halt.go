@@ -23,7 +23,7 @@ func (l *Lifecycle) Halt(id uint64, now time.Time) (*Announcement, int, error) {
 				done = true
 				return err
 			}
-			a.Fanning, a.Reported, a.Halted = false, true, true
+			a.Fanning, a.Reported, a.Halted, a.Held = false, true, true, nil
 			rows, next, end, err := tx.AnnouncementRows(a, max(from, a.FirstRow, 1), DefaultFoldChunk)
 			if err != nil {
 				return err
@@ -50,4 +50,62 @@ func (l *Lifecycle) Halt(id uint64, now time.Time) (*Announcement, int, error) {
 		}
 	}
 	return a, dropped, nil
+}
+
+// HaltTx is what StartHalt needs of a turn's transaction.
+type HaltTx interface {
+	Outbox
+	// Inflight returns the ids of the messages sending.
+	Inflight() ([]uint64, error)
+}
+
+// HaltReport is what the client is told of a HALT: Sent of Total went,
+// Dropped will not, InFlight were on their way and settle as usual.
+type HaltReport struct {
+	Sent, Total, Dropped, InFlight int
+}
+
+// Sending reports whether a is going out now: confirmed, not finished and
+// not halted.
+func (a *Announcement) Sending() bool {
+	return a != nil && a.DoneAt.IsZero() && !a.Halted
+}
+
+// StartHalt halts a within the caller's transaction (the client's HALT
+// turn), in bounded work whatever the list's size: a is marked halted, so
+// that no row of it is sent from the commit on (a claim settles it halted)
+// and no report follows (the reply is the report). Its fan-out worker then
+// drops the unsent rows in chunks (FanOut.Halt); the recipients the fan-out
+// had not reached are counted in Cut. The rows in flight are counted by
+// reading the in-flight set, which holds only what the dispatcher has
+// claimed.
+func StartHalt(tx HaltTx, a *Announcement, now time.Time) (HaltReport, error) {
+	ids, err := tx.Inflight()
+	if err != nil {
+		return HaltReport{}, fmt.Errorf("halt: in-flight rows: %w", err)
+	}
+	r := HaltReport{Sent: a.Counts[StatusSent] + a.Counts[StatusDelivered]}
+	for _, id := range ids {
+		m, err := tx.OutMessage(id)
+		if err != nil {
+			return HaltReport{}, fmt.Errorf("halt: load message %d: %w", id, err)
+		}
+		if m != nil && m.AnnouncementID == a.ID && m.Status == StatusSending {
+			r.InFlight++
+		}
+	}
+	if a.Fanning {
+		a.Cut = max(a.Planned-a.Total, 0)
+	}
+	queued := max(a.Counts[StatusQueued]-r.InFlight, 0)
+	r.Dropped, r.Total = queued+a.Cut, max(a.Planned, a.Total)
+	a.Halted, a.Reported, a.Held = true, true, nil
+	a.Fanning = queued > 0 // the fan-out worker drops them
+	if !a.Fanning && a.Settled >= a.Total {
+		a.DoneAt = now // nothing left to settle
+	}
+	if err := tx.PutAnnouncement(a); err != nil {
+		return HaltReport{}, fmt.Errorf("halt announcement %d: %w", a.ID, err)
+	}
+	return r, nil
 }

@@ -256,8 +256,9 @@ type Announcement struct {
 	DoneAt    time.Time             `json:"done_at,omitzero"`
 	// Planned is the list's size at CONFIRM: what "sending to N" said.
 	Planned int `json:"planned,omitempty"`
-	// Fanning is set while the fan-out is still adding recipients; Total
-	// counts the rows added so far and the announcement cannot complete.
+	// Fanning is set while the fan-out is still adding recipients (or,
+	// once Halted, has its unsent rows to drop); Total counts the rows
+	// added so far and the announcement cannot complete.
 	Fanning bool `json:"fanning,omitempty"`
 	// Cursor is the last phone of the list the fan-out has covered, saved
 	// in the same transaction as the rows it added.
@@ -275,6 +276,11 @@ type Announcement struct {
 	Folded   bool   `json:"folded,omitempty"`
 	// Halted: the client stopped it; rows not sent yet are settled halted.
 	Halted bool `json:"halted,omitempty"`
+	// Cut is how many recipients a HALT kept the fan-out from adding.
+	Cut int `json:"cut,omitempty"`
+	// Held counts the rows the send window holds back, by when they are
+	// due (see Waiting).
+	Held []Held `json:"held,omitempty"`
 }
 
 // Direction of a conversation-log entry.

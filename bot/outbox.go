@@ -63,6 +63,10 @@ type Lifecycle struct {
 	Report Reporter // queues a completed announcement's report; nil: none
 	Clock  Clock    // for ApplyStatus; SystemClock if nil
 	Log    *slog.Logger
+	// Window holds announcement rows whose recipient's send window is
+	// closed when they are claimed (a long broadcast paced past 20:00):
+	// they wait, queued, for its next opening. Nil holds nothing.
+	Window *SendWindow
 }
 
 // NewLifecycle returns the outbox service on store, reporting through t.
@@ -98,8 +102,12 @@ func (l *Lifecycle) Claim(now time.Time, n int) ([]OutMessage, time.Time, error)
 			if err != nil {
 				return fmt.Errorf("message %d: %w", id, err)
 			}
-			if m != nil {
+			switch {
+			case m == nil:
+			case m.Status == StatusSending:
 				out = append(out, *m)
+			case next.IsZero() || m.NextAt.Before(next): // held: look again when it is due
+				next = m.NextAt
 			}
 		}
 		return c.flush()
@@ -112,7 +120,9 @@ func (l *Lifecycle) Claim(now time.Time, n int) ([]OutMessage, time.Time, error)
 
 // claimOne marks one queued message sending and returns it, or settles it
 // as skipped when its phone opted out or left the announcement's list (nil
-// then): LEAVE and STOP promise no more messages.
+// then): LEAVE and STOP promise no more messages. An announcement row whose
+// send window has closed is held, still queued, until it opens: returned
+// with that NextAt, not sending.
 func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map[Phone]bool, c *counter) (*OutMessage, error) {
 	m, err := tx.OutMessage(id)
 	if err != nil || m == nil {
@@ -133,8 +143,25 @@ func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map
 		}
 		return nil, c.settle(m, StatusQueued)
 	}
+	if at := l.Window.holdAt(m, now); at.After(now) {
+		return m, l.hold(tx, m, at, now, c)
+	}
 	m.Status = StatusSending
 	return m, put(tx, m)
+}
+
+// hold moves queued announcement row m to at and counts it as held.
+func (l *Lifecycle) hold(tx OutboxTx, m *OutMessage, at, now time.Time, c *counter) error {
+	m.NextAt = at
+	if err := put(tx, m); err != nil {
+		return err
+	}
+	a, err := c.announcement(m.AnnouncementID)
+	if err != nil || a == nil {
+		return err
+	}
+	a.hold(at, now, 1)
+	return nil
 }
 
 // skipWhy says why m must not be sent now and the status it settles at,

@@ -135,4 +135,7 @@ type Broadcasts interface {
 	// Fanning returns the ids of announcements whose fan-out is unfinished
 	// (Announcement.Fanning), oldest first.
 	Fanning() ([]uint64, error)
+	// ListGroups counts keyword's list by the first ZonePrefixLen
+	// characters of its phones, from counts kept beside the list.
+	ListGroups(keyword string) ([]PhoneGroup, error)
 }

@@ -207,8 +207,54 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if err := b.broadcast(tc, c); err != nil {
 		return err
 	}
-	tc.Say("Sending", map[string]any{"N": c.Subscribers, "Left": left - 1})
+	return b.saySending(tc, c, left-1)
+}
+
+// saySending is the CONFIRM reply: how many get the announcement now and,
+// when the send window holds some, how many get it when it opens. The split
+// is read from the list's counts by number prefix (ListGroups), a few
+// thousand keys at most, so it costs the same for a million subscribers.
+func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
+	data := map[string]any{"N": c.Subscribers, "Left": left}
+	later, err := b.windowSplit(tc.Tx, c, tc.Now, tc.Lang(), data)
+	if err != nil {
+		return err
+	}
+	switch {
+	case later == 0:
+		tc.Say("Sending", data)
+	case data["Now"] == 0:
+		tc.Say("SendingAllHeld", data)
+	default:
+		tc.Say("SendingHeld", data)
+	}
 	return nil
+}
+
+// windowSplit counts how many of c's list the send window holds at now,
+// from the list's counts by number prefix, and fills in data what the
+// reply says of it (Now, Later, and Open in lang). No window holds none.
+func (b *Brain) windowSplit(tx bot.Broadcasts, c *bot.Client, now time.Time, lang string, data map[string]any) (later int, err error) {
+	if b.Window == nil || b.Window.Window.Off() {
+		return 0, nil
+	}
+	groups, err := tx.ListGroups(c.Keyword)
+	if err != nil {
+		return 0, fmt.Errorf("list groups: %w", err)
+	}
+	sendNow, later := b.Window.Split(groups, now)
+	data["Now"], data["Later"], data["Open"] = sendNow, later, clockText(lang, b.Window.Window.Open)
+	return later, nil
+}
+
+// clockText is a time of day, d after midnight, as lang writes it: "8:00
+// AM", "8:00".
+func clockText(lang string, d time.Duration) string {
+	t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(d)
+	if lang == bot.Spanish {
+		return fmt.Sprintf("%d:%02d", t.Hour(), t.Minute())
+	}
+	return t.Format("3:04 PM")
 }
 
 // broadcast records the announcement, counts it and clears the draft; its

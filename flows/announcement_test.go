@@ -288,7 +288,7 @@ func directiveDispatch(h *harness, args string) error {
 	}
 	s := &fakeSender{fail: fail}
 	d := &bot.Dispatcher{
-		Queue: &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(h.engine.T), Clock: h.clock}, Sender: s, Capture: s, Clock: h.clock,
+		Queue: h.lifecycle(), Sender: s, Capture: s, Clock: h.clock,
 		Sleep: func(ctx context.Context, d time.Duration) error { h.clock.Advance(d); return ctx.Err() },
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

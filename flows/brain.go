@@ -40,6 +40,9 @@ type Brain struct {
 	// Zone is NUDGES_TIMEZONE, for numbers whose zone is not known; nil
 	// means America/New_York.
 	Zone *time.Location
+	// Window is the send window announcements wait for (the CONFIRM reply
+	// says how many it holds); nil sends everything now.
+	Window *bot.SendWindow
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -230,6 +233,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.export(tc)
 	case CmdLink:
 		return true, b.link(tc)
+	case CmdHalt:
+		return true, b.halt(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

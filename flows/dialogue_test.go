@@ -30,6 +30,7 @@ var update = flag.Bool("update", false, "rewrite the expected replies in testdat
 //	< +15550001111 You joined …    the inline reply (continuation lines
 //	  second line of the reply      start with two spaces)
 //	<< +15550002222 Sunrise: …     a message the turn put in the outbox
+//	<<@2026-03-08T17:00Z +1907…    the same, held until then (send window)
 //	! client +15550009999 YOGA Sunrise Yoga   a directive (see directives)
 //
 // Bodies may use {x*N} for N copies of x, \n for a new line, \uXXXX for a
@@ -46,6 +47,8 @@ type harness struct {
 	brain  *Brain
 	seq    int
 	lastID uint64
+	// claimed are messages `! claim` took for sending, not yet recorded.
+	claimed []bot.OutMessage
 }
 
 // directives are the `!` lines; other test files add theirs in init.
@@ -194,7 +197,11 @@ func (h *harness) drainOutbox(out *strings.Builder) {
 		h.t.Fatal(err)
 	}
 	for _, m := range msgs {
-		writeMsg(out, "<<", m.To, m.Body)
+		mark := "<<"
+		if m.NextAt.After(h.clock.Now()) { // held for the send window
+			mark = "<<@" + m.NextAt.UTC().Format("2006-01-02T15:04Z")
+		}
+		writeMsg(out, mark, m.To, m.Body)
 		h.lastID = m.ID
 	}
 }

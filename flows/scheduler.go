@@ -117,7 +117,15 @@ func (s *Scheduler) start(tx bot.Tx, now time.Time, sch bot.Scheduled) error {
 		return s.tell(t, c, sch, "ScheduledNoSubscribers", data)
 	}
 	data["N"] = n
-	return textOut(t, c.Phone, c.Locale, "ScheduledSending", data)
+	later, err := s.brain.windowSplit(tx, c, now, t.Lang(), data)
+	if err != nil {
+		return err
+	}
+	id := "ScheduledSending"
+	if later > 0 {
+		id = "ScheduledSendingHeld" // the send window holds some
+	}
+	return textOut(t, c.Phone, c.Locale, id, data)
 }
 
 // tell gives sch back to its period and tells the client why it did not go.

@@ -36,6 +36,7 @@ const (
 	CmdUnschedule Cmd = "unschedule"
 	CmdWelcome    Cmd = "welcome" // flows/welcome.go
 	CmdReplies    Cmd = "replies" // flows/replies.go
+	CmdHalt       Cmd = "halt"    // flows/halt.go
 )
 
 type word struct {
@@ -123,6 +124,7 @@ var words = map[string]word{
 	"UNSCHEDULE": {CmdUnschedule, bot.English, anyArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, anyArg},
 	"WELCOME": {CmdWelcome, bot.English, anyArg}, "BIENVENIDA": {CmdWelcome, bot.Spanish, anyArg},
 	"REPLIES": {CmdReplies, bot.English, onOffArg}, "RESPUESTAS": {CmdReplies, bot.Spanish, onOffArg},
+	"HALT": {CmdHalt, bot.English, noArg}, "DETENER": {CmdHalt, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

@@ -15,6 +15,7 @@ var migrations = []Migration{
 		Step: func(*Tx, []byte) ([]byte, error) { return nil, nil }},
 	{To: 2, What: "queue keys carry their due time (priority, due, id)", Step: queueKeysStep},
 	{To: 3, What: "index retry guards by the time they were written", Step: expiryIndexStep},
+	{To: 4, What: "count each list's phones by number prefix (the send window's CONFIRM split)", Step: listGroupsStep},
 }
 
 // keyExpiryV1 marks a file whose expiry index an earlier binary built.

@@ -117,6 +117,10 @@ func checkFixtureData(t *testing.T, db *DB) {
 		if err != nil || p == nil || p.PriceMinor != 900 {
 			return fmt.Errorf("plan: %+v, %v", p, err)
 		}
+		groups, err := tx.ListGroups("YOGA") // counted by migration 4 in older files
+		if err != nil || len(groups) != 1 || groups[0] != (bot.PhoneGroup{Prefix: "+1555000", N: 1}) {
+			return fmt.Errorf("list groups: %+v, %v", groups, err)
+		}
 		return nil
 	})
 	if err != nil {

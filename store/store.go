@@ -55,7 +55,7 @@ var allBuckets = [][]byte{
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
-	bConsent, bConsentKw, bSuppress, bExports,
+	bConsent, bConsentKw, bSuppress, bExports, bListGroups,
 }
 
 // DB is the open database.

@@ -23,7 +23,7 @@ func (t *Tx) AddSubscription(s bot.Subscription) (bool, error) {
 // AddSubscriptions implements bot.Subscriptions.
 func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 	added := make([]bool, len(subs))
-	counts := map[string]int{}
+	counts, groups := map[string]int{}, map[string]int{}
 	for i, s := range subs {
 		key := pair(s.Keyword, string(s.Phone))
 		if t.b(bSubs).Get(key) != nil {
@@ -37,6 +37,10 @@ func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 		}
 		added[i] = true
 		counts[s.Keyword]++
+		groups[string(pair(s.Keyword, groupPrefix(s.Phone)))]++
+	}
+	if err := addGroups(t.b(bListGroups), groups); err != nil {
+		return nil, err
 	}
 	for kw, n := range counts {
 		if err := t.addSubscribers(kw, n); err != nil {
@@ -56,6 +60,9 @@ func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 		return false, err
 	}
 	if err := t.b(bPhoneSubs).Delete(pair(string(p), keyword)); err != nil {
+		return false, err
+	}
+	if err := addGroups(t.b(bListGroups), map[string]int{string(pair(keyword, groupPrefix(p))): -1}); err != nil {
 		return false, err
 	}
 	return true, t.addSubscribers(keyword, -1)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"nudges/bot"
+	"nudges/store"
+	"nudges/webhooks/twilio/twiliotest"
+)
+
+// haltList is the size of the list HALT is tested on; at 10 SMS a second
+// its broadcast takes four seconds, so the HALT lands in the middle.
+const haltList = 40
+
+// HALT during a real dispatch (the service's dispatcher sending to the fake
+// Twilio at 10 a second): the reply is the report, the rows not yet taken
+// are settled halted and never reach Twilio, those in flight settle as
+// usual, and no second report comes.
+func TestHaltDuringARealDispatch(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "n.db")
+	seedGrowth(t, dbPath)
+	seedMore(t, dbPath, haltList-3)
+	tw := twiliotest.New(t)
+	cfg, err := loadConfig(envOf("NUDGES_DB", dbPath, "NUDGES_PUBLIC_URL", growthPublic,
+		"TWILIO_ACCOUNT_SID", tw.AccountSID, "TWILIO_AUTH_TOKEN", tw.AuthToken, "TWILIO_FROM_NUMBER", crashNumber,
+		"TWILIO_API_BASE", tw.URL, "NUDGES_SEND_RATE", "10", "NUDGES_SEND_WINDOW", "off"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := serveApp(t, cfg, db)
+	g := &growthApp{base: base, public: growthPublic, tw: tw}
+
+	if got := g.sms(t, growthClient, "HALT"); !strings.Contains(got, "Nothing is being sent") {
+		t.Errorf("HALT before any announcement: %q", got)
+	}
+	g.sms(t, growthClient, "Class is cancelled tonight.")
+	if got := g.sms(t, growthClient, "CONFIRM"); !strings.Contains(got, fmt.Sprintf("Sending now to %d ", haltList)) {
+		t.Fatalf("CONFIRM: %q", got)
+	}
+	g.announced(t, 3)
+	reply := g.sms(t, growthClient, "HALT")
+	m := regexp.MustCompile(`^Halted: (\d+) of (\d+) sent, (\d+) dropped\.(?: Already on their way, and may still arrive: (\d+)\.)?$`).FindStringSubmatch(reply)
+	if m == nil {
+		t.Fatalf("HALT answered %q", reply)
+	}
+	t.Log(reply)
+	sent, total, dropped, inflight := atoi(m[1]), atoi(m[2]), atoi(m[3]), atoi(m[4])
+	if total != haltList || sent < 3 || dropped == 0 || sent+dropped+inflight != haltList {
+		t.Errorf("HALT reply %q: want %d in all, at least 3 sent, some dropped", reply, haltList)
+	}
+
+	var a *bot.Announcement
+	waitFor(t, 10*time.Second, "the halted announcement to settle", func() bool {
+		db.View(func(tx bot.Tx) error {
+			c, err := tx.Client(growthClient)
+			if err == nil && c != nil {
+				a, err = tx.Announcement(c.LastAnnouncement)
+			}
+			return err
+		})
+		return a != nil && !a.DoneAt.IsZero()
+	})
+	reached := len(g.announced(t, sent))
+	if a.Counts[bot.StatusHalted] != dropped || a.Counts[bot.StatusSent] != reached || reached < sent || reached > sent+inflight {
+		t.Errorf("after HALT: %d reached Twilio, counts %v; the reply said %d sent, %d dropped, %d in flight", reached, a.Counts, sent, dropped, inflight)
+	}
+	if again := g.sms(t, growthClient, "HALT"); !strings.Contains(again, "Nothing is being sent") {
+		t.Errorf("a second HALT: %q", again)
+	}
+	for _, r := range tw.Sent() {
+		if r.Form.Get("To") == growthClient {
+			t.Errorf("the client got %q besides the HALT reply", r.Form.Get("Body"))
+		}
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// seedMore adds n subscribers +15552100000… to YOGA.
+func seedMore(t *testing.T, path string, n int) {
+	t.Helper()
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UTC()
+	err = db.Update(func(tx bot.Tx) error {
+		for i := range n {
+			p := bot.Phone(fmt.Sprintf("+1555210%04d", i))
+			if err := tx.PutConversation(&bot.Conversation{Phone: p, Locale: bot.English, FirstSeen: now}); err != nil {
+				return err
+			}
+			if _, err := tx.Subscribe("YOGA", p, now.Add(-time.Minute)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
