@@ -56,6 +56,9 @@ func (e *bulkEncoder) str(b []byte, s string) []byte {
 	q, ok := e.strings[s]
 	if !ok {
 		q, _ = json.Marshal(s) // a string always encodes
+		if e.strings == nil {
+			e.strings = map[string][]byte{}
+		}
 		e.strings[s] = q
 	}
 	return append(b, q...)
@@ -126,10 +129,10 @@ func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscri
 	if after != "" && k != nil && bytes.Equal(k, pair(keyword, string(after))) {
 		k, v = cur.Next()
 	}
-	var subs []bot.Subscription
+	subs := make([]bot.Subscription, 0, min(n, 4096))
 	for ; k != nil && bytes.HasPrefix(k, prefix) && len(subs) < n; k, v = cur.Next() {
 		var s bot.Subscription
-		if err := jsonDecode(v, &s); err != nil {
+		if err := decodeSubscription(v, &s); err != nil {
 			return nil, nil, fmt.Errorf("decode subscription %q: %w", k, err)
 		}
 		subs = append(subs, s)
@@ -144,7 +147,7 @@ func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscri
 			continue
 		}
 		var c audienceConv
-		if err := json.Unmarshal(data, &c); err != nil {
+		if err := decodeAudienceConv(data, &c); err != nil {
 			return nil, nil, fmt.Errorf("decode conversation %s: %w", s.Phone, err)
 		}
 		convs[i].Locale, convs[i].LocaleChosen = c.Locale, c.LocaleChosen

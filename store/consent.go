@@ -41,8 +41,12 @@ func (t *Tx) AppendConsent(r *bot.ConsentRecord) error {
 	r.ID = seq
 	// Appends only: full pages, not the half-full ones random inserts want.
 	t.b(bConsent).FillPercent, t.b(bConsentKw).FillPercent = appendFill, appendFill
-	if err := t.putJSON(bConsent, itob(seq), r); err != nil {
-		return err
+	row, err := (&bulkEncoder{}).consent(r) // by hand: an import writes one per row
+	if err != nil {
+		return fmt.Errorf("encode consent record: %w", err)
+	}
+	if err := t.b(bConsent).Put(itob(seq), row); err != nil {
+		return fmt.Errorf("save consent record: %w", err)
 	}
 	if r.Keyword == "" {
 		return nil

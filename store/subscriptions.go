@@ -24,16 +24,18 @@ func (t *Tx) AddSubscription(s bot.Subscription) (bool, error) {
 func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 	added := make([]bool, len(subs))
 	counts, groups := map[string]int{}, map[string]int{}
+	bs, bp := t.b(bSubs), t.b(bPhoneSubs)
+	enc := bulkEncoder{} // an import adds thousands: by hand, not reflection
 	for i, s := range subs {
 		key := pair(s.Keyword, string(s.Phone))
-		if t.b(bSubs).Get(key) != nil {
+		if bs.Get(key) != nil {
 			continue
 		}
-		if err := t.putJSON(bSubs, key, s); err != nil {
-			return nil, err
+		if err := bs.Put(key, enc.subscription(s)); err != nil {
+			return nil, fmt.Errorf("add subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
-		if err := t.b(bPhoneSubs).Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
-			return nil, err
+		if err := bp.Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
+			return nil, fmt.Errorf("index subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
 		added[i] = true
 		counts[s.Keyword]++

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"nudges/bot"
+)
+
+// The hand decoders give what encoding/json gives, for rows our encoders
+// write and for shapes they fall back on.
+func TestDecodeSubscriptionMatchesJSON(t *testing.T) {
+	at := time.Date(2026, 3, 30, 15, 4, 5, 123456789, time.UTC)
+	rows := []string{
+		`{"keyword":"YOGA","phone":"+15551230001","joined_at":"2026-03-30T15:04:05Z"}`,
+		`{"keyword":"YOGA","phone":"+15551230001","joined_at":"2026-03-30T15:04:05Z","source":"import by admin +1555, file a \"b\".csv: café <x>"}`,
+		` { "keyword" : "A&B" , "phone":"+1","joined_at":"2026-03-30T15:04:05+02:00", "notice_at":null, "extra":{"k":["}",1]}} `,
+		`{"keyword":"YOGA","phone":"+1","joined_at":"bad"}`,
+		`{"Keyword":"YOGA"}`,
+		`{}`,
+		`{"keyword":"YOGA"} x`,
+	}
+	for _, s := range []bot.Subscription{
+		{Keyword: "YOGA", Phone: "+15551230001", JoinedAt: at, NoticeAt: at.Add(time.Hour), Source: "text \"JOIN\"\n, MessageSid SM1 ñ"},
+		{Keyword: "Ü<>", Phone: "+15551230002", JoinedAt: at.In(time.FixedZone("x", -5*3600))},
+	} {
+		data, _ := json.Marshal(s)
+		rows = append(rows, string(data))
+		enc := bulkEncoder{strings: map[string][]byte{}}
+		if got := string(enc.subscription(s)); got != string(data) {
+			t.Errorf("hand encoding %s, json %s", got, data)
+		}
+		var fast, want bot.Subscription
+		json.Unmarshal(data, &want)
+		if !fastSubscription(data, &fast) || !reflect.DeepEqual(fast, want) {
+			t.Errorf("%s: fast path %+v, want %+v", data, fast, want)
+		}
+	}
+	for _, row := range rows {
+		var want, got bot.Subscription
+		wantErr := json.Unmarshal([]byte(row), &want)
+		gotErr := decodeSubscription([]byte(row), &got)
+		if (wantErr == nil) != (gotErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %+v (%v), json %+v (%v)", row, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+func TestDecodeAudienceConvMatchesJSON(t *testing.T) {
+	convs := []bot.Conversation{
+		{Phone: "+1", Locale: "es", LocaleChosen: true, OptedOut: true, Simulated: true,
+			Vars: map[string]string{"locale": "en", "opted_out": "\"}"}, Misses: []time.Time{time.Now()},
+			Draft: &bot.Draft{}, ReplyAcks: map[string]time.Time{"YOGA": time.Now()}},
+		{Phone: "+2", Flow: "join", State: "ask"},
+		{Phone: "+3", Locale: "\u00e9s\\"},
+	}
+	var rows []string
+	for _, c := range convs {
+		data, _ := json.Marshal(c)
+		rows = append(rows, string(data))
+		want := audienceConv{c.Locale, c.LocaleChosen, c.OptedOut, c.Simulated}
+		if got := (audienceConv{}); !fastAudienceConv(data, &got) || got != want {
+			t.Errorf("%s: fast path %+v, want %+v", data, got, want)
+		}
+	}
+	rows = append(rows, `{"locale":"en","opted_out":1}`, `{"opted_out":true,"locale":null}`, `[1]`, `{"locale":"en"`)
+	for _, row := range rows {
+		var want, got audienceConv
+		wantErr := json.Unmarshal([]byte(row), &want)
+		gotErr := decodeAudienceConv([]byte(row), &got)
+		if (wantErr == nil) != (gotErr == nil) || (wantErr == nil && got != want) {
+			t.Errorf("%s: got %+v (%v), json %+v (%v)", row, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+func TestConsentEncodingMatchesJSON(t *testing.T) {
+	at := time.Date(2026, 3, 30, 15, 4, 5, 120000000, time.UTC)
+	for _, r := range []bot.ConsentRecord{
+		{ID: 1, At: at, Phone: "+15551230001", Keyword: "YOGA", Kind: bot.ConsentImport, File: "a \"b\" <c>.csv", Admin: "+1555", Note: "web form ñ\n"},
+		{ID: 2, At: at, Phone: "+15551230002", Kind: "join", Text: "JOIN", SID: "SM1", To: "+1"},
+		{ID: 3, At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Phone: "+1", Kind: "x"},
+	} {
+		want, wantErr := json.Marshal(&r)
+		got, gotErr := (&bulkEncoder{}).consent(&r)
+		if string(got) != string(want) || (wantErr == nil) != (gotErr == nil) {
+			t.Errorf("hand %s (%v), json %s (%v)", got, gotErr, want, wantErr)
+		}
+	}
+}
