@@ -60,7 +60,7 @@ func TestGrowthThroughTheBinary(t *testing.T) {
 		t.Fatalf("click: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	fetch(t, g.base+"/l/"+code[1], "facebookexternalhit/1.1")
-	if reply := g.sms(t, growthClient, "STATS"); !strings.Contains(reply, "1 link clicks") {
+	if reply := g.sms(t, growthClient, "STATS"); !strings.Contains(reply, "; 1 link click.") {
 		t.Errorf("STATS answered %q", reply)
 	}
 

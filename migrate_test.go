@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,6 +46,41 @@ func TestMigrateCommand(t *testing.T) {
 	kvtest.SameContents(t, a, b)
 	if err := run([]string{"migrate", "bolt://" + src}); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("migrate with one store = %v", err)
+	}
+}
+
+// TestMigrateRefusesAMissingSourceAndAFullDestination: a mistyped source
+// path used to be created empty and "copied and verified"; a second run
+// into the same destination overwrote it.
+func TestMigrateRefusesAMissingSourceAndAFullDestination(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	missing := filepath.Join(dir, "typo.db")
+	err := run([]string{"migrate", "bolt://" + missing, "bolt://" + filepath.Join(dir, "out.db")})
+	if err == nil || !strings.Contains(err.Error(), "typo.db") {
+		t.Errorf("missing source = %v", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("the missing source file was created")
+	}
+	empty, err := boltkv.Open(filepath.Join(dir, "empty.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty.Close()
+	if err := run([]string{"migrate", "bolt://" + filepath.Join(dir, "empty.db"), "bolt://" + dst}); err == nil || !strings.Contains(err.Error(), "no keys") {
+		t.Errorf("empty source = %v", err)
+	}
+	db, err := store.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := run([]string{"migrate", "bolt://" + src, "bolt://" + dst}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"migrate", "bolt://" + src, "bolt://" + dst}); err == nil || !strings.Contains(err.Error(), "already holds") {
+		t.Errorf("second copy into the same destination = %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/web"
 )
 
 // exportChunk is how many records or rows one read transaction of an export
@@ -28,6 +29,7 @@ func (c *Console) registerData(e *echo.Echo, g *echo.Group, auth echo.Middleware
 	g.POST("/import", c.importUpload, middleware.BodyLimit(maxImportBody), c.csrfQuery(), auth)
 	g.GET("/import/:id", c.importStatus, csrf, auth)
 	e.GET("/x/:token", c.clientExport, middleware.Recover(), noStore)
+	e.HEAD("/x/:token", c.clientExport, middleware.Recover(), noStore)
 }
 
 // isUpload is the one console request allowed past the 64 KiB body limit.
@@ -59,8 +61,12 @@ func (c *Console) consentCSV(ec echo.Context) error {
 var listHeader = []string{"phone", "language", "joined_at", "source"}
 
 // clientExport serves a client's one-time list export: the link works once,
-// within bot.ExportTTL of the EXPORT that made it.
+// within bot.ExportTTL of the EXPORT that made it. A link preview (HEAD, a
+// chat app's fetcher) gets a plain page and leaves the link unused.
 func (c *Console) clientExport(ec echo.Context) error {
+	if web.IsFetcher(ec.Request()) {
+		return ec.String(http.StatusOK, "Your list is ready: open this link in a browser to download it. It works once, for 24 hours.\n")
+	}
 	var ex *bot.Export
 	err := c.db.Write(func(tx *store.Tx) error {
 		var err error

@@ -237,6 +237,31 @@ func TestSubscribersPagedFilteredWithTotal(t *testing.T) {
 	mustContain(t, body, "10 phones match")
 }
 
+// An operator types the first digits of a US number as people say them,
+// without the +1; a page number past the last (an old bookmark, a list
+// that shrank) shows the last page rather than "130 match" over no rows.
+func TestSubscribersSearchWithoutCountryCodeAndPastTheLastPage(t *testing.T) {
+	h := newHarness(t)
+	var subs []bot.Phone
+	for i := range 60 {
+		subs = append(subs, bot.Phone(fmt.Sprintf("+1555300%04d", i)))
+	}
+	h.seedClient("YOGA", subs...)
+	h.login()
+	for _, q := range []string{"555 300 005", "(555) 300-005", "555300005"} {
+		_, _, body := h.get("/admin/subscribers?q=" + url.QueryEscape(q))
+		mustContain(t, body, "10 phones match", "+15553000059", "Phones starting +1555300005.")
+	}
+	_, _, body := h.get("/admin/subscribers?q=" + url.QueryEscape("+555 300"))
+	mustContain(t, body, "No phone matches")
+	_, _, body = h.get("/admin/subscribers?q=" + url.QueryEscape("+1 555 300 005"))
+	if strings.Contains(body, "Phones starting") {
+		t.Error("a notice for a prefix searched as typed")
+	}
+	_, _, body = h.get("/admin/subscribers?page=9")
+	mustContain(t, body, "showing 51–60 (page 2 of 2)", "+15553000059")
+}
+
 func TestEraseFromTheSubscriberPage(t *testing.T) {
 	h := newHarness(t)
 	h.seedClient("YOGA", "+15550001001")
@@ -289,5 +314,36 @@ func TestImportStatusRefreshesWhileRunning(t *testing.T) {
 	mustContain(t, string(body), "42 % of the file read", "<dt>Added</dt><dd>3990</dd>")
 	if st, _, _ := h.get("/admin/import/nope"); st != http.StatusNotFound {
 		t.Errorf("unknown import: %d", st)
+	}
+}
+
+// A chat app draws a card for a link by fetching it: its fetcher (or a
+// HEAD) must get no phone numbers and must not use up the one-time link.
+func TestClientExportLinkSurvivesPreviews(t *testing.T) {
+	h := newHarness(t)
+	h.seedClient("YOGA", "+15550001001")
+	h.write(func(tx *store.Tx) error {
+		return tx.PutExport(&bot.Export{Token: "tok123", Keyword: "YOGA", Client: "+15550008800", CreatedAt: t0, ExpiresAt: t0.Add(bot.ExportTTL)})
+	})
+	for _, probe := range []struct{ method, agent string }{
+		{http.MethodHead, "Mozilla/5.0"},
+		{http.MethodGet, "WhatsApp/2.23.20.0 A"},
+		{http.MethodGet, "Mozilla/5.0 (compatible; Slackbot-LinkExpanding 1.0)"},
+		{http.MethodGet, "facebookexternalhit/1.1 Facebot Twitterbot/1.0"},
+	} {
+		req, _ := http.NewRequest(probe.method, h.srv.URL+"/x/tok123", nil)
+		req.Header.Set("User-Agent", probe.agent)
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "+1555") || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+			t.Errorf("%s %q: %d %s %q", probe.method, probe.agent, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+	if st, rows := h.getCSV("/x/tok123"); st != http.StatusOK || len(rows) != 2 {
+		t.Errorf("the person's download after the previews: %d %q", st, rows)
 	}
 }

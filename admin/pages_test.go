@@ -236,6 +236,13 @@ func TestAnnouncementsShowCountsAndProgress(t *testing.T) {
 	}
 	_, _, body = h.get("/admin/announcements")
 	mustContain(t, body, "<h2>Scheduled</h2>", "<td>2026-01-06 14:00 UTC</td><td>America/New_York</td><td>YOGA</td><td>Tomorrow at 9</td>")
+	// The announcements already confirmed get their own heading, or they
+	// read as part of the schedule.
+	sched, sent := strings.Index(body, "Tomorrow at 9"), strings.Index(body, "Class at 7")
+	head := strings.Index(body, "<h2>Sending and sent</h2>")
+	if head < sched || head > sent {
+		t.Errorf("no heading between the schedule (%d) and the confirmed announcements (%d): %d", sched, sent, head)
+	}
 }
 
 // Rows the send window holds are counted apart from the queued ones (and

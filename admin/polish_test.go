@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -139,5 +140,38 @@ func TestConsoleInternalErrorPage(t *testing.T) {
 	}
 	if logs := h.logText(); !strings.Contains(logs, "disk on fire") || !strings.Contains(logs, "bad day") {
 		t.Errorf("errors not logged: %s", logs)
+	}
+}
+
+// TestEveryButtonClassIsStyled: a button's class in a template has a rule in
+// the stylesheet, or it looks like every other button (the destructive
+// Erase looked like Search).
+func TestEveryButtonClassIsStyled(t *testing.T) {
+	css, err := staticFS.ReadFile("static/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := templateFS.ReadDir("templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`<button[^>]*class="([^"]+)"`)
+	seen := 0
+	for _, p := range pages {
+		body, err := templateFS.ReadFile("templates/" + p.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(body), -1) {
+			for _, class := range strings.Fields(m[1]) {
+				seen++
+				if !strings.Contains(string(css), "button."+class) && !strings.Contains(string(css), "."+class+"{") {
+					t.Errorf("%s: button class %q has no rule in style.css", p.Name(), class)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no button with a class found: the pattern is wrong")
 	}
 }

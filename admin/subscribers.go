@@ -46,7 +46,7 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 			return nil
 		}
 		var err error
-		v.Rows, v.Total, err = tx.PhonePage(store.PhoneQuery{Prefix: prefix, Keyword: list, Offset: (page - 1) * pageSize, Limit: pageSize})
+		prefix, err = v.search(tx, q, prefix, list)
 		return err
 	})
 	if err != nil {
@@ -56,8 +56,32 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 	if q != "" && prefix == "" {
 		pv.Error = "Search by phone number: its first digits, like +1555 or 555 222 0001."
 	}
+	if prefix != "" && prefix != digitsOf(q) {
+		pv.Notice = "Phones starting +" + prefix + "."
+	}
 	v.paginate()
 	return c.renderView(ec, http.StatusOK, "subscribers.html", pv)
+}
+
+// search fills v's rows and total for the phones starting with prefix. A
+// prefix written without its country code finds nothing (numbers are kept
+// as +1555…), so digits typed without + or 00 that match no phone are read
+// as a +1 number's first digits, like a whole number without its +1 is.
+// A page past the last shows the last. It returns the prefix searched.
+func (v *subscribersView) search(tx *store.Tx, q, prefix, list string) (string, error) {
+	query := store.PhoneQuery{Prefix: prefix, Keyword: list, Offset: (v.Page - 1) * pageSize, Limit: pageSize}
+	rows, total, err := tx.PhonePage(query)
+	if err == nil && total == 0 && prefix != "" && !strings.HasPrefix(q, "+") && !strings.HasPrefix(prefix, "0") && !strings.HasPrefix(prefix, "1") {
+		query.Prefix = "1" + prefix
+		rows, total, err = tx.PhonePage(query)
+	}
+	if err == nil && len(rows) == 0 && total > 0 && v.Page > 1 {
+		v.Page = (total + pageSize - 1) / pageSize
+		query.Offset = (v.Page - 1) * pageSize
+		rows, total, err = tx.PhonePage(query)
+	}
+	v.Rows, v.Total = rows, total
+	return query.Prefix, err
 }
 
 // paginate fills the page numbers and the links to the pages around.

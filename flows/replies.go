@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"nudges/bot"
 )
@@ -148,6 +149,11 @@ func (b *Brain) answer(tc *turnCtx) error {
 		tc.Say("AnswerHow", data)
 		return nil
 	}
+	if l := utf8.RuneCountInString(text); l > maxForwarded { // refused, not cut: the client would not know
+		data["Length"], data["Limit"] = l, maxForwarded
+		tc.Say("AnswerTooLong", data)
+		return nil
+	}
 	phone, err := tc.Tx.HandlePhone(c.Phone, n)
 	if err != nil || phone == "" {
 		tc.Say("AnswerUnknown", data)
@@ -165,7 +171,7 @@ func (b *Brain) answer(tc *turnCtx) error {
 		tc.Say("AnswerLeft", data)
 		return err
 	}
-	if err := textOut(tc.Turn, phone, "", "Answer", map[string]any{"Name": c.Name, "Text": cut(text, maxForwarded)}); err != nil {
+	if err := textOut(tc.Turn, phone, "", "Answer", map[string]any{"Name": c.Name, "Text": text}); err != nil {
 		return err
 	}
 	if conv.Answered == nil { // the subscriber's answer to it comes back too

@@ -67,9 +67,22 @@ func (w word) takes(rest string) bool {
 		_, ok := onOff[rest]
 		return ok
 	case w.args == timeArg:
-		return len(strings.Fields(rest)) <= 5 && strings.ContainsAny(rest, "0123456789")
+		return len(strings.Fields(rest)) <= 5 && strings.ContainsAny(rest, "0123456789") || isDayOnly(rest)
 	}
 	return w.args == anyArg
+}
+
+// isDayOnly reports whether rest is a day without its time (LATER
+// TOMORROW, LATER FRI): the command missing its time, to be asked for,
+// rather than a new draft replacing the one to schedule.
+func isDayOnly(rest string) bool {
+	f := strings.Fields(rest)
+	if len(f) != 1 {
+		return false
+	}
+	_, day := dayWords[f[0]]
+	_, weekday := weekdays[f[0]]
+	return day || weekday
 }
 
 // onOff reads the argument of REPLIES: true for on.

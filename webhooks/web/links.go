@@ -22,21 +22,33 @@ var previewAgents = []string{
 	"discordbot", "skypeuripreview", "linkedinbot", "pinterest", "redditbot", "embedly",
 	"bingbot", "bingpreview", "microsoftpreview", "vkshare", "iframely", "viber", "snapchat",
 	"mastodon", "yandexbot", "duckduckbot", "baiduspider", "crawler", "spider", "preview",
-	"go-http-client", "curl/", "wget/", "python-requests", "python-urllib", // scripts, not people
 }
 
-// IsPreview reports whether a request comes from a link-preview fetcher
-// or a browser's prefetch rather than a person opening the link.
+// scriptAgents are HTTP libraries and command-line tools: not people, so
+// not clicks, but not previews either (someone may download with curl).
+var scriptAgents = []string{"go-http-client", "curl/", "wget/", "python-requests", "python-urllib"}
+
+// IsPreview reports whether a request comes from a link-preview fetcher,
+// a browser's prefetch or a script rather than a person opening the link.
 func IsPreview(r *http.Request) bool {
+	ua := strings.ToLower(r.UserAgent())
+	return ua == "" || IsFetcher(r) || containsAny(ua, scriptAgents)
+}
+
+// IsFetcher reports whether a request is a link preview or a prefetch: a
+// HEAD, a request marked as a prefetch, or a known preview fetcher's user
+// agent. A one-time link must not be used up by one (the chat app's server
+// would get what the link gives, and the person a dead link).
+func IsFetcher(r *http.Request) bool {
 	if r.Method == http.MethodHead || r.Header.Get("Sec-Purpose") != "" || r.Header.Get("Purpose") == "prefetch" {
 		return true
 	}
-	ua := strings.ToLower(r.UserAgent())
-	if ua == "" {
-		return true
-	}
-	for _, a := range previewAgents {
-		if strings.Contains(ua, a) {
+	return containsAny(strings.ToLower(r.UserAgent()), previewAgents)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, a := range subs {
+		if strings.Contains(s, a) {
 			return true
 		}
 	}
