@@ -84,11 +84,17 @@ func (s *Server) HandleWebhook(c echo.Context) error {
 		s.Log.Warn("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
 		return echo.NewHTTPError(http.StatusBadRequest, "webhook secret not configured")
 	}
+	if err := webhook.ValidatePayloadWithTolerance(payload, header, s.cfg.WebhookSecret, Tolerance); err != nil {
+		s.Log.Warn("stripe webhook refused", "err", err)
+		return echo.NewHTTPError(http.StatusBadRequest, "bad signature")
+	}
+	// Signed by Stripe but not an event this SDK can read: say so, rather
+	// than "bad signature", so the operator looks at the right thing.
 	e, err := webhook.ConstructEventWithOptions(payload, header, s.cfg.WebhookSecret,
 		webhook.ConstructEventOptions{Tolerance: Tolerance, IgnoreAPIVersionMismatch: true})
 	if err != nil {
-		s.Log.Warn("stripe webhook refused", "err", err)
-		return echo.NewHTTPError(http.StatusBadRequest, "bad signature")
+		s.Log.Error("stripe webhook unreadable", "err", err)
+		return echo.NewHTTPError(http.StatusBadRequest, "unreadable event")
 	}
 	ev, ok, err := billingEvent(e)
 	if err != nil {

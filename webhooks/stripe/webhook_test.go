@@ -230,3 +230,17 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// A correctly signed body that is not an event says so, rather than blaming
+// the signature: the operator should look at the payload, not the secret.
+func TestSignedGarbageIsUnreadableNotBadSignature(t *testing.T) {
+	f := newFixture(t, devConfig())
+	rec := f.post([]byte("not json"), testSecret, time.Time{})
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "unreadable event") {
+		t.Fatalf("signed garbage: %d %s", rec.Code, rec.Body)
+	}
+	rec = f.post([]byte("not json"), "whsec_wrong", time.Time{})
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "bad signature") {
+		t.Fatalf("wrongly signed garbage: %d %s", rec.Code, rec.Body)
+	}
+}
