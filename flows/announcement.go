@@ -185,7 +185,7 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	c := tc.client
 	switch {
 	case c == nil:
-		return b.miss(tc, "NotUnderstood") // counts for the loop guard
+		return b.clientOnly(tc, tc.m.Word)
 	case !c.CanBroadcast():
 		return b.notActive(tc)
 	}

@@ -119,7 +119,18 @@ func (b *Brain) noCommand(tc *turnCtx) error {
 	if keywordish {
 		return b.miss(tc, "UnknownKeyword")
 	}
+	if isAnswer(tc.m.Raw) { // "#n text" not forwarded: a client's answer; no command, so it counts as a miss
+		return b.missIn(tc, "ClientOnly", map[string]any{"Word": answerWord(tc.m.Raw)}, "")
+	}
 	return b.miss(tc, "NotUnderstood")
+}
+
+// clientOnly answers a client's command sent by a phone that is no client:
+// who the command is for and how to become one. Like EXPORT's and LINK's
+// answer it is a command's reply, not a "didn't understand".
+func (b *Brain) clientOnly(tc *turnCtx, word string) error {
+	tc.Say("ClientOnly", map[string]any{"Word": word})
+	return nil
 }
 
 // commonWords look like keywords but are replies, not attempts to join.

@@ -78,8 +78,7 @@ func (b *Brain) optOut(tc *turnCtx) error {
 func (b *Brain) optIn(tc *turnCtx) error {
 	conv := tc.Conv
 	if !conv.OptedOut {
-		tc.Say("AlreadyOptedIn", nil)
-		return nil
+		return b.alreadyIn(tc)
 	}
 	var names, restored []string
 	for _, kw := range conv.OptOutLists {
@@ -152,5 +151,23 @@ func (b *Brain) helpUnpaid(tc *turnCtx) error {
 		}
 	}
 	tc.Say("HelpClientUnpaid", map[string]any{"Keyword": c.Keyword, "Link": b.payLink(c), "Support": b.Support})
+	return nil
+}
+
+// alreadyIn answers START from a phone that is not opted out: a phone on no
+// list (and no client) is told how to join one rather than that it is
+// already receiving messages.
+func (b *Brain) alreadyIn(tc *turnCtx) error {
+	if tc.client == nil {
+		ls, err := b.lists(tc)
+		if err != nil {
+			return err
+		}
+		if len(ls) == 0 {
+			tc.Say("ListNone", nil)
+			return nil
+		}
+	}
+	tc.Say("AlreadyOptedIn", nil)
 	return nil
 }

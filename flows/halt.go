@@ -11,7 +11,7 @@ import (
 func (b *Brain) halt(tc *turnCtx) error {
 	c := tc.client
 	if c == nil {
-		return b.miss(tc, "NotUnderstood") // counts for the loop guard
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	var a *bot.Announcement
 	if c.LastAnnouncement != 0 {

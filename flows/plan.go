@@ -14,8 +14,7 @@ import (
 func (b *Brain) plan(tc *turnCtx) error {
 	c := tc.client
 	if c == nil {
-		tc.Say("PlanNotClient", nil)
-		return nil
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	p, err := tc.Tx.Plan(c.PlanID)
 	if err != nil {
@@ -50,8 +49,7 @@ func (b *Brain) plan(tc *turnCtx) error {
 func (b *Brain) stats(tc *turnCtx) error {
 	c := tc.client
 	if c == nil {
-		tc.Say("StatsNotClient", nil)
-		return nil
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	p, err := tc.Tx.Plan(c.PlanID)
 	if err != nil {

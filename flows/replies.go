@@ -134,6 +134,11 @@ func textOut(t *bot.Turn, to bot.Phone, client, id string, data map[string]any) 
 	return nil
 }
 
+// answerWord is how a reply names "#n text": #n.
+func answerWord(raw string) string {
+	return "#" + answerRE.FindStringSubmatch(strings.TrimSpace(raw))[1]
+}
+
 // isAnswer reports whether a client's text is "#n text".
 func isAnswer(raw string) bool { return answerRE.MatchString(strings.TrimSpace(raw)) }
 
@@ -203,7 +208,7 @@ func onList(tx bot.Tx, keyword string, p bot.Phone) (bool, error) {
 func (b *Brain) replies(tc *turnCtx) error {
 	c := tc.client
 	if c == nil {
-		return b.miss(tc, "NotUnderstood")
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	on, set := onOff[tc.m.Arg]
 	if !set {

@@ -48,7 +48,7 @@ func (b *Brain) later(tc *turnCtx) error {
 	c := tc.client
 	switch {
 	case c == nil:
-		return b.miss(tc, "NotUnderstood")
+		return b.clientOnly(tc, tc.m.Word)
 	case !c.CanBroadcast():
 		return b.notActive(tc)
 	case tc.m.Arg == "":
@@ -111,7 +111,7 @@ func (b *Brain) laterTime(tc *turnCtx) (time.Time, *time.Location, bool) {
 // scheduled lists the client's scheduled announcements (SCHEDULED).
 func (b *Brain) scheduled(tc *turnCtx) error {
 	if tc.client == nil {
-		return b.miss(tc, "NotUnderstood")
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	list, err := tc.Tx.ScheduledOf(tc.client.Phone)
 	if err != nil {
@@ -140,7 +140,7 @@ func (b *Brain) scheduleLines(lang string, list []bot.Scheduled) []string {
 func (b *Brain) unschedule(tc *turnCtx) error {
 	c := tc.client
 	if c == nil {
-		return b.miss(tc, "NotUnderstood")
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	list, err := tc.Tx.ScheduledOf(c.Phone)
 	if err != nil {

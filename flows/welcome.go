@@ -18,7 +18,7 @@ const MaxWelcome = 160
 func (b *Brain) welcome(tc *turnCtx) error {
 	c := tc.client
 	if c == nil {
-		return b.miss(tc, "NotUnderstood")
+		return b.clientOnly(tc, tc.m.Word)
 	}
 	text := strings.Join(strings.Fields(afterWord(tc.m.Raw)), " ")
 	switch {
