@@ -21,8 +21,9 @@ func fill(t *testing.T, db *DB, c *capped, fn func(tx *Tx) error) {
 	}
 }
 
-// Erasing a phone whose log is longer than a write transaction takes
-// deletes all of it, and nobody else's.
+// Erasing a phone whose log and consent records are more than a write
+// transaction takes deletes all its log, and nobody else's, and redacts
+// every record.
 func TestEraseLongLogOnLimitedStore(t *testing.T) {
 	db, c := openCapped(t, 20)
 	p, other := bot.Phone("+15550001111"), bot.Phone("+15550002222")
@@ -40,10 +41,27 @@ func TestEraseLongLogOnLimitedStore(t *testing.T) {
 		}
 		return nil
 	})
+	fill(t, db, c, func(tx *Tx) error {
+		for range 30 {
+			if err := tx.AppendConsent(&bot.ConsentRecord{Phone: p, Keyword: "YOGA", Kind: bot.ConsentJoin, At: capT0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if ok, err := db.Erase(p); err != nil || !ok {
 		t.Fatalf("erase = %v, %v", ok, err)
 	}
 	db.Read(func(tx *Tx) error {
+		recs, _ := tx.ConsentPage("YOGA", 0, 100)
+		if len(recs) != 30 {
+			t.Errorf("%d consent records, want the 30 kept", len(recs))
+		}
+		for _, r := range recs {
+			if r.Phone == p {
+				t.Errorf("consent record %d still names the phone", r.ID)
+			}
+		}
 		if logs, _ := tx.LogOf(p, 100); len(logs) != 0 {
 			t.Errorf("%d log entries of the erased phone left", len(logs))
 		}
