@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -138,55 +139,84 @@ func (t *Tx) firstClick(code, visitor string, now time.Time, window time.Duratio
 	return true
 }
 
-// pruneClickMarks forgets up to pruneChunk click marks older than window.
-func (t *Tx) pruneClickMarks(now time.Time, window time.Duration) (int, error) {
+// pruneClickMarks visits click marks from from on, as many as one
+// transaction takes, forgets those older than window, and returns how many
+// went and the key to go on from (nil once all were visited).
+func (t *Tx) pruneClickMarks(now time.Time, window time.Duration, from []byte) (int, []byte, error) {
 	var old [][]byte
-	c := t.b(bClickSeen).Cursor()
-	for k, v := c.First(); k != nil && len(old) < t.fit(pruneChunk, 2); k, v = c.Next() {
+	visit := t.fit(pruneChunk, 2)
+	k, v, c := seekFrom(t.b(bClickSeen), from)
+	for ; k != nil && visit > 0; k, v = c.Next() {
+		visit--
 		if len(v) != 8 || now.Sub(time.Unix(0, int64(btoi(v)))) >= window {
 			old = append(old, append([]byte(nil), k...))
 		}
 	}
-	return len(old), deleteAll(t.b(bClickSeen), old)
+	return len(old), bytes.Clone(k), deleteAll(t.b(bClickSeen), old)
 }
 
-// pruneMedia forgets up to pruneChunk pictures no announcement claimed
-// within draftKeep, or whose announcement is gone or done more than keep ago.
-func (t *Tx) pruneMedia(now time.Time, draftKeep, keep time.Duration) (int, error) {
-	gone, err := t.staleMedia(now, draftKeep, keep)
+// pruneMedia visits pictures from from on, as many as one transaction
+// takes, and forgets those no announcement claimed within draftKeep, or
+// whose announcement is gone or done more than keep ago. It returns how
+// many went and the key to go on from (nil once all were visited).
+func (t *Tx) pruneMedia(now time.Time, draftKeep, keep time.Duration, from []byte) (int, []byte, error) {
+	gone, next, err := t.staleMedia(now, draftKeep, keep, from)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	for _, b := range [][]byte{bMedia, bMediaData} {
 		if err := deleteAll(t.b(b), gone); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return len(gone), nil
+	return len(gone), next, nil
 }
 
-// staleMedia lists pictures past their keep.
-func (t *Tx) staleMedia(now time.Time, draftKeep, keep time.Duration) ([][]byte, error) {
+// staleMedia lists the pictures past their keep among those it visits
+// from from on (each may cost its record, its announcement and its
+// bytes), and the key to go on from.
+func (t *Tx) staleMedia(now time.Time, draftKeep, keep time.Duration, from []byte) ([][]byte, []byte, error) {
 	var gone [][]byte
-	err := t.b(bMedia).ForEach(func(k, v []byte) error {
-		var r mediaRecord
-		if err := jsonDecode(v, &r); err != nil {
-			return fmt.Errorf("decode media %s: %w", k, err)
+	visit := t.fit(pruneChunk, 4)
+	k, v, c := seekFrom(t.b(bMedia), from)
+	for ; k != nil && visit > 0; k, v = c.Next() {
+		visit--
+		stale, err := t.staleRecord(k, v, now, draftKeep, keep)
+		if err != nil {
+			return nil, nil, err
 		}
-		stale := r.Announcement == 0 && now.Sub(r.At) > draftKeep
-		if r.Announcement != 0 {
-			a, err := t.Announcement(r.Announcement)
-			if err != nil {
-				return err
-			}
-			stale = a == nil || (!a.DoneAt.IsZero() && now.Sub(a.DoneAt) > keep)
-		}
-		if stale && len(gone) < pruneChunk {
+		if stale {
 			gone = append(gone, append([]byte(nil), k...))
 		}
-		return nil
-	})
-	return gone, err
+	}
+	return gone, bytes.Clone(k), nil
+}
+
+// staleRecord reports whether the picture of media record v is past its keep.
+func (t *Tx) staleRecord(k, v []byte, now time.Time, draftKeep, keep time.Duration) (bool, error) {
+	var r mediaRecord
+	if err := jsonDecode(v, &r); err != nil {
+		return false, fmt.Errorf("decode media %s: %w", k, err)
+	}
+	if r.Announcement == 0 {
+		return now.Sub(r.At) > draftKeep, nil
+	}
+	a, err := t.Announcement(r.Announcement)
+	if err != nil {
+		return false, err
+	}
+	return a == nil || (!a.DoneAt.IsZero() && now.Sub(a.DoneAt) > keep), nil
+}
+
+// seekFrom places a cursor of b on from, or on b's first key for nil.
+func seekFrom(b kv.Bucket, from []byte) ([]byte, []byte, kv.Cursor) {
+	c := b.Cursor()
+	if from == nil {
+		k, v := c.First()
+		return k, v, c
+	}
+	k, v := c.Seek(from)
+	return k, v, c
 }
 
 func deleteAll(b kv.Bucket, keys [][]byte) error {

@@ -193,14 +193,30 @@ func (db *DB) RedactConsent(p bot.Phone, label string, chunk int) error {
 			}
 			return nil
 		})
-		if err == nil && len(ids) > 0 {
-			err = db.Write(func(tx *Tx) error { return tx.redact(ids, p, label) })
+		if err == nil {
+			err = db.redactAll(ids, p, label)
 		}
 		if err != nil || n < chunk {
 			return err
 		}
 		after = last
 	}
+}
+
+// redactAll redacts the records ids names, as many per write transaction
+// as the store takes (all at once on bbolt).
+func (db *DB) redactAll(ids [][]byte, p bot.Phone, label string) error {
+	for len(ids) > 0 {
+		n := len(ids)
+		if db.maxOps > 0 {
+			n = min(n, db.maxOps)
+		}
+		if err := db.Write(func(tx *Tx) error { return tx.redact(ids[:n], p, label) }); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
 
 func (t *Tx) redact(ids [][]byte, p bot.Phone, label string) error {

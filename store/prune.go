@@ -66,29 +66,42 @@ func (db *DB) Prune(now time.Time) (int, error) {
 	}
 }
 
-// pruneAssets forgets click marks past bot.ClickWindow, a chunk per
-// transaction, then pictures past their keep.
+// pruneAssets forgets click marks past bot.ClickWindow, then pictures
+// past their keep, each walked in chunks of one transaction.
 func (db *DB) pruneAssets(now time.Time) (int, error) {
+	marks, err := db.pruneWalk(func(tx *Tx, from []byte) (int, []byte, error) {
+		return tx.pruneClickMarks(now, bot.ClickWindow, from)
+	})
+	if err != nil {
+		return marks, err
+	}
+	pictures, err := db.pruneWalk(func(tx *Tx, from []byte) (int, []byte, error) {
+		return tx.pruneMedia(now, DraftPictureKeep, PictureKeep, from)
+	})
+	return marks + pictures, err
+}
+
+// pruneWalk runs step in transactions of its own, each going on from the
+// key the one before stopped at, until step has visited the whole bucket;
+// it returns how many records went.
+func (db *DB) pruneWalk(step func(tx *Tx, from []byte) (int, []byte, error)) (int, error) {
 	total := 0
+	var from []byte
 	for {
 		var n int
+		var next []byte
 		err := db.Write(func(tx *Tx) error {
 			var err error
-			n, err = tx.pruneClickMarks(now, bot.ClickWindow)
+			n, next, err = step(tx, from)
 			return err
 		})
-		total += n
 		if err != nil {
 			return total, err
 		}
-		if n == 0 {
-			break
-		}
-	}
-	err := db.Write(func(tx *Tx) error {
-		n, err := tx.pruneMedia(now, DraftPictureKeep, PictureKeep)
 		total += n
-		return err
-	})
-	return total, err
+		if next == nil {
+			return total, nil
+		}
+		from = next
+	}
 }
