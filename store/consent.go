@@ -94,26 +94,36 @@ func (t *Tx) ConsentPage(keyword string, after uint64, n int) ([]bot.ConsentReco
 // given), oldest first. It reads chunk records per read transaction and
 // calls fn outside it, so a slow reader holds nothing up.
 func (db *DB) EachConsent(keyword string, chunk int, fn func(bot.ConsentRecord) error) error {
-	var after uint64
+	page := func(tx *Tx, after uint64, n int) ([]bot.ConsentRecord, error) {
+		return tx.ConsentPage(keyword, after, n)
+	}
+	return eachPage(db, chunk, page, func(r bot.ConsentRecord) uint64 { return r.ID }, fn)
+}
+
+// eachPage calls fn for every item that page returns, reading up to chunk
+// items per read transaction and calling fn outside it; next is the cursor
+// after an item. A slow fn holds no transaction open.
+func eachPage[T, K any](db *DB, chunk int, page func(tx *Tx, after K, n int) ([]T, error), next func(T) K, fn func(T) error) error {
+	var after K
 	for {
-		var page []bot.ConsentRecord
+		var items []T
 		err := db.Read(func(tx *Tx) error {
 			var err error
-			page, err = tx.ConsentPage(keyword, after, chunk)
+			items, err = page(tx, after, chunk)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
+		for _, it := range items {
+			if err := fn(it); err != nil {
 				return err
 			}
 		}
-		if len(page) < chunk {
+		if len(items) < chunk {
 			return nil
 		}
-		after = page[len(page)-1].ID
+		after = next(items[len(items)-1])
 	}
 }
 

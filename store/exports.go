@@ -77,25 +77,6 @@ func (t *Tx) ListPage(keyword string, after bot.Phone, n int) ([]ListRow, error)
 // EachListRow calls fn for every subscriber of keyword in phone order,
 // reading chunk rows per read transaction and calling fn outside it.
 func (db *DB) EachListRow(keyword string, chunk int, fn func(ListRow) error) error {
-	var after bot.Phone
-	for {
-		var page []ListRow
-		err := db.Read(func(tx *Tx) error {
-			var err error
-			page, err = tx.ListPage(keyword, after, chunk)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(page) < chunk {
-			return nil
-		}
-		after = page[len(page)-1].Phone
-	}
+	page := func(tx *Tx, after bot.Phone, n int) ([]ListRow, error) { return tx.ListPage(keyword, after, n) }
+	return eachPage(db, chunk, page, func(r ListRow) bot.Phone { return r.Phone }, fn)
 }
