@@ -3,72 +3,25 @@ package admin
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"nudges/bot"
 	"nudges/flows"
 	"nudges/store"
+	"nudges/webhooks/web/browsertest"
 )
-
-// chromiumPath finds Debian's chromium, skipping (or failing in CI) without it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("NUDGES_CHROMIUM"), "/usr/bin/chromium"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("NUDGES_INTEGRATION") == "1" {
-		t.Fatal("chromium not found and NUDGES_INTEGRATION=1: install it (apt-get install -y chromium), as .ci/run does")
-	}
-	t.Skip("chromium not found: the browser test runs under .ci/run (which installs it) or with apt-get install -y chromium")
-	return ""
-}
-
-// outDir is where screenshots go: $NUDGES_TEST_OUT/admin, else a temp dir.
-func outDir(t *testing.T) string {
-	if base := os.Getenv("NUDGES_TEST_OUT"); base != "" {
-		dir := filepath.Join(base, "admin")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	return t.TempDir()
-}
 
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(412, 915),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
+	return browsertest.New(t, chromedp.WindowSize(412, 915))
 }
+
+// outDir is where screenshots go: $NUDGES_TEST_OUT/admin, else a temp dir.
+func outDir(t *testing.T) string { return browsertest.ShotsDir(t, "admin") }
 
 // TestBrowserWalkthrough logs in with the texted code, creates a plan, joins
 // a list from the simulator, finds the subscriber on the dashboard and logs
