@@ -35,17 +35,25 @@ const (
 type growthApp struct {
 	base, public string
 	tw           *twiliotest.Server
+	db           *store.DB
 	seq          int
 }
 
-func startGrowth(t *testing.T) *growthApp {
+func startGrowth(t *testing.T) *growthApp { return startGrowthWith(t, "100", nil) }
+
+// startGrowthWith serves the growth fixtures with Twilio (the fake) at
+// NUDGES_SEND_RATE rate; seed, if given, adds to the seeded file first.
+func startGrowthWith(t *testing.T, rate string, seed func(path string)) *growthApp {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "n.db")
 	seedGrowth(t, dbPath)
+	if seed != nil {
+		seed(dbPath)
+	}
 	tw := twiliotest.New(t)
 	cfg, err := loadConfig(envOf("NUDGES_DB", dbPath, "NUDGES_PUBLIC_URL", growthPublic,
 		"TWILIO_ACCOUNT_SID", tw.AccountSID, "TWILIO_AUTH_TOKEN", tw.AuthToken, "TWILIO_FROM_NUMBER", crashNumber,
-		"TWILIO_API_BASE", tw.URL, "NUDGES_SEND_RATE", "100", "NUDGES_SEND_WINDOW", "off"))
+		"TWILIO_API_BASE", tw.URL, "NUDGES_SEND_RATE", rate, "NUDGES_SEND_WINDOW", "off"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +62,7 @@ func startGrowth(t *testing.T) *growthApp {
 		t.Fatal(err)
 	}
 	base, _ := serveApp(t, cfg, db)
-	return &growthApp{base: base, public: growthPublic, tw: tw}
+	return &growthApp{base: base, public: growthPublic, tw: tw, db: db}
 }
 
 func seedGrowth(t *testing.T, path string) {

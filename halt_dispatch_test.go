@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
-	"nudges/webhooks/twilio/twiliotest"
 )
 
 // haltList is the size of the list HALT is tested on; at 10 SMS a second
@@ -23,22 +21,7 @@ const haltList = 40
 // are settled halted and never reach Twilio, those in flight settle as
 // usual, and no second report comes.
 func TestHaltDuringARealDispatch(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "n.db")
-	seedGrowth(t, dbPath)
-	seedMore(t, dbPath, haltList-3)
-	tw := twiliotest.New(t)
-	cfg, err := loadConfig(envOf("NUDGES_DB", dbPath, "NUDGES_PUBLIC_URL", growthPublic,
-		"TWILIO_ACCOUNT_SID", tw.AccountSID, "TWILIO_AUTH_TOKEN", tw.AuthToken, "TWILIO_FROM_NUMBER", crashNumber,
-		"TWILIO_API_BASE", tw.URL, "NUDGES_SEND_RATE", "10", "NUDGES_SEND_WINDOW", "off"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := serveApp(t, cfg, db)
-	g := &growthApp{base: base, public: growthPublic, tw: tw}
+	g := startGrowthWith(t, "10", func(path string) { seedMore(t, path, haltList-3) })
 
 	if got := g.sms(t, growthClient, "HALT"); !strings.Contains(got, "Nothing is being sent") {
 		t.Errorf("HALT before any announcement: %q", got)
@@ -61,7 +44,7 @@ func TestHaltDuringARealDispatch(t *testing.T) {
 
 	var a *bot.Announcement
 	waitFor(t, 10*time.Second, "the halted announcement to settle", func() bool {
-		db.View(func(tx bot.Tx) error {
+		g.db.View(func(tx bot.Tx) error {
 			c, err := tx.Client(growthClient)
 			if err == nil && c != nil {
 				a, err = tx.Announcement(c.LastAnnouncement)
@@ -77,7 +60,7 @@ func TestHaltDuringARealDispatch(t *testing.T) {
 	if again := g.sms(t, growthClient, "HALT"); !strings.Contains(again, "Nothing is being sent") {
 		t.Errorf("a second HALT: %q", again)
 	}
-	for _, r := range tw.Sent() {
+	for _, r := range g.tw.Sent() {
 		if r.Form.Get("To") == growthClient {
 			t.Errorf("the client got %q besides the HALT reply", r.Form.Get("Body"))
 		}
