@@ -212,8 +212,11 @@ func (s MessageStatus) Settled() bool {
 
 // OutMessage is one outbound SMS in the durable outbox.
 type OutMessage struct {
-	ID             uint64        `json:"id"`
-	To             Phone         `json:"to"`
+	ID uint64 `json:"id"`
+	To Phone  `json:"to"`
+	// From is the sender (§11): a client's own number, or empty for the
+	// service number. The dispatcher paces each sender on its own.
+	From           Phone         `json:"from,omitempty"`
 	Body           string        `json:"body"`
 	Kind           string        `json:"kind"` // reply, otp, billing, report, announcement
 	Priority       Priority      `json:"priority"`

@@ -90,6 +90,9 @@ func (e *bulkEncoder) message(m *bot.OutMessage) ([]byte, error) {
 	b := make([]byte, 0, 256+2*len(m.Body))
 	b = strconv.AppendUint(append(b, `{"id":`...), m.ID, 10)
 	b = e.str(append(b, `,"to":`...), string(m.To))
+	if m.From != "" {
+		b = e.str(append(b, `,"from":`...), string(m.From))
+	}
 	b = e.str(append(b, `,"body":`...), m.Body)
 	b = e.str(append(b, `,"kind":`...), m.Kind)
 	b = strconv.AppendUint(append(b, `,"priority":`...), uint64(m.Priority), 10)

@@ -18,6 +18,8 @@ func TestBulkEncoderMatchesEncodingJSON(t *testing.T) {
 			Priority: bot.PriorityBulk, Status: bot.StatusQueued, NextAt: now, AnnouncementID: 3, CreatedAt: now, UpdatedAt: now},
 		{ID: 8, To: "+15550002222", Body: "Yoga Amanecer: ¡Clase! 🧘\u2028", Kind: bot.KindAnnouncement, Status: bot.StatusQueued,
 			Simulated: true, CreatedAt: now, UpdatedAt: now},
+		{ID: 11, To: "+15550005555", From: "+18335550100", Body: "Own number", Kind: bot.KindAnnouncement, Status: bot.StatusQueued,
+			AnnouncementID: 5, CreatedAt: now, UpdatedAt: now},
 		{ID: 10, To: "+15550004444", Body: "Pic", Kind: bot.KindAnnouncement, Status: bot.StatusQueued,
 			MediaURL: "https://n.test/m/Ab9?x=<&>", AnnouncementID: 4, CreatedAt: now, UpdatedAt: now},
 		{ID: 9, To: "+15550003333", Body: "x", Kind: bot.KindReply, Status: bot.StatusQueued, Tries: 2, SID: "SM1", Error: "e"},
