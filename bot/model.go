@@ -126,6 +126,9 @@ type Client struct {
 	Handles int `json:"handles,omitempty"`
 	// LastAnnouncement is the id of the latest one confirmed (for STATS).
 	LastAnnouncement uint64 `json:"last_announcement,omitempty"`
+	// Own is the client's own number (§11); nil: it sends from the
+	// service number.
+	Own *OwnNumber `json:"own,omitempty"`
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back
@@ -154,17 +157,20 @@ const (
 
 // Plan is what a client pays for.
 type Plan struct {
-	ID              uint64    `json:"id"`
-	Name            string    `json:"name"`
-	Description     string    `json:"description,omitempty"`
-	PriceMinor      int64     `json:"price_minor"` // cents
-	Currency        string    `json:"currency"`    // lower case ISO 4217
-	Interval        Interval  `json:"interval"`
-	Quota           int       `json:"quota"` // announcements per period
-	Active          bool      `json:"active"`
-	StripeProductID string    `json:"stripe_product_id,omitempty"`
-	StripePriceID   string    `json:"stripe_price_id,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
+	ID              uint64   `json:"id"`
+	Name            string   `json:"name"`
+	Description     string   `json:"description,omitempty"`
+	PriceMinor      int64    `json:"price_minor"` // cents
+	Currency        string   `json:"currency"`    // lower case ISO 4217
+	Interval        Interval `json:"interval"`
+	Quota           int      `json:"quota"` // announcements per period
+	Active          bool     `json:"active"`
+	StripeProductID string   `json:"stripe_product_id,omitempty"`
+	StripePriceID   string   `json:"stripe_price_id,omitempty"`
+	// Number is the sender a client on this plan gets: shared (the
+	// service number), local or toll-free (§11).
+	Number    NumberKind `json:"number,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 // Subscription is one phone on one client's list.

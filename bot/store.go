@@ -82,6 +82,8 @@ type Clients interface {
 	ClientByKeyword(keyword string) (*Client, error)
 	ClientByPayToken(token string) (*Client, error)
 	ClientBySubscription(stripeSubscriptionID string) (*Client, error)
+	// ClientByNumber returns the client whose own number (Own.Phone) is p.
+	ClientByNumber(p Phone) (*Client, error)
 	// PutClient saves c and keeps the keyword and token indexes in step.
 	PutClient(c *Client) error
 	EachClient(fn func(*Client) error) error

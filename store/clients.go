@@ -42,6 +42,11 @@ func (t *Tx) ClientBySubscription(id string) (*bot.Client, error) {
 	return t.clientByIndex(bStripeSubs, id)
 }
 
+// ClientByNumber implements bot.Clients.
+func (t *Tx) ClientByNumber(p bot.Phone) (*bot.Client, error) {
+	return t.clientByIndex(bNumbers, string(p))
+}
+
 // PutClient implements bot.Clients. A keyword held by another client is an
 // ECONFLICT error.
 func (t *Tx) PutClient(c *bot.Client) error {
@@ -58,7 +63,18 @@ func (t *Tx) PutClient(c *bot.Client) error {
 	if err := t.reindex(bStripeSubs, c.Phone, keyOf(old, func(o *bot.Client) string { return o.SubscriptionID }), c.SubscriptionID); err != nil {
 		return err
 	}
+	if err := t.reindex(bNumbers, c.Phone, keyOf(old, ownPhone), ownPhone(c)); err != nil {
+		return err
+	}
 	return t.putJSON(bClients, []byte(c.Phone), c)
+}
+
+// ownPhone is the index key of c's own number: empty once it is released.
+func ownPhone(c *bot.Client) string {
+	if c.Own == nil || c.Own.State == bot.NumberReleased {
+		return ""
+	}
+	return string(c.Own.Phone)
 }
 
 func keyOf(c *bot.Client, f func(*bot.Client) string) string {

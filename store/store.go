@@ -27,6 +27,7 @@ var (
 	bKeywords      = []byte("keywords")      // KEYWORD → phone
 	bPayTokens     = []byte("pay_tokens")    // token → phone
 	bStripeSubs    = []byte("stripe_subs")   // Stripe subscription id → phone
+	bNumbers       = []byte("numbers")       // a client's own number → client phone
 	bSubs          = []byte("subs")          // KEYWORD \0 phone → Subscription
 	bPhoneSubs     = []byte("phone_subs")    // phone \0 KEYWORD → nothing
 	bPlans         = []byte("plans")         // id → Plan
@@ -54,7 +55,7 @@ var allBuckets = [][]byte{
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
-	bConsent, bConsentKw, bSuppress, bExports, bListGroups,
+	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers,
 }
 
 // DB is the open database.

@@ -198,3 +198,38 @@ func TestOutboxSinceAndBackup(t *testing.T) {
 }
 
 func createFile(path string) (*os.File, error) { return os.Create(path) }
+
+// A client's own number finds the client, and a released one no longer does.
+func TestClientByNumber(t *testing.T) {
+	db, err := openPath(t, filepath.Join(t.TempDir(), "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := &bot.Client{Phone: "+15550001111", Keyword: "YOGA", Own: &bot.OwnNumber{Phone: "+18335550100", Kind: bot.NumberTollFree, State: bot.NumberVerifying}}
+	other := &bot.Client{Phone: "+15550002222", Keyword: "BAKE", Own: &bot.OwnNumber{Phone: "+18335550100", Kind: bot.NumberTollFree, State: bot.NumberReady}}
+	err = db.Update(func(tx bot.Tx) error {
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+		if err := tx.PutClient(other); err == nil {
+			t.Error("a second client took the same number")
+		}
+		got, err := tx.ClientByNumber("+18335550100")
+		if err != nil || got == nil || got.Phone != c.Phone {
+			t.Errorf("by number: %v, %v", got, err)
+		}
+		c.Own.State = bot.NumberReleased
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+		got, err = tx.ClientByNumber("+18335550100")
+		if err != nil || got != nil {
+			t.Errorf("released number still finds %v (%v)", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
