@@ -3,7 +3,7 @@
 #   docker build -t nudges .
 #   docker run -d --name nudges -p 127.0.0.1:8080:8080 -v nudges-data:/data \
 #     --env-file nudges.env nudges
-# (README "Deploy with Docker").
+# (docs/deploy.md, "Deploy with Docker").
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

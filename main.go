@@ -311,7 +311,7 @@ func (a *app) prune(ctx context.Context) error {
 
 // tuneGC collects less often than Go's default: the live heap is small and
 // turns allocate briskly, and GOGC=400 measured about +10 % inbound
-// throughput (BENCHMARKS.md). A 1 GiB soft limit makes the collector work
+// throughput (docs/benchmarks.md). A 1 GiB soft limit makes the collector work
 // harder instead of letting a large broadcast grow the heap unchecked.
 // GOGC and GOMEMLIMIT in the environment win.
 func tuneGC() {

@@ -34,7 +34,7 @@ type broadcastPlan struct {
 const broadcastClient = "+15559990001"
 
 // runBroadcast measures one broadcast and prints the figures of the
-// broadcast benchmark (BENCHMARKS.md).
+// broadcast benchmark (docs/benchmarks.md).
 func runBroadcast(ctx context.Context, p broadcastPlan, o options, hc *http.Client, out io.Writer) error {
 	dbPath := filepath.Join(p.dir, "nudges.db")
 	began := time.Now()
