@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"nudges/bot"
-	"nudges/store"
+	"nudges/webhooks/twilio/twiliotest"
 )
 
 // haltList is the size of the list HALT is tested on; at 10 SMS a second
@@ -19,19 +19,29 @@ const haltList = 40
 // HALT during a real dispatch (the service's dispatcher sending to the fake
 // Twilio at 10 a second): the reply is the report, the rows not yet taken
 // are settled halted and never reach Twilio, those in flight settle as
-// usual, and no second report comes.
+// usual, and no second report comes. The process runs on a one-member
+// etcd+embed store so that the test can watch the announcement settle.
 func TestHaltDuringARealDispatch(t *testing.T) {
-	g := startGrowthWith(t, "10", func(path string) { seedMore(t, path, haltList-3) })
+	tw := twiliotest.New(t)
+	c := StartCluster(t, 1, Options{Twilio: tw, Rate: "10", PublicURL: growthPublic})
+	db := c.Store(t)
+	if err := db.Update(seedGrowth); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(seedMore(haltList - 3)); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Nodes[0]
 
-	if got := g.sms(t, growthClient, "HALT"); !strings.Contains(got, "Nothing is being sent") {
+	if got := s.SMS(t, Client, "HALT"); !strings.Contains(got, "Nothing is being sent") {
 		t.Errorf("HALT before any announcement: %q", got)
 	}
-	g.sms(t, growthClient, "Class is cancelled tonight.")
-	if got := g.sms(t, growthClient, "CONFIRM"); !strings.Contains(got, fmt.Sprintf("Sending now to %d ", haltList)) {
+	s.SMS(t, Client, "Class is cancelled tonight.")
+	if got := s.SMS(t, Client, "CONFIRM"); !strings.Contains(got, fmt.Sprintf("Sending now to %d ", haltList)) {
 		t.Fatalf("CONFIRM: %q", got)
 	}
-	g.announced(t, 3)
-	reply := g.sms(t, growthClient, "HALT")
+	announced(t, tw, 3)
+	reply := s.SMS(t, Client, "HALT")
 	m := regexp.MustCompile(`^Halted: (\d+) of (\d+) sent, (\d+) dropped\.(?: Already on their way, and may still arrive: (\d+)\.)?$`).FindStringSubmatch(reply)
 	if m == nil {
 		t.Fatalf("HALT answered %q", reply)
@@ -43,9 +53,9 @@ func TestHaltDuringARealDispatch(t *testing.T) {
 	}
 
 	var a *bot.Announcement
-	waitFor(t, 10*time.Second, "the halted announcement to settle", func() bool {
-		g.db.View(func(tx bot.Tx) error {
-			c, err := tx.Client(growthClient)
+	WaitFor(t, 10*time.Second, "the halted announcement to settle", func() bool {
+		db.View(func(tx bot.Tx) error {
+			c, err := tx.Client(Client)
 			if err == nil && c != nil {
 				a, err = tx.Announcement(c.LastAnnouncement)
 			}
@@ -53,15 +63,15 @@ func TestHaltDuringARealDispatch(t *testing.T) {
 		})
 		return a != nil && !a.DoneAt.IsZero()
 	})
-	reached := len(g.announced(t, sent))
+	reached := len(announced(t, tw, sent))
 	if a.Counts[bot.StatusHalted] != dropped || a.Counts[bot.StatusSent] != reached || reached < sent || reached > sent+inflight {
 		t.Errorf("after HALT: %d reached Twilio, counts %v; the reply said %d sent, %d dropped, %d in flight", reached, a.Counts, sent, dropped, inflight)
 	}
-	if again := g.sms(t, growthClient, "HALT"); !strings.Contains(again, "Nothing is being sent") {
+	if again := s.SMS(t, Client, "HALT"); !strings.Contains(again, "Nothing is being sent") {
 		t.Errorf("a second HALT: %q", again)
 	}
-	for _, r := range g.tw.Sent() {
-		if r.Form.Get("To") == growthClient {
+	for _, r := range tw.Sent() {
+		if r.Form.Get("To") == Client {
 			t.Errorf("the client got %q besides the HALT reply", r.Form.Get("Body"))
 		}
 	}
@@ -73,15 +83,9 @@ func atoi(s string) int {
 }
 
 // seedMore adds n subscribers +15552100000… to YOGA.
-func seedMore(t *testing.T, path string, n int) {
-	t.Helper()
-	db, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Now().UTC()
-	err = db.Update(func(tx bot.Tx) error {
+func seedMore(n int) func(tx bot.Tx) error {
+	return func(tx bot.Tx) error {
+		now := time.Now().UTC()
 		for i := range n {
 			p := bot.Phone(fmt.Sprintf("+1555210%04d", i))
 			if err := tx.PutConversation(&bot.Conversation{Phone: p, Locale: bot.English, FirstSeen: now}); err != nil {
@@ -92,8 +96,5 @@ func seedMore(t *testing.T, path string, n int) {
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

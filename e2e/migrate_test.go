@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -14,25 +14,37 @@ import (
 	"nudges/store/kv/kvtest"
 )
 
+// migrate runs `nudges migrate args…` and returns its output, failing the
+// test unless it succeeds.
+func migrate(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := Command(t, Options{}, append([]string{"migrate"}, args...)...)
+	if err != nil {
+		t.Fatalf("nudges migrate %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+// migrateFails runs `nudges migrate args…`, which must fail, and returns
+// its output.
+func migrateFails(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := Command(t, Options{}, append([]string{"migrate"}, args...)...)
+	if err == nil {
+		t.Errorf("nudges migrate %v succeeded:\n%s", args, out)
+	}
+	return out
+}
+
 // TestMigrateCommand: `nudges migrate` copies a real store file into a new
 // one that the store opens with the same state.
 func TestMigrateCommand(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
-	db, err := store.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx bot.Tx) error {
+	Update(t, src, func(tx bot.Tx) error {
 		return tx.PutClient(&bot.Client{Phone: "+15550001111", Name: "Sunrise Yoga", Keyword: "YOGA"})
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := run([]string{"migrate", "bolt://" + src, "bolt://" + dst}); err != nil {
-		t.Fatal(err)
-	}
+	migrate(t, "bolt://"+src, "bolt://"+dst)
 	a, err := boltkv.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -44,8 +56,8 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	defer b.Close()
 	kvtest.SameContents(t, a, b)
-	if err := run([]string{"migrate", "bolt://" + src}); err == nil || !strings.Contains(err.Error(), "usage") {
-		t.Errorf("migrate with one store = %v", err)
+	if out := migrateFails(t, "bolt://"+src); !strings.Contains(out, "usage") {
+		t.Errorf("migrate with one store = %s", out)
 	}
 }
 
@@ -56,9 +68,8 @@ func TestMigrateRefusesAMissingSourceAndAFullDestination(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
 	missing := filepath.Join(dir, "typo.db")
-	err := run([]string{"migrate", "bolt://" + missing, "bolt://" + filepath.Join(dir, "out.db")})
-	if err == nil || !strings.Contains(err.Error(), "typo.db") {
-		t.Errorf("missing source = %v", err)
+	if out := migrateFails(t, "bolt://"+missing, "bolt://"+filepath.Join(dir, "out.db")); !strings.Contains(out, "typo.db") {
+		t.Errorf("missing source = %s", out)
 	}
 	if _, err := os.Stat(missing); err == nil {
 		t.Error("the missing source file was created")
@@ -68,19 +79,17 @@ func TestMigrateRefusesAMissingSourceAndAFullDestination(t *testing.T) {
 		t.Fatal(err)
 	}
 	empty.Close()
-	if err := run([]string{"migrate", "bolt://" + filepath.Join(dir, "empty.db"), "bolt://" + dst}); err == nil || !strings.Contains(err.Error(), "no keys") {
-		t.Errorf("empty source = %v", err)
+	if out := migrateFails(t, "bolt://"+filepath.Join(dir, "empty.db"), "bolt://"+dst); !strings.Contains(out, "no keys") {
+		t.Errorf("empty source = %s", out)
 	}
 	db, err := store.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	if err := run([]string{"migrate", "bolt://" + src, "bolt://" + dst}); err != nil {
-		t.Fatal(err)
-	}
-	if err := run([]string{"migrate", "bolt://" + src, "bolt://" + dst}); err == nil || !strings.Contains(err.Error(), "already holds") {
-		t.Errorf("second copy into the same destination = %v", err)
+	migrate(t, "bolt://"+src, "bolt://"+dst)
+	if out := migrateFails(t, "bolt://"+src, "bolt://"+dst); !strings.Contains(out, "already holds") {
+		t.Errorf("second copy into the same destination = %s", out)
 	}
 }
 
@@ -93,12 +102,8 @@ func TestMigrateThroughEtcd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	src, back := filepath.Join(dir, "src.db"), filepath.Join(dir, "back.db")
-	db, err := store.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var last uint64
-	err = db.Update(func(tx bot.Tx) error {
+	Update(t, src, func(tx bot.Tx) error {
 		if err := tx.PutClient(&bot.Client{Phone: "+15550001111", Name: "Sunrise Yoga", Keyword: "YOGA"}); err != nil {
 			return err
 		}
@@ -110,18 +115,10 @@ func TestMigrateThroughEtcd(t *testing.T) {
 		last = m.ID
 		return err
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, client := "http://"+freeAddr(t), "http://"+freeAddr(t)
+	peer, client := "http://"+FreeAddr(t), "http://"+FreeAddr(t)
 	etcd := fmt.Sprintf("etcd+embed://%s?name=m1&peer=%s&client=%s", filepath.Join(dir, "etcd"), peer, client)
-	if err := run([]string{"migrate", "bolt://" + src, etcd}); err != nil {
-		t.Fatalf("bolt to etcd: %v", err)
-	}
-	if err := run([]string{"migrate", etcd, "bolt://" + back}); err != nil {
-		t.Fatalf("etcd to bolt: %v", err)
-	}
+	migrate(t, "bolt://"+src, etcd)
+	migrate(t, etcd, "bolt://"+back)
 	a, err := boltkv.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -133,12 +130,7 @@ func TestMigrateThroughEtcd(t *testing.T) {
 	}
 	kvtest.SameContents(t, a, b)
 	b.Close()
-	copied, err := store.Open(back)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer copied.Close()
-	err = copied.Update(func(tx bot.Tx) error {
+	Update(t, back, func(tx bot.Tx) error {
 		if on, err := tx.Subscribed("YOGA", "+15550002222"); err != nil || !on {
 			t.Errorf("subscription lost on the way: %v %v", on, err)
 		}
@@ -151,7 +143,4 @@ func TestMigrateThroughEtcd(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

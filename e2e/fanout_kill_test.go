@@ -1,13 +1,11 @@
-package main
+package e2e
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,11 +26,7 @@ const (
 
 func TestFanOutSurvivesKillAtRandomPoints(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and fans out 100,000 rows three times")
-	}
-	bin := filepath.Join(t.TempDir(), "nudges")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+		t.Skip("fans out 100,000 rows three times")
 	}
 	seeded := filepath.Join(t.TempDir(), "seeded.db")
 	subs := seedBigList(t, seeded, fanKillSubscribers)
@@ -41,74 +35,51 @@ func TestFanOutSurvivesKillAtRandomPoints(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, fanKillRounds))
 	for round := range fanKillRounds {
 		t.Run(fmt.Sprintf("round%d", round+1), func(t *testing.T) {
-			fanKillRound(t, bin, seeded, subs, rng)
+			fanKillRound(t, seeded, subs, rng)
 		})
 	}
 }
 
-func fanKillRound(t *testing.T, bin, seeded string, subs []bot.Phone, rng *rand.Rand) {
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "nudges.db")
+func fanKillRound(t *testing.T, seeded string, subs []bot.Phone, rng *rand.Rand) {
+	db := filepath.Join(t.TempDir(), "nudges.db")
 	data, err := os.ReadFile(seeded)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(dbPath, data, 0o600); err != nil {
+	if err := os.WriteFile(db, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tw := twiliotest.New(t)
-	addr := freeAddr(t)
-	env := append(os.Environ(),
-		"TWILIO_ACCOUNT_SID="+tw.AccountSID, "TWILIO_AUTH_TOKEN="+tw.AuthToken, "NUDGES_SEND_WINDOW=off",
-		"TWILIO_FROM_NUMBER="+crashNumber, "TWILIO_API_BASE="+tw.URL,
-		"NUDGES_SEND_RATE=1", "NUDGES_DB="+dbPath, "NUDGES_ADDR="+addr,
-		"NUDGES_PUBLIC_URL=http://"+addr, "NUDGES_DEFAULT_LOCALE=en")
+	s := Prepare(t, Options{DB: db, Twilio: tw, Rate: "1"})
 	var rows []int
 	for k := range 2 {
-		logPath := filepath.Join(dir, fmt.Sprintf("run%d.log", k))
-		srv := startServer(t, bin, env, addr, logPath)
+		s.Restart(t)
 		if k == 0 {
-			text(t, addr, tw.AuthToken, crashClient, "Class is on at 7 tonight, bring a mat!", "SMfan0001")
-			if reply := text(t, addr, tw.AuthToken, crashClient, "CONFIRM", "SMfan0002"); !strings.Contains(reply, fmt.Sprintf("to %d ", len(subs))) {
-				t.Fatalf("CONFIRM answered %q", reply)
-			}
+			confirm(t, s, len(subs))
 		}
 		time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
-		srv.Process.Signal(syscall.SIGKILL)
-		srv.Wait()
-		rows = append(rows, len(outboxStatus(t, dbPath)))
+		s.Kill(t)
+		rows = append(rows, len(outboxStatus(t, db)))
 	}
-	logPath := filepath.Join(dir, "last.log")
-	last := startServer(t, bin, env, addr, logPath)
-	// The fan-out may have finished in a run that was then killed: any
-	// run's log saying so will do.
-	waitFor(t, 60*time.Second, "the fan-out to finish", func() bool {
-		logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-		for _, l := range logs {
-			if b, _ := os.ReadFile(l); strings.Contains(string(b), "fan-out finished") {
-				return true
-			}
-		}
-		return false
+	s.Restart(t)
+	// The fan-out may have finished in a run that was then killed: the log
+	// of every run is in the one file.
+	WaitFor(t, 60*time.Second, "the fan-out to finish", func() bool {
+		b, _ := os.ReadFile(s.Log)
+		return strings.Contains(string(b), "fan-out finished")
 	})
-	last.Process.Signal(syscall.SIGTERM)
-	last.Wait()
+	s.Stop(t, 15*time.Second)
 	t.Logf("rows added at the kills: %v of %d", rows, len(subs))
-	checkOneRowEach(t, dbPath, subs)
+	checkOneRowEach(t, db, subs)
 }
 
 // checkOneRowEach: every subscriber has exactly one announcement row, and
 // the announcement counts them all.
 func checkOneRowEach(t *testing.T, path string, subs []bot.Phone) {
 	t.Helper()
-	db, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	rows := make(map[bot.Phone]int, len(subs))
 	var a *bot.Announcement
-	err = db.Read(func(tx *store.Tx) error {
+	Read(t, path, func(tx *store.Tx) error {
 		for id := uint64(1); ; id++ {
 			m, err := tx.OutMessage(id)
 			if err != nil || m == nil {
@@ -118,12 +89,10 @@ func checkOneRowEach(t *testing.T, path string, subs []bot.Phone) {
 				rows[m.To]++
 			}
 		}
+		var err error
 		a, err = tx.Announcement(1)
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	bad := 0
 	for _, p := range subs {
 		if rows[p] != 1 {
@@ -140,20 +109,15 @@ func checkOneRowEach(t *testing.T, path string, subs []bot.Phone) {
 	}
 }
 
-// seedBigList writes the crash client and n subscribers in transactions of
+// seedBigList writes the client and n subscribers in transactions of
 // 10,000.
 func seedBigList(t *testing.T, path string, n int) []bot.Phone {
 	t.Helper()
-	seedCrashList(t, path, 0)
-	db, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	SeedList(t, path, 0)
 	now := time.Now().UTC().Add(-time.Minute)
 	subs := make([]bot.Phone, 0, n)
 	for start := 0; start < n; start += 10_000 {
-		err := db.Update(func(tx bot.Tx) error {
+		Update(t, path, func(tx bot.Tx) error {
 			for i := start; i < min(start+10_000, n); i++ {
 				p := bot.Phone(fmt.Sprintf("+1555%07d", 2_000_000+i))
 				if err := tx.PutConversation(&bot.Conversation{Phone: p, Locale: bot.English, FirstSeen: now, LastSeen: now}); err != nil {
@@ -166,9 +130,6 @@ func seedBigList(t *testing.T, path string, n int) []bot.Phone {
 			}
 			return nil
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	return subs
 }

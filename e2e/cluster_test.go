@@ -1,11 +1,9 @@
-package main
+package e2e
 
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +12,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/twilio"
 	"nudges/webhooks/twilio/twiliotest"
 )
 
@@ -30,49 +29,37 @@ const (
 
 func TestThreeProcessFailover(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and runs three processes through two kills (about a minute)")
-	}
-	bin := filepath.Join(t.TempDir(), "nudges")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+		t.Skip("runs three processes through two kills (about a minute)")
 	}
 	tw := twiliotest.New(t)
-	c := startCluster(t, bin, tw, 3)
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, nd := range c.nodes {
-				data, _ := os.ReadFile(nd.log)
-				t.Logf("%s log:\n%s", nd.name, tail(string(data), 40))
-			}
-		}
-	})
-	subs := c.seed(t, clusterSubs)
-	traffic := c.startTraffic(tw.AuthToken)
+	c := StartCluster(t, 3, Options{Twilio: tw, Rate: strconv.Itoa(clusterRate)})
+	subs := seedCluster(t, c.Store(t), clusterSubs)
+	traffic := startTraffic(c)
 
-	first := "Sunrise Yoga: Class is on at 7 tonight, bring a mat!"
-	c.broadcast(t, 1, 2, "Class is on at 7 tonight, bring a mat!")
+	first := announcementPrefix + classText
+	broadcast(t, c, 1, 2, classText)
 	at := clusterKill + rand.IntN(clusterRate/10) // anywhere in a claimed batch
-	waitFor(t, 30*time.Second, "the first announcements", func() bool { return bodiesSeen(tw, first) >= at })
-	dispatcher := c.leader(t)
+	WaitFor(t, 30*time.Second, "the first announcements", func() bool { return bodiesSeen(tw, first) >= at })
+	dispatcher := c.Dispatcher(t)
 	killedAt := time.Now()
-	c.kill(dispatcher)
-	t.Logf("killed the dispatcher's process %s after %d announcements", c.nodes[dispatcher].name, bodiesSeen(tw, first))
-	waitFor(t, 15*time.Second, "a new dispatcher", func() bool { return c.leaderOrNone() >= 0 })
-	t.Logf("new dispatcher %s after %v", c.nodes[c.leaderOrNone()].name, time.Since(killedAt).Round(time.Millisecond))
-	waitFor(t, 60*time.Second, "the first report", func() bool { return reportsSeen(tw) >= 1 })
+	c.Nodes[dispatcher].Kill(t)
+	t.Logf("killed the dispatcher's process %s after %d announcements", c.Nodes[dispatcher].Addr, bodiesSeen(tw, first))
+	WaitFor(t, 15*time.Second, "a new dispatcher", func() bool { return c.DispatcherOrNone() >= 0 })
+	t.Logf("new dispatcher %s after %v", c.Nodes[c.DispatcherOrNone()].Addr, time.Since(killedAt).Round(time.Millisecond))
+	WaitFor(t, 60*time.Second, "the first report", func() bool { return reportsSeen(tw) >= 1 })
 
-	c.restart(t, dispatcher)
-	second := "Sunrise Yoga: Tomorrow the class starts at 8."
-	c.broadcast(t, 0, 2, "Tomorrow the class starts at 8.")
-	waitFor(t, 30*time.Second, "the second announcements", func() bool { return bodiesSeen(tw, second) >= clusterKill })
-	follower := c.follower(t)
-	c.kill(follower)
-	t.Logf("killed %s (an etcd follower, not the dispatcher) after %d second announcements", c.nodes[follower].name, bodiesSeen(tw, second))
-	waitFor(t, 60*time.Second, "the second report", func() bool { return reportsSeen(tw) >= 2 })
+	c.Nodes[dispatcher].Restart(t)
+	second := announcementPrefix + "Tomorrow the class starts at 8."
+	broadcast(t, c, 0, 2, "Tomorrow the class starts at 8.")
+	WaitFor(t, 30*time.Second, "the second announcements", func() bool { return bodiesSeen(tw, second) >= clusterKill })
+	follower := c.Follower(t)
+	c.Nodes[follower].Kill(t)
+	t.Logf("killed %s (an etcd follower, not the dispatcher) after %d second announcements", c.Nodes[follower].Addr, bodiesSeen(tw, second))
+	WaitFor(t, 60*time.Second, "the second report", func() bool { return reportsSeen(tw) >= 2 })
 	time.Sleep(time.Second) // room for a wrong third report or a late resend
 	sent := traffic.stop()
 
-	rows := c.outbox(t)
+	rows := c.Outbox(t)
 	u1 := checkOnce(t, tw, rows, subs, first, 1)
 	if limit := clusterRate/5 + 2*bot.DefaultWorkers; u1 > limit {
 		t.Errorf("%d unknown after killing the dispatcher; at most %d can be in flight", u1, limit)
@@ -83,20 +70,66 @@ func TestThreeProcessFailover(t *testing.T) {
 	if n := reportsSeen(tw); n != 2 {
 		t.Errorf("the client got %d reports for two broadcasts", n)
 	}
-	c.checkTraffic(t, sent, c.statusCallbacks(t, tw))
-	t.Logf("first broadcast: %d unknown; %d joins and %d status callbacks answered 200", u1, len(sent), len(c.callbacks))
+	callbacks := statusCallbacks(c, tw)
+	checkTraffic(t, c, sent, callbacks)
+	t.Logf("first broadcast: %d unknown; %d joins and %d status callbacks answered 200", u1, len(sent), len(callbacks))
 
 	// SIGTERM hands the dispatcher over at once: no session to wait out
 	// (with the follower back, so that two members stay).
-	c.restart(t, follower)
-	d := c.leader(t)
+	c.Nodes[follower].Restart(t)
+	d := c.Dispatcher(t)
 	began := time.Now()
-	c.nodes[d].cmd.Process.Signal(syscall.SIGTERM)
-	waitFor(t, 15*time.Second, "a dispatcher after SIGTERM", func() bool { n := c.leaderOrNone(); return n >= 0 && n != d })
-	t.Logf("SIGTERM to the dispatcher %s: %s took over after %v", c.nodes[d].name, c.nodes[c.leaderOrNone()].name,
+	c.Nodes[d].Signal(t, syscall.SIGTERM)
+	WaitFor(t, 15*time.Second, "a dispatcher after SIGTERM", func() bool { n := c.DispatcherOrNone(); return n >= 0 && n != d })
+	t.Logf("SIGTERM to the dispatcher %s: %s took over after %v", c.Nodes[d].Addr, c.Nodes[c.DispatcherOrNone()].Addr,
 		time.Since(began).Round(time.Millisecond))
-	c.nodes[d].cmd.Wait()
-	c.nodes[d].cmd = nil
+	c.Nodes[d].Wait(t, 15*time.Second)
+}
+
+// seedCluster adds the active client YOGA and n subscribers, 100 a
+// transaction (etcd's limit on one).
+func seedCluster(t *testing.T, db *store.DB, n int) []bot.Phone {
+	t.Helper()
+	now := time.Now().UTC()
+	err := db.Update(func(tx bot.Tx) error {
+		p := &bot.Plan{Name: "Starter", PriceMinor: 900, Currency: "usd", Interval: bot.Month, Quota: 30, Active: true, CreatedAt: now}
+		if err := tx.PutPlan(p); err != nil {
+			return err
+		}
+		return tx.PutClient(&bot.Client{Phone: Client, Name: ClientName, Keyword: "YOGA", Status: bot.ClientActive,
+			PlanID: p.ID, PeriodStart: now, PeriodEnd: now.AddDate(0, 1, 0), CreatedAt: now, LiveAt: now, Locale: bot.English})
+	})
+	var subs []bot.Phone
+	for from := 0; err == nil && from < n; from += 100 {
+		err = db.Update(func(tx bot.Tx) error {
+			for i := from; i < min(from+100, n); i++ {
+				phone := bot.Phone(fmt.Sprintf("+1555200%04d", i))
+				if err := tx.PutConversation(&bot.Conversation{Phone: phone, Locale: bot.English, FirstSeen: now, LastSeen: now}); err != nil {
+					return err
+				}
+				if _, err := tx.Subscribe("YOGA", phone, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		subs = append(subs, bot.Phone(fmt.Sprintf("+1555200%04d", i)))
+	}
+	return subs
+}
+
+// broadcast drafts text through one process and confirms it through another.
+func broadcast(t *testing.T, c *Cluster, draft, confirm int, body string) {
+	t.Helper()
+	c.Nodes[draft].SMS(t, Client, body)
+	if reply := c.Nodes[confirm].SMS(t, Client, "CONFIRM"); !strings.Contains(reply, "Sending") && !strings.Contains(reply, "sending") {
+		t.Fatalf("CONFIRM answered %q", reply)
+	}
 }
 
 // checkOnce: nobody got body twice, everyone not unknown got it once. It
@@ -142,22 +175,6 @@ func checkOnce(t *testing.T, tw *twiliotest.Server, rows []bot.OutMessage, subs 
 	return unknown
 }
 
-// tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-func bodiesSeen(tw *twiliotest.Server, body string) int {
-	n := 0
-	for _, r := range tw.Requests() {
-		if strings.HasPrefix(r.Form.Get("Body"), body) {
-			n++
-		}
-	}
-	return n
-}
-
 // traffic is phones joining the list through every process while the
 // broadcasts go out, each webhook posted twice to two processes (Twilio's
 // retry reaching another machine).
@@ -168,7 +185,7 @@ type traffic struct {
 	ok      map[bot.Phone][]string // phone → replies of its webhook that got 200
 }
 
-func (c *cluster) startTraffic(token string) *traffic {
+func startTraffic(c *Cluster) *traffic {
 	tr := &traffic{stopped: make(chan struct{}), ok: map[bot.Phone][]string{}}
 	tr.done.Go(func() {
 		for i := 0; ; i++ {
@@ -179,9 +196,9 @@ func (c *cluster) startTraffic(token string) *traffic {
 			}
 			p := bot.Phone(fmt.Sprintf("+1555300%04d", i))
 			sid := fmt.Sprintf("SMjoin%06d", i)
-			a, b := rand.IntN(len(c.nodes)), rand.IntN(len(c.nodes))
-			for _, n := range []int{a, b} {
-				if status, reply, err := c.post(n, token, string(p), "YOGA", sid); err == nil && status == 200 {
+			for range 2 {
+				nd := c.Nodes[rand.IntN(len(c.Nodes))]
+				if status, reply, err := nd.Inbound(sid, string(p), "YOGA"); err == nil && status == 200 {
 					tr.mu.Lock()
 					tr.ok[p] = append(tr.ok[p], reply)
 					tr.mu.Unlock()
@@ -198,13 +215,40 @@ func (tr *traffic) stop() map[bot.Phone][]string {
 	return tr.ok
 }
 
+// statusCallbacks posts 'delivered' for every fifth message the fake
+// accepted, each to a random live process, and returns the sids whose
+// callback got a 200.
+func statusCallbacks(c *Cluster, tw *twiliotest.Server) map[string]bool {
+	ok := map[string]bool{}
+	for j, r := range tw.Requests() {
+		if r.SID == "" || j%5 != 0 {
+			continue
+		}
+		nd := c.Nodes[rand.IntN(len(c.Nodes))]
+		for !nd.Running() {
+			nd = c.Nodes[rand.IntN(len(c.Nodes))]
+		}
+		form := map[string][]string{"MessageSid": {r.SID}, "MessageStatus": {"delivered"}}
+		if status, _, err := nd.Post(twilio.PathStatus, form); err == nil && status == 200 {
+			ok[r.SID] = true
+		}
+	}
+	return ok
+}
+
 // checkTraffic: every join that got a 200 is on the list, ran once (one
 // inbound turn logged however many processes answered it) and was
 // answered the same each time; every status callback that got a 200 is
 // in its message's row.
-func (c *cluster) checkTraffic(t *testing.T, joins map[bot.Phone][]string, rows map[string]bot.OutMessage) {
+func checkTraffic(t *testing.T, c *Cluster, joins map[bot.Phone][]string, callbacks map[string]bool) {
 	t.Helper()
-	db := c.store(t)
+	rows := map[string]bot.OutMessage{}
+	for _, m := range c.Outbox(t) {
+		if m.SID != "" {
+			rows[m.SID] = m
+		}
+	}
+	db := c.Store(t)
 	err := db.View(func(tx bot.Tx) error {
 		for p, replies := range joins {
 			if on, err := tx.Subscribed("YOGA", p); err != nil || !on {
@@ -214,7 +258,7 @@ func (c *cluster) checkTraffic(t *testing.T, joins map[bot.Phone][]string, rows 
 				t.Errorf("%s: the replayed webhook answered %q, first %q", p, replies[1], replies[0])
 			}
 		}
-		for sid := range c.callbacks {
+		for sid := range callbacks {
 			m, ok := rows[sid]
 			if !ok {
 				if e, err := tx.EarlyStatus(sid); err != nil || e == nil {
@@ -231,12 +275,12 @@ func (c *cluster) checkTraffic(t *testing.T, joins map[bot.Phone][]string, rows 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.checkTurns(t, db, joins)
+	checkTurns(t, db, joins)
 }
 
 // checkTurns: one inbound log line per phone that joined, whichever
 // processes its two posts reached.
-func (c *cluster) checkTurns(t *testing.T, db *store.DB, joins map[bot.Phone][]string) {
+func checkTurns(t *testing.T, db *store.DB, joins map[bot.Phone][]string) {
 	t.Helper()
 	err := db.Read(func(tx *store.Tx) error {
 		for p := range joins {
@@ -259,12 +303,4 @@ func (c *cluster) checkTurns(t *testing.T, db *store.DB, joins map[bot.Phone][]s
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// kill sends SIGKILL to node i and waits for it to exit.
-func (c *cluster) kill(i int) {
-	n := c.nodes[i]
-	n.cmd.Process.Signal(syscall.SIGKILL)
-	n.cmd.Wait()
-	n.cmd = nil
 }
