@@ -40,7 +40,7 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 // confirms once. Repeated opt-outs get no further text.
 func (b *Brain) optOut(tc *turnCtx) error {
 	conv := tc.Conv
-	left, changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
+	left, changed, err := bot.OptOut(tc.Tx, conv, "", tc.Now)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func queueText(t *testing.T, h *harness, p bot.Phone, body string) {
 		if err != nil {
 			return err
 		}
-		return bot.Enqueue(tx, testNow, conv, body, bot.KindReport, bot.PriorityHigh, 0)
+		return bot.Enqueue(tx, testNow, conv, "", body, bot.KindReport, bot.PriorityHigh, 0)
 	})
 	if err != nil {
 		t.Fatal(err)
