@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"time"
 
 	"nudges/bot"
 )
@@ -23,6 +24,9 @@ func (b *Brain) numberStatus(tc *turnCtx) error {
 		"Number": bot.FormatNumber(n.Phone), "TollFree": n.Kind == bot.NumberTollFree,
 		"Service": bot.FormatNumber(bot.Phone(service)), "Since": dayText(tc.Lang(), n.Since),
 		"Reason": cut(n.Reason, 80), "Keyword": c.Keyword,
+	}
+	if err := b.askNow(tc, c); err != nil {
+		return err
 	}
 	id, ok := numberStateMessage[n.State]
 	if !ok {
@@ -56,4 +60,15 @@ var numberStateMessage = map[bot.NumberState]string{
 	bot.NumberRejected:     "NumberRejected",
 	bot.NumberReady:        "NumberIsReady",
 	bot.NumberReleased:     "NumberReleased",
+}
+
+// askNow makes a submitted toll-free verification due at once: the
+// number worker asks Twilio on its next pass instead of within the hour.
+func (b *Brain) askNow(tc *turnCtx, c *bot.Client) error {
+	n := c.Own
+	if n.State != bot.NumberVerifying || n.VerificationSID == "" || n.NextTry.IsZero() {
+		return nil
+	}
+	n.NextTry = time.Time{}
+	return b.saveClient(tc, c)
 }
