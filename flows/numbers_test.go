@@ -1,10 +1,13 @@
 package flows
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"testing"
 
 	"nudges/bot"
+	"nudges/locales"
 )
 
 // Directives of clients' own numbers (§11):
@@ -71,4 +74,22 @@ func directiveReady(h *harness, args string) error {
 		}
 		return bot.ReadyNumber(tx, h.engine.T, c, h.clock.Now())
 	})
+}
+
+// A client with its own number has room for the line naming the business
+// in each subscriber's first message from it: a draft that fits without
+// the line but not with it is refused.
+func TestDraftLimitCountsTheNumberLine(t *testing.T) {
+	h := newHarness(t)
+	h.run("! client +15550009999 YOGA Sunrise Yoga\n! number +15550009999 +15550100001")
+	tr := locales.MustLoad()
+	over := longestDelivered(tr, "Sunrise Yoga", "a", false) - 1
+	text := strings.Repeat("a", MaxDelivered-over) // fits without the line
+	r, err := h.engine.Handle(context.Background(), bot.Inbound{SID: "SMlong", From: "+15550009999", To: "+15550000000", Body: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "characters") || strings.HasPrefix(r.Text, "Draft:") {
+		t.Errorf("a draft with no room for the number line: %q", r.Text)
+	}
 }
