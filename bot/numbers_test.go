@@ -74,3 +74,52 @@ func TestFormatNumber(t *testing.T) {
 		}
 	}
 }
+
+// UpdateNumber saves what the provider says; the client is told once, when
+// the number first becomes ready, and Since follows the state.
+func TestUpdateNumberTellsOnceWhenReady(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	p := bot.MustPhone("+15550009999")
+	c := &bot.Client{Phone: p, Keyword: "YOGA", Own: &bot.OwnNumber{Kind: bot.NumberTollFree, State: bot.NumberProvisioning, Since: t0}}
+	steps := []struct {
+		state bot.NumberState
+		told  int // notices queued so far
+	}{{bot.NumberVerifying, 0}, {bot.NumberVerifying, 0}, {bot.NumberReady, 1}, {bot.NumberReady, 1}}
+	for i, s := range steps {
+		at := t0.Add(time.Duration(i+1) * time.Hour)
+		err := db.Update(func(tx bot.Tx) error {
+			n := *c.Own
+			n.Phone, n.State = "+18335550100", s.state
+			return bot.UpdateNumber(tx, echoT{}, c, n, at)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		told := 0
+		db.View(func(tx bot.Tx) error {
+			for id := uint64(1); ; id++ {
+				m, _ := tx.OutMessage(id)
+				if m == nil {
+					return nil
+				}
+				told++
+			}
+		})
+		if told != s.told {
+			t.Errorf("step %d (%s): %d notices, want %d", i, s.state, told, s.told)
+		}
+	}
+	if want := t0.Add(3 * time.Hour); !c.Own.Since.Equal(want) {
+		t.Errorf("Since %v, want %v (when it became ready)", c.Own.Since, want)
+	}
+	var stored *bot.Client
+	db.View(func(tx bot.Tx) error { stored, _ = tx.ClientByNumber("+18335550100"); return nil })
+	if stored == nil || !stored.Own.Ready() {
+		t.Errorf("stored client by its number: %+v", stored)
+	}
+}
