@@ -7,7 +7,9 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,7 +64,7 @@ func run(args []string) error {
 		fmt.Println("nudges", version())
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: nudges [serve | chat PHONE | migrate FROM TO | version]")
+		fmt.Println("usage: nudges [serve | chat [--to NUMBER] PHONE | migrate FROM TO | version]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (want serve, chat PHONE, migrate FROM TO or version)", cmd)
@@ -198,7 +200,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 	db.SetObserver(obs)
 	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
-		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window}
+		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window,
+		DevNumbers: !cfg.twilio()} // dev mode: clients' own numbers are fictional, ready at once
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
 		Observer: obs}
 
@@ -358,15 +361,26 @@ func (a *app) routes() {
 	})
 }
 
-// chat runs `nudges chat PHONE` against the server the environment
-// describes (NUDGES_ADDR, signed with TWILIO_AUTH_TOKEN when set).
+// chat runs `nudges chat [--to NUMBER] PHONE` against the server the
+// environment describes (NUDGES_ADDR, signed with TWILIO_AUTH_TOKEN when
+// set): PHONE texts the service number, or with --to a client's own number.
 func chat(args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: nudges chat PHONE (e.g. nudges chat +15550001111)")
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	toArg := fs.String("to", "", "")
+	const usage = "usage: nudges chat [--to NUMBER] PHONE (e.g. nudges chat --to +15550112345 +15550001111)"
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return errors.New(usage)
 	}
-	phone, err := bot.ParsePhone(args[0])
+	phone, err := bot.ParsePhone(fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	var to bot.Phone
+	if *toArg != "" {
+		if to, err = bot.ParsePhone(*toArg); err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
 	}
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
@@ -376,7 +390,7 @@ func chat(args []string) error {
 	defer stop()
 	return twilio.Chat(ctx, twilio.ChatConfig{
 		Server: "http://" + dialable(cfg.Addr), PublicURL: cfg.PublicURL, AuthToken: cfg.TwilioToken,
-		Phone: phone, To: cmp.Or(serviceNumber(cfg), "+15550000000"),
+		Phone: phone, To: cmp.Or(string(to), serviceNumber(cfg), "+15550000000"),
 	}, os.Stdin, os.Stdout)
 }
 

@@ -84,9 +84,13 @@ func RecordConsent(log ConsentLog, r ConsentRecord, keywords ...string) error {
 
 // RecordCarrierOptOut records that the carrier reported p opted out (Twilio
 // error 21610) for each list the opt-out ended; sid is the outbound message
-// that drew the error.
-func RecordCarrierOptOut(log ConsentLog, p Phone, keywords []string, sid string, at time.Time) error {
-	r := ConsentRecord{At: at, Phone: p, Kind: ConsentCarrierOptOut, Note: "twilio 21610 on " + sid}
+// that drew the error and from its sender ("" for the service number),
+// which the record names.
+func RecordCarrierOptOut(log ConsentLog, p, from Phone, keywords []string, sid string, at time.Time) error {
+	r := ConsentRecord{At: at, Phone: p, Kind: ConsentCarrierOptOut, Note: "twilio 21610 on " + sid, To: string(from)}
+	if from != "" {
+		r.Note += " from " + string(from)
+	}
 	return RecordConsent(log, r, keywords...)
 }
 

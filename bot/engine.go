@@ -271,10 +271,11 @@ func (t *Turn) replyText() string {
 // Enqueue writes one outbound message to conv's phone in the outbox and logs
 // it; an announcement is logged when it is sent instead (the store does it),
 // so that a broadcast's commit does not touch every recipient's log. The
-// caller has checked that the phone is not opted out (Text does).
-func Enqueue(tx NoteTx, now time.Time, conv *Conversation, body, kind string, prio Priority, announcement uint64) error {
+// caller has checked that the phone is not opted out (Text does). from is
+// the sender: a client's own number, or "" for the service number.
+func Enqueue(tx NoteTx, now time.Time, conv *Conversation, from Phone, body, kind string, prio Priority, announcement uint64) error {
 	m := &OutMessage{
-		To: conv.Phone, Body: body, Kind: kind, Priority: prio,
+		To: conv.Phone, From: from, Body: body, Kind: kind, Priority: prio,
 		AnnouncementID: announcement, Simulated: conv.Simulated,
 		CreatedAt: now, UpdatedAt: now, NextAt: now,
 	}

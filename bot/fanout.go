@@ -24,6 +24,9 @@ const (
 type Recipient struct {
 	Sub  Subscription
 	Conv Conversation
+	// Introduce: this is the phone's first message from the client's own
+	// number, whose body starts with a line naming the business (§11).
+	Introduce bool
 }
 
 // Composer makes the body (and picture URL, "" for none) one recipient gets
@@ -188,7 +191,7 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 	if err != nil {
 		return 0, false, fmt.Errorf("load client: %w", err)
 	}
-	name := a.Keyword
+	name, from := a.Keyword, SenderOf(client)
 	if client != nil {
 		name = client.Name
 	}
@@ -196,7 +199,7 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 	if err != nil {
 		return 0, false, fmt.Errorf("read list: %w", err)
 	}
-	msgs, noticed := f.rows(a, name, subs, convs, now)
+	msgs, noticed := f.rows(a, name, from, subs, convs, now)
 	if err := tx.EnqueueBulk(msgs); err != nil {
 		return 0, false, fmt.Errorf("queue recipients: %w", err)
 	}
@@ -228,27 +231,35 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 }
 
 // rows makes one message per page entry that is in a's audience: on the
-// list at CONFIRM (joined no later than a.CreatedAt) and not opted out.
-func (f *FanOut) rows(a *Announcement, name string, subs []Subscription, convs []Conversation, now time.Time) ([]OutMessage, []Subscription) {
+// list at CONFIRM (joined no later than a.CreatedAt) and not opted out of
+// sender from (the client's own number once ready, else the service
+// number).
+func (f *FanOut) rows(a *Announcement, name string, from Phone, subs []Subscription, convs []Conversation, now time.Time) ([]OutMessage, []Subscription) {
 	msgs := make([]OutMessage, 0, len(subs))
 	var noticed []Subscription
 	for i := range subs {
 		r := &Recipient{Sub: subs[i], Conv: convs[i]}
-		if r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOut {
+		if r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOutOf(from) {
 			continue
 		}
+		r.Introduce = from != "" && r.Sub.HeardFrom != from
 		body, media, notice := f.Compose(a, name, r, now)
 		due := now
 		if f.Due != nil {
 			due = f.Due(a, r, now)
 		}
 		msgs = append(msgs, OutMessage{
-			To: r.Conv.Phone, Body: body, MediaURL: media, Kind: KindAnnouncement, Priority: PriorityBulk,
+			To: r.Conv.Phone, From: from, Body: body, MediaURL: media, Kind: KindAnnouncement, Priority: PriorityBulk,
 			AnnouncementID: a.ID, Simulated: a.Simulated || r.Conv.Simulated,
 			CreatedAt: now, UpdatedAt: now, NextAt: due,
 		})
 		if notice {
 			r.Sub.NoticeAt = now
+		}
+		if r.Introduce {
+			r.Sub.HeardFrom = from
+		}
+		if notice || r.Introduce {
 			noticed = append(noticed, r.Sub)
 		}
 	}

@@ -233,6 +233,10 @@ func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res
 	rows := make([]importRow, 0, len(batch))
 	convs := make([]*Conversation, 0, len(batch))
 	subs := make([]Subscription, 0, len(batch))
+	c, err := tx.ClientByKeyword(req.Keyword)
+	if err != nil {
+		return fmt.Errorf("import into %s: %w", req.Keyword, err)
+	}
 	for _, row := range batch {
 		conv, err := tx.Conversation(row.phone)
 		if err != nil {
@@ -242,7 +246,7 @@ func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res
 		if err != nil {
 			return fmt.Errorf("line %d: %w", row.line, err)
 		}
-		if conv.OptedOut || suppressed {
+		if conv.OptedOut || optedOutOfOwn(conv, c) || suppressed {
 			r.OptedOut++
 			continue
 		}
@@ -315,4 +319,10 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// optedOutOfOwn reports whether conv's phone opted out of client c's own
+// number (whatever its state): an import never adds it back.
+func optedOutOfOwn(conv *Conversation, c *Client) bool {
+	return c != nil && c.Own != nil && c.Own.Phone != "" && conv.OptedOutOf(c.Own.Phone)
 }

@@ -37,6 +37,35 @@ func runImport(t *testing.T, db *store.DB, csv string) (bot.ImportResult, error)
 	return bot.Import(context.Background(), db, bot.NewFixedClock(importNow), strings.NewReader(csv), req, nil)
 }
 
+// A phone that opted out of the client's own number is not imported back
+// onto its list, though it still takes the service number's texts.
+func TestImportSkipsPhonesOptedOutOfTheClientsNumber(t *testing.T) {
+	db := importDB(t)
+	own := bot.Phone("+15550100001")
+	err := db.Write(func(tx *store.Tx) error {
+		c, err := tx.Client("+15550009999")
+		if err != nil {
+			return err
+		}
+		c.Own = &bot.OwnNumber{Phone: own, Kind: bot.NumberLocal, State: bot.NumberReady}
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+		return tx.PutConversation(&bot.Conversation{Phone: "+15550001001",
+			NumberOptOuts: map[bot.Phone]bot.NumberOptOut{own: {At: importNow, List: "YOGA"}}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runImport(t, db, "phone\n+15550001001\n+15550001002\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 1 || res.OptedOut != 1 {
+		t.Fatalf("added %d, opted out %d; want 1 and 1", res.Added, res.OptedOut)
+	}
+}
+
 func TestImportCountsEveryKindOfRow(t *testing.T) {
 	db := importDB(t)
 	err := db.Write(func(tx *store.Tx) error {

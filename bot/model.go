@@ -21,11 +21,15 @@ type Conversation struct {
 	OptedOut     bool              `json:"opted_out,omitempty"`
 	OptedOutAt   time.Time         `json:"opted_out_at,omitzero"`
 	OptOutLists  []string          `json:"opt_out_lists,omitempty"` // lists the opt-out ended
-	Draft        *Draft            `json:"draft,omitempty"`
-	Misses       []time.Time       `json:"misses,omitempty"` // recent "didn't understand" replies
-	Simulated    bool              `json:"simulated,omitempty"`
-	FirstSeen    time.Time         `json:"first_seen,omitzero"`
-	LastSeen     time.Time         `json:"last_seen,omitzero"`
+	// NumberOptOuts are the clients' own numbers this phone opted out of,
+	// each apart (§11: a STOP is scoped to the number pair); OptedOut is
+	// the service number's.
+	NumberOptOuts map[Phone]NumberOptOut `json:"number_opt_outs,omitempty"`
+	Draft         *Draft                 `json:"draft,omitempty"`
+	Misses        []time.Time            `json:"misses,omitempty"` // recent "didn't understand" replies
+	Simulated     bool                   `json:"simulated,omitempty"`
+	FirstSeen     time.Time              `json:"first_seen,omitzero"`
+	LastSeen      time.Time              `json:"last_seen,omitzero"`
 	// ReplyAcks is when the phone was last told "Sent to <client>", by
 	// the client's keyword (at most once a day each).
 	ReplyAcks map[string]time.Time `json:"reply_acks,omitempty"`
@@ -184,6 +188,10 @@ type Subscription struct {
 	// Source is how the phone came on the list: its text and MessageSid,
 	// or the import.
 	Source string `json:"source,omitempty"`
+	// HeardFrom is the client's own number this phone knows the list
+	// texts from (it joined through it, or was told so in the first
+	// message from it); empty: the service number.
+	HeardFrom Phone `json:"heard_from,omitempty"`
 }
 
 // Priority orders the outbox: replies and codes before bulk.

@@ -24,25 +24,28 @@ type Note struct {
 	// Simulated captures the message instead of sending it even if To is a
 	// real phone (its cause came from the console simulator).
 	Simulated bool
-	Body      func(lang string) string
+	// From is the sender: a client's own number (SenderOf), or "" for the
+	// service number.
+	From Phone
+	Body func(lang string) string
 }
 
 // Text is the one way to text a phone outside its turn: load its
-// conversation, skip it if it opted out, choose the language by LangOf,
+// conversation, skip it if it opted out of the sender, choose the language by LangOf,
 // and queue (and log) the message. It reports whether it queued.
 func Text(tx NoteTx, now time.Time, n Note) (bool, error) {
 	conv, err := tx.Conversation(n.To)
 	if err != nil {
 		return false, fmt.Errorf("text %s: load conversation: %w", n.To, err)
 	}
-	if conv.OptedOut {
+	if conv.OptedOutOf(n.From) {
 		return false, nil
 	}
 	if n.Simulated {
 		conv.Simulated = true
 	}
 	body := n.Body(LangOf(conv, n.Client, n.Default))
-	if err := Enqueue(tx, now, conv, body, n.Kind, n.Priority, 0); err != nil {
+	if err := Enqueue(tx, now, conv, n.From, body, n.Kind, n.Priority, 0); err != nil {
 		return false, fmt.Errorf("text %s: %w", n.To, err)
 	}
 	return true, nil

@@ -97,7 +97,7 @@ func (l *Lifecycle) Claim(now time.Time, n int) ([]OutMessage, time.Time, error)
 		}
 		next = nx
 		c := l.counter(tx, now)
-		optedOut := map[Phone]bool{}
+		optedOut := map[numberPair]bool{}
 		for _, id := range ids {
 			m, err := l.claimOne(tx, id, now, optedOut, c)
 			if err != nil {
@@ -124,7 +124,7 @@ func (l *Lifecycle) Claim(now time.Time, n int) ([]OutMessage, time.Time, error)
 // then): LEAVE and STOP promise no more messages. An announcement row whose
 // send window has closed is held, still queued, until it opens: returned
 // with that NextAt, not sending.
-func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map[Phone]bool, c *counter) (*OutMessage, error) {
+func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map[numberPair]bool, c *counter) (*OutMessage, error) {
 	m, err := tx.OutMessage(id)
 	if err != nil || m == nil {
 		return nil, err
@@ -167,15 +167,16 @@ func (l *Lifecycle) hold(tx OutboxTx, m *OutMessage, at, now time.Time, c *count
 
 // skipWhy says why m must not be sent now and the status it settles at,
 // or "".
-func (l *Lifecycle) skipWhy(tx OutboxTx, m *OutMessage, optedOut map[Phone]bool, c *counter) (string, MessageStatus, error) {
-	out, seen := optedOut[m.To]
+func (l *Lifecycle) skipWhy(tx OutboxTx, m *OutMessage, optedOut map[numberPair]bool, c *counter) (string, MessageStatus, error) {
+	pair := numberPair{m.From, m.To}
+	out, seen := optedOut[pair]
 	if !seen {
 		conv, err := tx.Conversation(m.To)
 		if err != nil {
 			return "", "", fmt.Errorf("load recipient %s: %w", m.To, err)
 		}
-		out = conv.OptedOut
-		optedOut[m.To] = out
+		out = conv.OptedOutOf(m.From) // opt-outs are per number pair (§11)
+		optedOut[pair] = out
 	}
 	if out {
 		return "recipient opted out", StatusSkipped, nil
@@ -196,6 +197,9 @@ func (l *Lifecycle) skipWhy(tx OutboxTx, m *OutMessage, optedOut map[Phone]bool,
 	}
 	return "recipient left the list", StatusSkipped, nil
 }
+
+// numberPair is a sender ("" for the service number) and a recipient.
+type numberPair struct{ from, to Phone }
 
 // put saves m; a login code's row keeps the code only while it may still
 // be sent: once settled, its body is redacted.
@@ -262,7 +266,7 @@ func (l *Lifecycle) recordOne(tx OutboxTx, now time.Time, o Outcome, c *counter)
 		return err
 	}
 	if o.Code == CodeOptedOut {
-		if err := carrierOptOut(tx, m.To, m.SID, now); err != nil {
+		if err := carrierOptOut(tx, m.To, m.From, m.SID, now); err != nil {
 			return err
 		}
 	}
@@ -310,53 +314,6 @@ func (l *Lifecycle) Recover(now time.Time) (int, error) {
 		return 0, fmt.Errorf("recover in-flight messages: %w", err)
 	}
 	return n, nil
-}
-
-// carrierOptOut opts p out because the carrier refused a message to it
-// (21610; sid is that message), as STOP does, and records it in the
-// consent ledger; no confirmation is sent.
-func carrierOptOut(tx OutboxTx, p Phone, sid string, now time.Time) error {
-	conv, err := tx.Conversation(p)
-	if err != nil {
-		return fmt.Errorf("load %s: %w", p, err)
-	}
-	if conv.OptedOut {
-		return nil
-	}
-	left, _, err := OptOut(tx, conv, now)
-	if err != nil {
-		return err
-	}
-	if err := RecordCarrierOptOut(tx, p, left, sid, now); err != nil {
-		return err
-	}
-	return tx.PutConversation(conv)
-}
-
-// OptOut is the one opt-out, for STOP and for the carrier's 21610: the
-// phone leaves every list (remembered for START), any step, draft and
-// misses are dropped, and it is marked opted out. It returns the lists it
-// left and whether the phone was opted in until now. The caller saves conv
-// and records the consent event.
-func OptOut(tx Subscriptions, conv *Conversation, now time.Time) (left []string, changed bool, err error) {
-	subs, err := tx.SubscriptionsOf(conv.Phone)
-	if err != nil {
-		return nil, false, fmt.Errorf("opt-out lists: %w", err)
-	}
-	for _, s := range subs {
-		if _, err := tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
-			return nil, false, fmt.Errorf("opt %s out of %s: %w", conv.Phone, s.Keyword, err)
-		}
-		conv.OptOutLists = append(conv.OptOutLists, s.Keyword)
-		left = append(left, s.Keyword)
-	}
-	conv.ClearStep()
-	conv.Draft, conv.Misses = nil, nil
-	if conv.OptedOut {
-		return left, false, nil
-	}
-	conv.OptedOut, conv.OptedOutAt = true, now
-	return left, true, nil
 }
 
 func (l *Lifecycle) log() *slog.Logger {

@@ -191,7 +191,7 @@ func applyStatus(tx OutboxTx, m *OutMessage, status MessageStatus, code int, now
 		return err
 	}
 	if code == CodeOptedOut {
-		if err := carrierOptOut(tx, m.To, m.SID, now); err != nil {
+		if err := carrierOptOut(tx, m.To, m.From, m.SID, now); err != nil {
 			return err
 		}
 	}

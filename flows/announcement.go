@@ -94,7 +94,7 @@ func (b *Brain) draft(tc *turnCtx) error {
 		return err
 	}
 	longest, _ := withPicture(text, pic, "")
-	if n := longestDelivered(tc.T, c.Name, longest); n > MaxDelivered {
+	if n := longestDelivered(tc.T, c.Name, longest, c.Own != nil); n > MaxDelivered {
 		tc.Say("DraftTooLong", map[string]any{"Name": c.Name, "Length": n, "Limit": MaxDelivered})
 		return nil
 	}
@@ -369,11 +369,16 @@ func announcementBody(tr bot.Translator, lang string, notice bool, name, text st
 }
 
 // longestDelivered is the length in characters of the longest form text
-// can reach a subscriber in: any language, with the opt-out line.
-func longestDelivered(tr bot.Translator, name, text string) int {
+// can reach a subscriber in: any language, with the opt-out line, and with
+// the line naming the business when intro (a client with its own number).
+func longestDelivered(tr bot.Translator, name, text string, intro bool) int {
 	n := 0
 	for _, lang := range []string{bot.English, bot.Spanish} {
-		n = max(n, utf8.RuneCountInString(announcementBody(tr, lang, true, name, text)))
+		body := announcementBody(tr, lang, true, name, text)
+		if intro { // the first message from the client's own number
+			body = introduce(tr, lang, name, body)
+		}
+		n = max(n, utf8.RuneCountInString(body))
 	}
 	return n
 }

@@ -227,7 +227,7 @@ func TestOptOutLineFirstThenEvery30Days(t *testing.T) {
 func TestDraftLengthLimitAtTheBoundary(t *testing.T) {
 	h := yogaHarness(t, 5)
 	tr := locales.MustLoad()
-	over := longestDelivered(tr, "Sunrise Yoga", strings.Repeat("a", 100)) - 100
+	over := longestDelivered(tr, "Sunrise Yoga", strings.Repeat("a", 100), false) - 100
 	fits := strings.Repeat("a", MaxDelivered-over)
 	if got := h.text(yogaPhone, fits); !strings.HasPrefix(got, "Draft:") {
 		t.Errorf("%d-char draft refused: %q", len(fits), got)

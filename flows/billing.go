@@ -158,14 +158,40 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 	if id == "BillingLive" && c.LiveAt.IsZero() {
 		c.LiveAt = now
 	}
+	started, err := b.startNumber(tx, c, now)
+	if err != nil {
+		return false, "", err
+	}
 	if err := ensurePayToken(tx, c); err != nil {
 		return false, "", err
 	}
-	if id == "" {
-		return false, "", nil
+	sent := false
+	if id != "" {
+		if sent, err = b.tell(tx, c, id, now); err != nil {
+			return false, "", err
+		}
 	}
-	sent, err := b.tell(tx, c, id, now)
-	return sent, "", err
+	if started && b.brain.DevNumbers { // dev mode: a fictional number, ready at once
+		if err := bot.AssignDevNumber(tx, b.t, c, now); err != nil {
+			return false, "", err
+		}
+		sent = true
+	}
+	return sent, "", nil
+}
+
+// startNumber gives c its own number, provisioning, when its plan includes
+// one and c is paid: the first time, or again after its number was
+// released (§11). The caller saves c.
+func (b *Billing) startNumber(tx bot.Plans, c *bot.Client, now time.Time) (bool, error) {
+	if standing(c) != bot.ClientActive {
+		return false, nil
+	}
+	p, err := tx.Plan(c.PlanID)
+	if err != nil {
+		return false, fmt.Errorf("load plan %d: %w", c.PlanID, err)
+	}
+	return bot.StartNumber(c, p, now), nil
 }
 
 // ended reports whether ev is about a subscription that Stripe already

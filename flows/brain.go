@@ -43,6 +43,11 @@ type Brain struct {
 	// Window is the send window announcements wait for (the CONFIRM reply
 	// says how many it holds); nil sends everything now.
 	Window *bot.SendWindow
+	// DevNumbers assigns a client whose plan includes a number a fictional
+	// one, ready at once, when the plan becomes active (dev mode: the
+	// console SMS driver). Otherwise the number is left provisioning for
+	// the provider's worker.
+	DevNumbers bool
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -62,6 +67,13 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		return fmt.Errorf("load client: %w", err)
 	}
 	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
+	owner, err := numberOwner(t)
+	if err != nil {
+		return err
+	}
+	if owner != nil { // a text to a client's own number concerns it alone
+		return b.numberTurn(tc, owner)
+	}
 	if t.In.OptOutType != "" {
 		if handled, err := b.answeredByCarrier(tc); handled || err != nil {
 			return err
@@ -246,6 +258,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.link(tc)
 	case CmdHalt:
 		return true, b.halt(tc)
+	case CmdNumber:
+		return true, b.numberStatus(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)
@@ -297,8 +311,18 @@ func (b *Brain) number(c *bot.Client) string {
 	return b.NumberOf(c)
 }
 
-// NumberOf is the number c's subscribers text (the join page shows it).
+// NumberOf is the number c's subscribers text (the join page shows it):
+// its own number once ready, else the service number.
 func (b *Brain) NumberOf(c *bot.Client) string {
+	if own := bot.SenderOf(c); own != "" {
+		return string(own)
+	}
+	return b.serviceNumberOf(c)
+}
+
+// serviceNumberOf is the service number as c knows it: the configured
+// sender, else the number c signed up through.
+func (b *Brain) serviceNumberOf(c *bot.Client) string {
 	if b.ServiceNumber != "" || c == nil {
 		return b.ServiceNumber
 	}

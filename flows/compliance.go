@@ -40,7 +40,7 @@ func (b *Brain) compliance(tc *turnCtx) (bool, error) {
 // confirms once. Repeated opt-outs get no further text.
 func (b *Brain) optOut(tc *turnCtx) error {
 	conv := tc.Conv
-	left, changed, err := bot.OptOut(tc.Tx, conv, tc.Now)
+	left, changed, err := bot.OptOut(tc.Tx, conv, "", tc.Now)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,21 @@ func (b *Brain) optOut(tc *turnCtx) error {
 		tc.Say("OptedOutClient", map[string]any{"Keyword": c.Keyword, "Link": link})
 		return nil
 	}
-	tc.Say("OptedOut", nil)
+	return b.sayOptedOut(tc)
+}
+
+// sayOptedOut confirms a STOP to the service number, naming the lists that
+// text from their own number and so stay (a STOP there leaves them).
+func (b *Brain) sayOptedOut(tc *turnCtx) error {
+	ls, err := b.lists(tc)
+	if err != nil {
+		return fmt.Errorf("opt-out: %w", err)
+	}
+	if len(ls) == 0 {
+		tc.Say("OptedOut", nil)
+		return nil
+	}
+	tc.sayFirstItems("OptedOutOwnNumbers", nil, clientNames(ls), HelpLists)
 	return nil
 }
 

@@ -27,10 +27,14 @@ var update = flag.Bool("update", false, "rewrite the expected replies in testdat
 //	>mms +15550001111 look         the same with one picture attached (>mms2: two)
 //	>sid SM123 +15550001111 HI     with an explicit MessageSid (replays)
 //	>optout STOP +15550001111 Stop  Twilio's Advanced Opt-Out answered it
+//	>@+15550100001 +15550001111 JOIN   a text to that number (a client's own)
+//	                                   instead of the service number; any
+//	                                   kind takes @NUMBER (>optout@+1555…)
 //	< +15550001111 You joined …    the inline reply (continuation lines
 //	  second line of the reply      start with two spaces)
 //	<< +15550002222 Sunrise: …     a message the turn put in the outbox
 //	<<@2026-03-08T17:00Z +1907…    the same, held until then (send window)
+//	<<(+15550100001) +1555…        the same, sent from a client's own number
 //	! client +15550009999 YOGA Sunrise Yoga   a directive (see directives)
 //
 // Bodies may use {x*N} for N copies of x, \n for a new line, \uXXXX for a
@@ -147,6 +151,9 @@ func (h *harness) run(script string) string {
 func (h *harness) send(out *strings.Builder, line string) {
 	kind, rest, _ := strings.Cut(line, " ")
 	in := bot.Inbound{To: "+15550000000"}
+	if k, to, ok := strings.Cut(kind, "@"); ok {
+		kind, in.To = k, to
+	}
 	if kind == ">sid" {
 		in.SID, rest, _ = strings.Cut(rest, " ")
 	} else {
@@ -200,6 +207,9 @@ func (h *harness) drainOutbox(out *strings.Builder) {
 		mark := "<<"
 		if m.NextAt.After(h.clock.Now()) { // held for the send window
 			mark = "<<@" + m.NextAt.UTC().Format("2006-01-02T15:04Z")
+		}
+		if m.From != "" { // a client's own number
+			mark += "(" + string(m.From) + ")"
 		}
 		writeMsg(out, mark, m.To, m.Body)
 		h.lastID = m.ID

@@ -17,15 +17,25 @@ func Composer(tr bot.Translator) bot.Composer {
 		lang   string
 		notice bool
 		mms    bool
+		intro  bool
 	}
 	var last variant
 	var lastBody string
 	return func(a *bot.Announcement, name string, r *bot.Recipient, now time.Time) (string, string, bool) {
 		text, media := deliveredTo(a, r.Conv.Phone)
-		v := variant{a.ID, bot.LangOf(&r.Conv, "", ""), r.Sub.NoticeAt.IsZero() || now.Sub(r.Sub.NoticeAt) >= NoticeEvery, media != ""}
+		v := variant{a.ID, bot.LangOf(&r.Conv, "", ""), r.Sub.NoticeAt.IsZero() || now.Sub(r.Sub.NoticeAt) >= NoticeEvery, media != "", r.Introduce}
 		if v != last || lastBody == "" {
 			last, lastBody = v, announcementBody(tr, v.lang, v.notice, name, text)
+			if v.intro {
+				lastBody = introduce(tr, v.lang, name, lastBody)
+			}
 		}
 		return lastBody, media, v.notice
 	}
+}
+
+// introduce starts body with the line naming the business that a
+// subscriber's first message from a client's own number carries (§11).
+func introduce(tr bot.Translator, lang, name, body string) string {
+	return tr.T(lang, "NumberIntro", map[string]any{"Name": name}) + "\n" + body
 }

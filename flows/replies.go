@@ -33,6 +33,13 @@ func (b *Brain) forward(tc *turnCtx) (bool, error) {
 	if err != nil || c == nil {
 		return false, err
 	}
+	return b.forwardTo(tc, c)
+}
+
+// forwardTo passes the turn's text to client c as "#n (KEYWORD): text",
+// unless c takes no replies now (REPLIES OFF, ForwardCap reached, not
+// active); false then. A text to c's own number comes here directly.
+func (b *Brain) forwardTo(tc *turnCtx, c *bot.Client) (bool, error) {
 	cconv, err := tc.Tx.Conversation(c.Phone)
 	if err != nil {
 		return false, fmt.Errorf("load client %s: %w", c.Phone, err)
@@ -116,14 +123,21 @@ func (b *Brain) handle(tx bot.Tx, c *bot.Client, p bot.Phone) (int, error) {
 
 // textOut texts message id to phone to outside the inline reply (a
 // forwarded reply, an answer, a scheduled announcement's news) through
-// bot.Text: nothing goes to an opted-out phone, and the language is chosen
-// by bot.LangOf, client being the locale of the client when to is one ("" for
-// a subscriber). A simulated turn's texts are captured, whoever they go to.
-// It is the one way these flows text another phone.
+// bot.Text from the service number: nothing goes to an opted-out phone, and
+// the language is chosen by bot.LangOf, client being the locale of the
+// client when to is one ("" for a subscriber). A simulated turn's texts are
+// captured, whoever they go to. It is the one way these flows text another
+// phone.
 func textOut(t *bot.Turn, to bot.Phone, client, id string, data map[string]any) error {
+	return textFrom(t, "", to, client, func(lang string) string { return t.T.T(lang, id, data) })
+}
+
+// textFrom is textOut from sender from (a client's own number, or "" for
+// the service number) with the body made by body.
+func textFrom(t *bot.Turn, from, to bot.Phone, client string, body func(lang string) string) error {
 	ok, err := bot.Text(t.Tx, t.Now, bot.Note{
-		To: to, Kind: bot.KindReply, Priority: bot.PriorityHigh, Client: client, Simulated: t.Conv.Simulated,
-		Body: func(lang string) string { return t.T.T(lang, id, data) },
+		To: to, From: from, Kind: bot.KindReply, Priority: bot.PriorityHigh, Client: client, Simulated: t.Conv.Simulated,
+		Body: body,
 	})
 	if err != nil {
 		return err
@@ -168,15 +182,17 @@ func (b *Brain) answer(tc *turnCtx) error {
 	if err != nil {
 		return fmt.Errorf("load #%d: %w", n, err)
 	}
-	if conv.OptedOut {
+	from := bot.SenderOf(c) // the client's own number once ready (§11)
+	if conv.OptedOutOf(from) {
 		tc.Say("AnswerOptedOut", data)
 		return nil
 	}
-	if on, err := onList(tc.Tx, c.Keyword, phone); err != nil || !on {
+	sub, err := onList(tc.Tx, c.Keyword, phone)
+	if err != nil || sub == nil {
 		tc.Say("AnswerLeft", data)
 		return err
 	}
-	if err := textOut(tc.Turn, phone, "", "Answer", map[string]any{"Name": c.Name, "Text": text}); err != nil {
+	if err := b.sendAnswer(tc, c, from, sub, text); err != nil {
 		return err
 	}
 	if conv.Answered == nil { // the subscriber's answer to it comes back too
@@ -190,18 +206,39 @@ func (b *Brain) answer(tc *turnCtx) error {
 	return nil
 }
 
-// onList reports whether p is on keyword's list.
-func onList(tx bot.Tx, keyword string, p bot.Phone) (bool, error) {
+// sendAnswer texts a client's answer to subscriber sub from sender from;
+// the first message from the client's own number names the business.
+func (b *Brain) sendAnswer(tc *turnCtx, c *bot.Client, from bot.Phone, sub *bot.Subscription, text string) error {
+	intro := from != "" && sub.HeardFrom != from
+	body := func(lang string) string {
+		s := tc.T.T(lang, "Answer", map[string]any{"Name": c.Name, "Text": text})
+		if intro {
+			s = introduce(tc.T, lang, c.Name, s)
+		}
+		return s
+	}
+	if err := textFrom(tc.Turn, from, sub.Phone, "", body); err != nil {
+		return err
+	}
+	if !intro {
+		return nil
+	}
+	sub.HeardFrom = from
+	return tc.Tx.PutSubscription(*sub)
+}
+
+// onList returns p's subscription to keyword's list, nil if it is not on it.
+func onList(tx bot.Tx, keyword string, p bot.Phone) (*bot.Subscription, error) {
 	subs, err := tx.SubscriptionsOf(p)
 	if err != nil {
-		return false, fmt.Errorf("lists of %s: %w", p, err)
+		return nil, fmt.Errorf("lists of %s: %w", p, err)
 	}
-	for _, s := range subs {
-		if s.Keyword == keyword {
-			return true, nil
+	for i := range subs {
+		if subs[i].Keyword == keyword {
+			return &subs[i], nil
 		}
 	}
-	return false, nil
+	return nil, nil
 }
 
 // replies turns forwarding off or on (REPLIES OFF / ON), or says which.

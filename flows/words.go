@@ -37,6 +37,7 @@ const (
 	CmdWelcome    Cmd = "welcome" // flows/welcome.go
 	CmdReplies    Cmd = "replies" // flows/replies.go
 	CmdHalt       Cmd = "halt"    // flows/halt.go
+	CmdNumber     Cmd = "number"  // flows/numberstatus.go
 )
 
 type word struct {
@@ -118,8 +119,10 @@ var words = map[string]word{
 	"DESCARTAR": {CmdDiscard, bot.Spanish, noArg},
 	"EXPORT":    {CmdExport, bot.English, noArg}, "EXPORTAR": {CmdExport, bot.Spanish, noArg},
 	"LINK": {CmdLink, bot.English, noArg}, "ENLACE": {CmdLink, bot.Spanish, noArg},
-	"QR":    {CmdLink, "", noArg},
-	"LATER": {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
+	"NUMBER": {CmdNumber, bot.English, noArg}, "NUMERO": {CmdNumber, bot.Spanish, noArg},
+	"NÚMERO": {CmdNumber, bot.Spanish, noArg},
+	"QR":     {CmdLink, "", noArg},
+	"LATER":  {CmdLater, bot.English, timeArg}, "LUEGO": {CmdLater, bot.Spanish, timeArg},
 	"SCHEDULED": {CmdScheduled, bot.English, noArg}, "PROGRAMADOS": {CmdScheduled, bot.Spanish, noArg},
 	"UNSCHEDULE": {CmdUnschedule, bot.English, anyArg}, "DESPROGRAMAR": {CmdUnschedule, bot.Spanish, anyArg},
 	"WELCOME": {CmdWelcome, bot.English, anyArg}, "BIENVENIDA": {CmdWelcome, bot.Spanish, anyArg},

@@ -25,6 +25,7 @@ var typical = map[string]any{
 	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
 	"When":        "Wednesday, September 30, 12:30 PM EST",
 	"PluralCount": 1234, "Seconds": 5,
+	"Since": "Dec 7, 2026", "Service": "+1 555 000 0000", "TollFree": true,
 }
 
 // TestPluralForms: a message with plural forms follows its count in each

@@ -121,6 +121,8 @@ type audienceConv struct {
 	LocaleChosen bool   `json:"locale_chosen"`
 	OptedOut     bool   `json:"opted_out"`
 	Simulated    bool   `json:"simulated"`
+	// NumberOptOuts is rare: a conversation with it decodes the slow way.
+	NumberOptOuts map[bot.Phone]bot.NumberOptOut `json:"number_opt_outs"`
 }
 
 // AudiencePage implements bot.Broadcasts: one cursor over the list, one
@@ -155,6 +157,7 @@ func (t *Tx) AudiencePage(keyword string, after bot.Phone, n int) ([]bot.Subscri
 		}
 		convs[i].Locale, convs[i].LocaleChosen = c.Locale, c.LocaleChosen
 		convs[i].OptedOut, convs[i].Simulated = c.OptedOut, c.Simulated
+		convs[i].NumberOptOuts = c.NumberOptOuts
 	}
 	return subs, convs, nil
 }
@@ -201,6 +204,9 @@ func (e *bulkEncoder) subscription(s bot.Subscription) []byte {
 	if s.Source != "" { // per phone: encoded without the shared cache
 		q, _ := json.Marshal(s.Source)
 		b = append(append(b, `,"source":`...), q...)
+	}
+	if s.HeardFrom != "" {
+		b = e.str(append(b, `,"heard_from":`...), string(s.HeardFrom))
 	}
 	return append(b, '}')
 }

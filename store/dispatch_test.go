@@ -392,7 +392,7 @@ func TestLoginCodeKeptInClearOnlyUntilSent(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return bot.Enqueue(tx, dspT0, conv, body, bot.KindOTP, bot.PriorityHigh, 0)
+			return bot.Enqueue(tx, dspT0, conv, "", body, bot.KindOTP, bot.PriorityHigh, 0)
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -190,8 +190,13 @@ func fastSubscription(data []byte, s *bot.Subscription) bool {
 			return s.NoticeAt.UnmarshalJSON(val) == nil
 		case "source":
 			return fieldString(val, &s.Source)
+		case "heard_from":
+			from := string(s.HeardFrom)
+			ok := fieldString(val, &from)
+			s.HeardFrom = bot.Phone(from)
+			return ok
 		}
-		return !folds(key, "keyword", "phone", "joined_at", "notice_at", "source")
+		return !folds(key, "keyword", "phone", "joined_at", "notice_at", "source", "heard_from")
 	})
 }
 
@@ -218,8 +223,10 @@ func fastAudienceConv(data []byte, c *audienceConv) bool {
 			return fieldBool(val, &c.OptedOut)
 		case "simulated":
 			return fieldBool(val, &c.Simulated)
+		case "number_opt_outs":
+			return false // an object: encoding/json reads it
 		}
-		return !folds(key, "locale", "locale_chosen", "opted_out", "simulated")
+		return !folds(key, "locale", "locale_chosen", "opted_out", "simulated", "number_opt_outs")
 	})
 }
 

@@ -25,6 +25,7 @@ func TestDecodeSubscriptionMatchesJSON(t *testing.T) {
 	for _, s := range []bot.Subscription{
 		{Keyword: "YOGA", Phone: "+15551230001", JoinedAt: at, NoticeAt: at.Add(time.Hour), Source: "text \"JOIN\"\n, MessageSid SM1 ñ"},
 		{Keyword: "Ü<>", Phone: "+15551230002", JoinedAt: at.In(time.FixedZone("x", -5*3600))},
+		{Keyword: "YOGA", Phone: "+15551230003", JoinedAt: at, Source: "text", HeardFrom: "+15550100001"},
 	} {
 		data, _ := json.Marshal(s)
 		rows = append(rows, string(data))
@@ -56,21 +57,27 @@ func TestDecodeAudienceConvMatchesJSON(t *testing.T) {
 		{Phone: "+2", Flow: "join", State: "ask"},
 		{Phone: "+3", Locale: "\u00e9s\\"},
 	}
+	withNumbers := bot.Conversation{Phone: "+4", OptedOut: true,
+		NumberOptOuts: map[bot.Phone]bot.NumberOptOut{"+15550100001": {At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), List: "YOGA"}}}
 	var rows []string
 	for _, c := range convs {
 		data, _ := json.Marshal(c)
 		rows = append(rows, string(data))
-		want := audienceConv{c.Locale, c.LocaleChosen, c.OptedOut, c.Simulated}
-		if got := (audienceConv{}); !fastAudienceConv(data, &got) || got != want {
+		want := audienceConv{Locale: c.Locale, LocaleChosen: c.LocaleChosen, OptedOut: c.OptedOut, Simulated: c.Simulated}
+		if got := (audienceConv{}); !fastAudienceConv(data, &got) || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: fast path %+v, want %+v", data, got, want)
 		}
+	}
+	data, _ := json.Marshal(withNumbers) // the slow path keeps number opt-outs
+	if got := (audienceConv{}); decodeAudienceConv(data, &got) != nil || !reflect.DeepEqual(got.NumberOptOuts, withNumbers.NumberOptOuts) || !got.OptedOut {
+		t.Errorf("%s: decoded %+v", data, got)
 	}
 	rows = append(rows, `{"locale":"en","opted_out":1}`, `{"opted_out":true,"locale":null}`, `[1]`, `{"locale":"en"`)
 	for _, row := range rows {
 		var want, got audienceConv
 		wantErr := json.Unmarshal([]byte(row), &want)
 		gotErr := decodeAudienceConv([]byte(row), &got)
-		if (wantErr == nil) != (gotErr == nil) || (wantErr == nil && got != want) {
+		if (wantErr == nil) != (gotErr == nil) || (wantErr == nil && !reflect.DeepEqual(got, want)) {
 			t.Errorf("%s: got %+v (%v), json %+v (%v)", row, got, gotErr, want, wantErr)
 		}
 	}

@@ -23,6 +23,7 @@ const DefaultKeep = 1000
 type Message struct {
 	SID       string
 	To        bot.Phone
+	From      bot.Phone // a client's own number; empty: the service number
 	Body      string
 	Kind      string
 	Simulated bool
@@ -78,8 +79,8 @@ func (d *Driver) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if err != nil {
 		return "", &bot.SendError{Message: err.Error(), Retry: true}
 	}
-	msg := Message{SID: sid, To: m.To, Body: m.Body, Kind: m.Kind, Simulated: m.Simulated, At: d.clock.Now()}
-	d.log.Info("sms out", "to", m.To, "body", m.Body, "sid", sid, "kind", m.Kind, "simulated", m.Simulated)
+	msg := Message{SID: sid, To: m.To, From: m.From, Body: m.Body, Kind: m.Kind, Simulated: m.Simulated, At: d.clock.Now()}
+	d.log.Info("sms out", "to", m.To, "from", m.From, "body", m.Body, "sid", sid, "kind", m.Kind, "simulated", m.Simulated)
 	d.mu.Lock()
 	if len(d.ring) < d.keep {
 		d.ring = append(d.ring, msg)

@@ -24,7 +24,7 @@ type ChatConfig struct {
 	PublicURL string        // NUDGES_PUBLIC_URL the server checks signatures with; default Server
 	AuthToken string        // TWILIO_AUTH_TOKEN; when set every message is signed
 	Phone     bot.Phone     // the phone this terminal is
-	To        string        // the service number the phone texts
+	To        string        // the number the phone texts: the service number, or a client's own (chat --to)
 	Poll      time.Duration // how often /dev/messages is polled; default 500 ms
 	HTTP      *http.Client  // default: a client with a 30 s timeout
 }
@@ -40,7 +40,7 @@ func Chat(ctx context.Context, cfg ChatConfig, in io.Reader, out io.Writer) erro
 	if err := ch.reach(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "texting %s as %s (end with Ctrl-D)\n", ch.cfg.Server, ch.cfg.Phone)
+	fmt.Fprintf(out, "texting %s at %s as %s (end with Ctrl-D)\n", ch.cfg.To, ch.cfg.Server, ch.cfg.Phone)
 	ch.catchUp(ctx)
 	lines, readErr := readLines(in)
 	tick := time.NewTicker(ch.cfg.Poll)
@@ -175,7 +175,11 @@ func (ch *chat) catchUp(ctx context.Context) {
 func (ch *chat) poll(ctx context.Context) {
 	msgs, _ := ch.fetch(ctx)
 	for _, m := range msgs {
-		ch.print(m.Body)
+		body := m.Body
+		if m.From != "" && string(m.From) != ch.cfg.To { // another sender than the one this terminal texts
+			body = "(from " + string(m.From) + ") " + body
+		}
+		ch.print(body)
 		ch.after = max(ch.after, m.ID)
 	}
 }

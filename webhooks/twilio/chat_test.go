@@ -23,7 +23,7 @@ func queueText(t *testing.T, h *harness, p bot.Phone, body string) {
 		if err != nil {
 			return err
 		}
-		return bot.Enqueue(tx, testNow, conv, body, bot.KindReport, bot.PriorityHigh, 0)
+		return bot.Enqueue(tx, testNow, conv, "", body, bot.KindReport, bot.PriorityHigh, 0)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +62,46 @@ func TestChatDevMode(t *testing.T) {
 	}
 	if n := h.brain.calls.Load(); n != 2 {
 		t.Errorf("%d turns, want 2 (blank lines are not sent)", n)
+	}
+}
+
+// chat --to texts a client's own number: the webhook gets it as To, and
+// a text from a sender other than the number texted says where it is from.
+func TestChatToAClientsNumber(t *testing.T) {
+	h := newHarness(t, "")
+	if err := h.hooks.RegisterDev(h.e, store.ChatFeed{DB: h.db}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.e)
+	defer srv.Close()
+	cfg := chatConfig(srv)
+	cfg.To = "+15550112345"
+	var out strings.Builder
+	if err := Chat(context.Background(), cfg, strings.NewReader("WHO\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, "texting +15550112345 at") || !strings.Contains(got, "< you texted +15550112345\n") {
+		t.Fatalf("output:\n%s", got)
+	}
+	err := h.db.Update(func(tx bot.Tx) error {
+		conv, err := tx.Conversation(testPhone)
+		if err != nil {
+			return err
+		}
+		if err := bot.Enqueue(tx, testNow, conv, "+15550112345", "from this number", bot.KindReply, bot.PriorityHigh, 0); err != nil {
+			return err
+		}
+		return bot.Enqueue(tx, testNow, conv, "+15550119999", "from another", bot.KindReply, bot.PriorityHigh, 0)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	ch := &chat{cfg: cfg, out: &out, feed: true}
+	ch.defaults()
+	ch.poll(context.Background())
+	if got, want := out.String(), "< from this number\n< (from +15550119999) from another\n"; got != want {
+		t.Errorf("feed:\n%s\nwant:\n%s", got, want)
 	}
 }
 

@@ -92,9 +92,12 @@ func (c *Client) params(m bot.OutMessage) *openapi.CreateMessageParams {
 		p.SetMediaUrl([]string{m.MediaURL})
 	}
 	p.SetStatusCallback(c.cfg.StatusCallbackURL())
-	if c.cfg.MessagingServiceSID != "" {
+	switch {
+	case m.From != "": // a client's own number (§11)
+		p.SetFrom(string(m.From))
+	case c.cfg.MessagingServiceSID != "":
 		p.SetMessagingServiceSid(c.cfg.MessagingServiceSID)
-	} else {
+	default:
 		p.SetFrom(c.cfg.From)
 	}
 	return p

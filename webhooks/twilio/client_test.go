@@ -68,6 +68,23 @@ func TestSendThroughMessagingService(t *testing.T) {
 	}
 }
 
+// A message from a client's own number goes from that number, even when
+// the service number is a Messaging Service.
+func TestSendFromAClientsNumber(t *testing.T) {
+	tw := twiliotest.New(t)
+	cfg := testConfig(tw)
+	cfg.MessagingServiceSID = "MG00000000000000000000000000000001"
+	m := outMsg
+	m.From = "+18335550100"
+	if _, err := newTestClient(t, cfg).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	f := tw.Requests()[0].Form
+	if f.Get("From") != "+18335550100" || f.Has("MessagingServiceSid") {
+		t.Fatalf("form %v", f)
+	}
+}
+
 // sendErr sends one message and returns its *bot.SendError.
 func sendErr(t *testing.T, c *Client, ctx context.Context) *bot.SendError {
 	t.Helper()

@@ -19,7 +19,10 @@ type Feed interface {
 
 // FeedMessage is one entry of GET /dev/messages.
 type FeedMessage struct {
-	ID        uint64            `json:"id"`
+	ID uint64 `json:"id"`
+	// From is the sender: a client's own number, empty for the service
+	// number.
+	From      bot.Phone         `json:"from,omitempty"`
 	Body      string            `json:"body"`
 	Status    bot.MessageStatus `json:"status"`
 	CreatedAt time.Time         `json:"created_at"`
@@ -57,7 +60,7 @@ func (w *Webhooks) handleFeed(c echo.Context, feed Feed) error {
 	}
 	out := make([]FeedMessage, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, FeedMessage{ID: m.ID, Body: m.Body, Status: m.Status, CreatedAt: m.CreatedAt})
+		out = append(out, FeedMessage{ID: m.ID, From: m.From, Body: m.Body, Status: m.Status, CreatedAt: m.CreatedAt})
 	}
 	return c.JSON(http.StatusOK, out)
 }

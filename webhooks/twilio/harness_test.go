@@ -48,6 +48,8 @@ func (b *countBrain) Turn(t *bot.Turn) error {
 		_, err := bot.Text(t.Tx, t.Now, bot.Note{To: t.Conv.Phone, Kind: bot.KindReply, Priority: bot.PriorityHigh,
 			Simulated: t.Conv.Simulated, Body: func(string) string { return "async hello #" + strconv.Itoa(n) }})
 		return err
+	case t.In.Body == "WHO": // the number texted
+		t.Replies = append(t.Replies, "you texted "+t.In.To)
 	case t.In.Body == "" && t.In.NumMedia > 0:
 		t.Replies = append(t.Replies, fmt.Sprintf("got %d media, no text", t.In.NumMedia))
 	case t.In.Body != "":
