@@ -1,6 +1,6 @@
 // Command nudges is the whole service in one binary: `nudges` (or `nudges
 // serve`) runs it, `nudges chat PHONE` texts it from a terminal, `nudges
-// version` prints the version. Configuration is the environment (SPEC §2).
+// cert` makes etcd TLS certificates, `nudges version` prints the version. Configuration is the environment (SPEC §2).
 package main
 
 import (
@@ -60,14 +60,16 @@ func run(args []string) error {
 		return chat(args)
 	case "migrate":
 		return migrate(args)
+	case "cert":
+		return cert(args)
 	case "version":
 		fmt.Println("nudges", version())
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: nudges [serve | chat [--to NUMBER] PHONE | migrate FROM TO | version]")
+		fmt.Println("usage: nudges [serve | chat [--to NUMBER] PHONE | migrate FROM TO | cert ca DIR | cert node DIR NAME HOST... | version]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, chat PHONE, migrate FROM TO or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, chat PHONE, migrate FROM TO, cert or version)", cmd)
 }
 
 // buildVersion is set at build time with -ldflags "-X main.buildVersion=v1.2".

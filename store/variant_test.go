@@ -43,12 +43,11 @@ func TestMain(m *testing.M) {
 }
 
 func startMember(dir string) (*etcdkv.Member, error) {
-	peer, err1 := freeURL()
-	client, err2 := freeURL()
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("free ports: %v %v", err1, err2)
+	peer, err := freeURL()
+	if err != nil {
+		return nil, fmt.Errorf("free port: %w", err)
 	}
-	return etcdkv.StartMember(etcdkv.MemberConfig{Dir: dir, Name: "t", PeerURL: peer, ClientURL: client, LogLevel: "fatal"})
+	return etcdkv.StartMember(etcdkv.MemberConfig{Dir: dir, Name: "t", PeerURL: peer, LogLevel: "fatal"})
 }
 
 func freeURL() (string, error) {

@@ -2,6 +2,7 @@ package etcdkv_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,19 +71,21 @@ func handle(t *testing.T, m *etcdkv.Member, prefix string) *etcdkv.DB {
 	return db
 }
 
-// TestSpread: a cluster client on every member's endpoint (reads land on
-// any member, followers included) still sees its own commits and counts
-// right.
+// TestSpread: three members over mutual TLS; a cluster client with a
+// certificate, on every member's client port (reads land on any member,
+// followers included), still sees its own commits and counts right.
 func TestSpread(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three members")
 	}
-	members := etcdtest.Start(t, 3)
+	certsDir := filepath.Join(t.TempDir(), "certs")
+	members := etcdtest.StartConfigs(t, etcdtest.TLSConfigs(t, t.TempDir(), certsDir, 3))
 	var urls []string
 	for _, m := range members {
 		urls = append(urls, m.ClientURL())
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: urls, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: urls, DialTimeout: 5 * time.Second, Logger: zap.NewNop(),
+		TLS: etcdtest.ClientTLS(t, certsDir, "m1")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,8 @@ package etcdkv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -15,12 +13,19 @@ import (
 
 // MemberConfig is an etcd member run inside this process.
 type MemberConfig struct {
-	Dir       string // data directory
-	Name      string // member name, unique in the cluster
-	PeerURL   string // where the other members reach this one (listened on)
-	ClientURL string // where clients reach it (listened on), e.g. http://127.0.0.1:2379
-	Cluster   string // initial cluster: n1=http://a:2380,n2=…; default Name=PeerURL
-	State     string // "new" (bootstrap) or "existing" (join)
+	Dir     string // data directory
+	Name    string // member name, unique in the cluster
+	PeerURL string // where the other members reach this one (listened on)
+	// ClientURL is a TCP port for other processes' clients, e.g.
+	// https://10.0.0.1:2379; empty means none. This process reaches its
+	// member through a socket inside Dir (mode 0700) either way.
+	ClientURL string
+	// Certs is a directory with ca.crt, Name.crt and Name.key (package
+	// certs): with it, peers and clients must present a certificate from
+	// that CA, and PeerURL, ClientURL and Cluster use https.
+	Certs   string
+	Cluster string // initial cluster: n1=http://a:2380,n2=…; default Name=PeerURL
+	State   string // "new" (bootstrap) or "existing" (join)
 	// MaxTxnOps is the most operations per transaction, 4096 by default
 	// (etcd's own default, 128, is too few for chunked fan-outs).
 	MaxTxnOps uint
@@ -43,12 +48,12 @@ type Member struct {
 // StartMember starts the member and waits until it serves (its cluster has
 // a leader) or StartTimeout passes.
 func StartMember(mc MemberConfig) (*Member, error) {
+	if err := privateDir(mc.Dir); err != nil {
+		return nil, err
+	}
 	cfg, err := mc.embedConfig()
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(mc.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("etcd data directory: %w", err)
 	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
@@ -72,15 +77,21 @@ func StartMember(mc MemberConfig) (*Member, error) {
 }
 
 func (mc MemberConfig) embedConfig() (*embed.Config, error) {
-	peer, err1 := url.Parse(mc.PeerURL)
-	client, err2 := url.Parse(mc.ClientURL)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("etcd member URLs: %w", err)
+	peer, err := url.Parse(mc.PeerURL)
+	if err != nil {
+		return nil, fmt.Errorf("etcd member peer URL: %w", err)
+	}
+	clients, err := mc.clientURLs()
+	if err != nil {
+		return nil, err
 	}
 	cfg := embed.NewConfig()
 	cfg.Name, cfg.Dir = mc.Name, mc.Dir
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*client}, []url.URL{*client}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = clients, clients[len(clients)-1:]
+	if err := mc.tls(cfg); err != nil {
+		return nil, err
+	}
 	cfg.InitialCluster = mc.Cluster
 	if cfg.InitialCluster == "" {
 		cfg.InitialCluster = mc.Name + "=" + mc.PeerURL
@@ -110,8 +121,12 @@ func (mc MemberConfig) embedConfig() (*embed.Config, error) {
 // Client is a client of this member only: reads at a revision never reach
 // a member that lags behind it.
 func (m *Member) Client() (*clientv3.Client, error) {
+	sock, err := m.cfg.socket()
+	if err != nil {
+		return nil, err
+	}
 	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{m.cfg.ClientURL},
+		Endpoints:   []string{"unix://" + sock},
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
 	})
@@ -139,7 +154,8 @@ func (m *Member) Open(opts Options) (*DB, error) {
 	return db, nil
 }
 
-// ClientURL is where the member serves clients.
+// ClientURL is where the member serves other processes' clients, empty
+// if nowhere.
 func (m *Member) ClientURL() string { return m.cfg.ClientURL }
 
 // Name is the member's name.

@@ -43,15 +43,19 @@ type TLSFiles struct{ Cert, Key, CA string }
 //
 //	bolt:///path/n.db
 //	etcd://h1:2379,h2:2379,h3:2379?cert=/c.pem&key=/k.pem&ca=/ca.pem
-//	etcd+embed:///data/dir?name=n1&peer=http://10.0.0.1:2380&client=http://127.0.0.1:2379&cluster=n1=http://10.0.0.1:2380,n2=…&state=new
+//	etcd+embed:///data/dir?name=n1&certs=/etc/nudges/certs&peer=https://10.0.0.1:2380&client=https://10.0.0.1:2379&cluster=n1=https://10.0.0.1:2380,n2=…&state=new
 //
 // etcd options: cert and key (a client certificate, both or neither), ca
 // (the CA that signed the members' certificates; any of the three means
 // TLS), prefix (the key prefix, /nudges/v1/), max-txn-ops (the cluster's
-// limit, 128). etcd+embed options: name, peer (required), client
-// (http://127.0.0.1:2379), cluster (name=peer), state (new or existing),
-// max-txn-ops (4096), retention (history kept by compaction, 10m), prefix.
-// Every mistake is one line of the error.
+// limit, 128). etcd+embed options: name, peer (required), certs (a
+// directory with ca.crt, NAME.crt and NAME.key: mutual TLS between members,
+// https URLs), client (a client port for other processes, https with
+// certs only; none by default), cluster (name=peer), state (new or
+// existing), max-txn-ops (4096), retention (history kept by compaction,
+// 10m), prefix. Without certs only plain http peers on loopback are
+// allowed (one machine, for development). Every mistake is one line of the
+// error.
 func Parse(s string) (Config, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
@@ -155,7 +159,7 @@ func (p *parser) prefix() string {
 func (p *parser) embed(dir string) Config {
 	m := etcdkv.MemberConfig{
 		Dir: dir, Name: p.get("name"), PeerURL: p.get("peer"), ClientURL: p.get("client"),
-		Cluster: p.get("cluster"), State: p.get("state"),
+		Cluster: p.get("cluster"), State: p.get("state"), Certs: p.get("certs"),
 		MaxTxnOps: uint(p.int("max-txn-ops", etcdkv.DefaultMemberMaxTxnOps)),
 	}
 	cfg := Config{Kind: EtcdEmbed, Prefix: p.prefix(), MaxTxnOps: int(m.MaxTxnOps)}
@@ -165,11 +169,14 @@ func (p *parser) embed(dir string) Config {
 	if m.Name == "" {
 		p.fail("etcd+embed needs name= (this member's name, e.g. n1)")
 	}
-	p.url("peer", m.PeerURL, true)
-	if m.ClientURL == "" {
-		m.ClientURL = "http://127.0.0.1:2379"
+	if m.PeerURL == "" {
+		p.fail("etcd+embed needs peer= (e.g. https://10.0.0.1:2380 with certs=DIR, or http://127.0.0.1:2380)")
+	} else {
+		p.url(m, "peer", m.PeerURL)
 	}
-	p.url("client", m.ClientURL, false)
+	if m.ClientURL != "" {
+		p.url(m, "client", m.ClientURL)
+	}
 	if m.Cluster == "" {
 		m.Cluster = m.Name + "=" + m.PeerURL // a cluster of one
 	} else {
@@ -193,17 +200,33 @@ func (p *parser) embed(dir string) Config {
 	return cfg
 }
 
-func (p *parser) url(name, v string, required bool) {
-	if v == "" {
-		if required {
-			p.fail("etcd+embed needs %s= (e.g. http://10.0.0.1:2380)", name)
-		}
-		return
-	}
+// url checks a member URL: https with certs=; without certs, only plain
+// http peers on loopback (one machine, for development) and no client port.
+func (p *parser) url(m etcdkv.MemberConfig, name, v string) {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Port() == "" {
-		p.fail("%s=%q: want http://host:port", name, v)
+		p.fail("%s=%q: want https://host:port", name, v)
+		return
 	}
+	switch {
+	case m.Certs != "" && u.Scheme != "https":
+		p.fail("%s=%q: with certs= it must be https://", name, v)
+	case m.Certs == "" && name == "client":
+		p.fail("client=%q: a client port needs certs=DIR (clients must present a certificate; nudges cert ca/node make them)", v)
+	case m.Certs == "" && u.Scheme == "https":
+		p.fail("%s=%q: https needs certs=DIR (nudges cert ca/node make them)", name, v)
+	case m.Certs == "" && !loopback(u.Hostname()):
+		p.fail("%s=%q: members on other machines talk over mutual TLS: add certs=DIR and use https:// (plain http is for 127.0.0.1 only)", name, v)
+	}
+}
+
+// loopback is true for localhost and loopback addresses.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // cluster checks name=url,… and that this member is in it with its peer URL.
@@ -212,8 +235,11 @@ func (p *parser) cluster(m etcdkv.MemberConfig) {
 	for _, entry := range strings.Split(m.Cluster, ",") {
 		name, peer, ok := strings.Cut(entry, "=")
 		if !ok || name == "" || peer == "" {
-			p.fail("cluster entry %q: want name=http://host:port", entry)
+			p.fail("cluster entry %q: want name=https://host:port", entry)
 			continue
+		}
+		if name != m.Name {
+			p.url(m, "cluster entry "+name, peer)
 		}
 		if name == m.Name {
 			self = true

@@ -12,7 +12,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	cluster := "n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380,n3=http://10.0.0.3:2380"
+	cluster := "n1=https://10.0.0.1:2380,n2=https://10.0.0.2:2380,n3=https://10.0.0.3:2380"
 	tests := []struct {
 		in   string
 		want Config
@@ -24,14 +24,19 @@ func TestParse(t *testing.T) {
 		{"etcd://h1:2379?cert=/c.pem&key=/k.pem&ca=/ca.pem&prefix=/shop/&max-txn-ops=1024",
 			Config{Kind: Etcd, Endpoints: []string{"h1:2379"}, TLS: TLSFiles{"/c.pem", "/k.pem", "/ca.pem"},
 				Prefix: "/shop/", MaxTxnOps: 1024}},
-		{"etcd+embed:///data/etcd?name=n1&peer=http://10.0.0.1:2380&cluster=" + cluster + "&state=existing&retention=1h",
+		{"etcd+embed:///data/etcd?name=n1&certs=/etc/c&peer=https://10.0.0.1:2380&client=https://10.0.0.1:2379&cluster=" + cluster +
+			"&state=existing&retention=1h",
 			Config{Kind: EtcdEmbed, Prefix: etcdkv.DefaultPrefix, MaxTxnOps: 4096, Member: etcdkv.MemberConfig{
-				Dir: "/data/etcd", Name: "n1", PeerURL: "http://10.0.0.1:2380", ClientURL: "http://127.0.0.1:2379",
-				Cluster: cluster, State: "existing", MaxTxnOps: 4096, Retention: time.Hour}}},
-		{"etcd+embed:///d?name=solo&peer=http://127.0.0.1:2380&client=http://127.0.0.1:2379",
+				Dir: "/data/etcd", Name: "n1", PeerURL: "https://10.0.0.1:2380", ClientURL: "https://10.0.0.1:2379",
+				Certs: "/etc/c", Cluster: cluster, State: "existing", MaxTxnOps: 4096, Retention: time.Hour}}},
+		{"etcd+embed:///d?name=solo&peer=http://127.0.0.1:2380",
 			Config{Kind: EtcdEmbed, Prefix: etcdkv.DefaultPrefix, MaxTxnOps: 4096, Member: etcdkv.MemberConfig{
-				Dir: "/d", Name: "solo", PeerURL: "http://127.0.0.1:2380", ClientURL: "http://127.0.0.1:2379",
+				Dir: "/d", Name: "solo", PeerURL: "http://127.0.0.1:2380",
 				Cluster: "solo=http://127.0.0.1:2380", State: "new", MaxTxnOps: 4096}}},
+		{"etcd+embed:///d?name=a&peer=http://localhost:2380&cluster=a=http://localhost:2380,b=http://[::1]:2381",
+			Config{Kind: EtcdEmbed, Prefix: etcdkv.DefaultPrefix, MaxTxnOps: 4096, Member: etcdkv.MemberConfig{
+				Dir: "/d", Name: "a", PeerURL: "http://localhost:2380",
+				Cluster: "a=http://localhost:2380,b=http://[::1]:2381", State: "new", MaxTxnOps: 4096}}},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
@@ -59,10 +64,20 @@ func TestParseErrors(t *testing.T) {
 		{"etcd://h1:2379?prefix=nudges", []string{"must start and end with /"}},
 		{"etcd+embed://?peer=10.0.0.1:2380&state=maybe&retention=soon", []string{"needs a data directory", "needs name=",
 			`peer="10.0.0.1:2380"`, `state="maybe"`, `retention="soon"`}},
-		{"etcd+embed:///d?name=n1&peer=http://10.0.0.1:2380&cluster=n2=http://10.0.0.2:2380,bad", []string{
+		{"etcd+embed:///d?name=n1&certs=/c&peer=https://10.0.0.1:2380&cluster=n2=https://10.0.0.2:2380,bad", []string{
 			`cluster entry "bad"`, "does not list this member (n1)"}},
-		{"etcd+embed:///d?name=n1&peer=http://10.0.0.1:2380&cluster=n1=http://10.0.0.9:2380", []string{
-			"cluster says n1 is at http://10.0.0.9:2380 but peer=http://10.0.0.1:2380"}},
+		{"etcd+embed:///d?name=n1&certs=/c&peer=https://10.0.0.1:2380&cluster=n1=https://10.0.0.9:2380", []string{
+			"cluster says n1 is at https://10.0.0.9:2380 but peer=https://10.0.0.1:2380"}},
+		// the plain client port anyone on the machine could read, and
+		// plain replication between machines, are refused
+		{"etcd+embed:///d?name=n1&peer=http://127.0.0.1:2380&client=http://127.0.0.1:2379", []string{
+			`client="http://127.0.0.1:2379": a client port needs certs=DIR`}},
+		{"etcd+embed:///d?name=n1&peer=http://10.0.0.1:2380", []string{"mutual TLS: add certs=DIR"}},
+		{"etcd+embed:///d?name=n1&peer=http://127.0.0.1:2380&cluster=n1=http://127.0.0.1:2380,n2=http://10.0.0.2:2380",
+			[]string{`cluster entry n2="http://10.0.0.2:2380": members on other machines`}},
+		{"etcd+embed:///d?name=n1&peer=https://127.0.0.1:2380", []string{"https needs certs=DIR"}},
+		{"etcd+embed:///d?name=n1&certs=/c&peer=http://127.0.0.1:2380&client=http://127.0.0.1:2379&cluster=n1=http://127.0.0.1:2380,n2=https://10.0.0.2:2380",
+			[]string{`peer="http://127.0.0.1:2380": with certs= it must be https://`, `client="http://127.0.0.1:2379": with certs=`}},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)

@@ -8,15 +8,26 @@ import (
 	"testing"
 
 	"nudges/store/kv"
+	"nudges/store/kv/certs"
 	"nudges/store/kv/etcdkv/etcdtest"
 )
 
-// TestOpenEmbedThenCluster: an etcd+embed URL starts a member; an etcd://
-// URL on its client address opens the same data, with compaction as
-// maintenance.
+// TestOpenEmbedThenCluster: an etcd+embed URL with certs starts a member
+// with a TLS client port; an etcd:// URL on that port, with a certificate
+// from the same CA, opens the same data, with compaction as maintenance.
 func TestOpenEmbedThenCluster(t *testing.T) {
-	peer, client := etcdtest.FreeURL(t), etcdtest.FreeURL(t)
-	cfg, err := Parse("etcd+embed://" + filepath.Join(t.TempDir(), "etcd") + "?name=n1&peer=" + peer + "&client=" + client)
+	certsDir := filepath.Join(t.TempDir(), "certs")
+	if err := certs.CA(certsDir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"n1", "web"} {
+		if err := certs.Node(certsDir, name, []string{"127.0.0.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peer, client := "https://"+etcdtest.FreeAddr(t), "https://"+etcdtest.FreeAddr(t)
+	cfg, err := Parse("etcd+embed://" + filepath.Join(t.TempDir(), "etcd") + "?name=n1&certs=" + certsDir +
+		"&peer=" + peer + "&client=" + client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +49,8 @@ func TestOpenEmbedThenCluster(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ccfg, err := Parse("etcd://" + strings.TrimPrefix(client, "http://"))
+	ccfg, err := Parse("etcd://" + strings.TrimPrefix(client, "https://") + "?ca=" + filepath.Join(certsDir, "ca.crt") +
+		"&cert=" + certs.CertFile(certsDir, "web") + "&key=" + certs.KeyFile(certsDir, "web"))
 	if err != nil {
 		t.Fatal(err)
 	}
