@@ -3,7 +3,10 @@ package etcdkv
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -34,6 +37,7 @@ type MemberConfig struct {
 	Retention    time.Duration
 	StartTimeout time.Duration // for the member to join its cluster, 60 s
 	LogLevel     string        // etcd's log level, "error" by default
+	Log          io.Writer     // where etcd logs (JSON lines), stderr by default
 }
 
 // DefaultMemberMaxTxnOps is an embedded member's max-txn-ops.
@@ -41,8 +45,10 @@ const DefaultMemberMaxTxnOps = 4096
 
 // Member is a running embedded etcd member.
 type Member struct {
-	etcd *embed.Etcd
-	cfg  MemberConfig
+	etcd    *embed.Etcd
+	cfg     MemberConfig
+	close   sync.Once
+	closing *atomic.Bool // set once Close begins: quiets its servers' "closed" errors
 }
 
 // StartMember starts the member and waits until it serves (its cluster has
@@ -55,6 +61,12 @@ func StartMember(mc MemberConfig) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
+	closing := new(atomic.Bool)
+	level := mc.LogLevel
+	if level == "" {
+		level = "error"
+	}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(memberLogger(level, mc.Log, closing))
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start etcd member %s: %w", mc.Name, err)
@@ -65,11 +77,13 @@ func StartMember(mc MemberConfig) (*Member, error) {
 	}
 	select {
 	case <-e.Server.ReadyNotify():
-		return &Member{etcd: e, cfg: mc}, nil
+		return &Member{etcd: e, cfg: mc, closing: closing}, nil
 	case err := <-e.Err():
+		closing.Store(true)
 		e.Close()
 		return nil, fmt.Errorf("etcd member %s: %w", mc.Name, err)
 	case <-time.After(timeout):
+		closing.Store(true)
 		e.Server.Stop()
 		e.Close()
 		return nil, fmt.Errorf("etcd member %s: no quorum after %s (are the other members of %s running?)", mc.Name, timeout, mc.Cluster)
@@ -111,10 +125,6 @@ func (mc MemberConfig) embedConfig() (*embed.Config, error) {
 	}
 	cfg.AutoCompactionMode = "periodic"
 	cfg.AutoCompactionRetention = retention.String()
-	cfg.LogLevel = mc.LogLevel
-	if cfg.LogLevel == "" {
-		cfg.LogLevel = "error"
-	}
 	return cfg, nil
 }
 
@@ -166,9 +176,12 @@ func (m *Member) IsLeader() bool {
 	return m.etcd.Server.Leader() == m.etcd.Server.MemberID()
 }
 
-// Close stops the member.
+// Close stops the member; closing it again does nothing.
 func (m *Member) Close() error {
-	m.etcd.Close()
+	m.close.Do(func() {
+		m.closing.Store(true)
+		m.etcd.Close()
+	})
 	return nil
 }
 
