@@ -34,7 +34,16 @@ type leaderWork struct {
 // and whether several processes may share the store.
 func (w *leaderWork) elect(db *store.DB, cfg config) (func(ctx context.Context) error, bool) {
 	el, shared := elector(db, cfg)
-	return func(ctx context.Context) error { return leader.Run(ctx, el, w.term) }, shared
+	return func(ctx context.Context) error {
+		err := leader.Run(ctx, el, w.term)
+		if err != nil && ctx.Err() != nil {
+			// a stop without a quorum: the term ends with its session
+			slog.Warn("leadership not resigned; another process takes over when its session expires",
+				"ttl_seconds", electionTTL, "err", err)
+			return nil
+		}
+		return err
+	}, shared
 }
 
 // electionTTL is the etcd session of a leader: a process that dies is

@@ -55,6 +55,7 @@ func run(args []string) error {
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		defer watchdog(ctx, stopLimit)()
 		return serve(ctx, cfg)
 	case "chat":
 		return chat(args)
@@ -127,7 +128,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeWithin(db, closeGrace)
 	a, err := build(cfg, db)
 	if err != nil {
 		return err
@@ -177,12 +178,11 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
+	workersBy := time.Now().Add(a.limits.Grace + workerGrace)
 	shutdown(srv, a.limits.Grace)
 	stopWork()
-	for range workers {
-		if err := <-workDone; err != nil && !errors.Is(err, context.Canceled) && first == nil {
-			first = err
-		}
+	if err := waitWorkers(workDone, len(workers), time.Until(workersBy)); first == nil {
+		first = err
 	}
 	if errors.Is(first, http.ErrServerClosed) {
 		first = nil
@@ -352,8 +352,9 @@ func newEcho() *echo.Echo {
 func (a *app) routes() {
 	a.echo.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, aboutText(a.cfg)) })
 	a.echo.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	ready := &readiness{ping: a.db.Ping, timeout: readyTimeout}
 	a.echo.GET("/readyz", func(c echo.Context) error {
-		if err := a.db.Ping(); err != nil {
+		if err := ready.check(); err != nil {
 			if a.cfg.Store.Kind != kvopen.Bolt {
 				return c.String(http.StatusServiceUnavailable, "database unavailable: no etcd quorum\n")
 			}

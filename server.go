@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 )
 
@@ -43,6 +47,77 @@ func shutdown(srv *http.Server, grace time.Duration) {
 		slog.Warn("http: connections still open after the grace period are closed", "grace", grace, "err", err)
 		if err := srv.Close(); err != nil {
 			slog.Error("http close", "err", err)
+		}
+	}
+}
+
+// Every step of a stop has a deadline, so a stop ends within 15 s whatever
+// the store does (an etcd member without its quorum answers nothing): the
+// workers may finish until HTTP's grace plus workerGrace after the stop
+// began (the leader resigns within leader.ResignTimeout), then the store
+// gets closeGrace to close.
+const (
+	workerGrace = 2 * time.Second
+	closeGrace  = 2 * time.Second
+	// stopLimit is the promise: the process exits this long after SIGTERM
+	// at the latest, even if a step above overran.
+	stopLimit = 15 * time.Second
+)
+
+// waitWorkers waits up to grace for n workers to report on done, and
+// returns the first error that is not a cancellation.
+func waitWorkers(done <-chan error, n int, grace time.Duration) error {
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	var first error
+	for i := range n {
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) && first == nil {
+				first = err
+			}
+		case <-t.C:
+			slog.Error("workers still running after the stop's grace; not waiting for them", "grace", grace, "running", n-i)
+			return first
+		}
+	}
+	return first
+}
+
+// closeWithin closes c, giving up after grace (an etcd member without a
+// quorum may take longer to stop; its data is safe on disk either way).
+func closeWithin(c io.Closer, grace time.Duration) {
+	done := make(chan error, 1)
+	go func() { done <- c.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			slog.Error("close store", "err", err)
+		}
+	case <-time.After(grace):
+		slog.Error("store still closing after the stop's grace; exiting without waiting", "grace", grace)
+	}
+}
+
+// watchdog exits the process limit after ctx ends if it is still running
+// then; the returned func disarms it.
+func watchdog(ctx context.Context, limit time.Duration) (disarm func()) {
+	var mu sync.Mutex
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(limit, func() {
+			slog.Error("stop took too long; exiting now", "limit", limit)
+			os.Exit(1)
+		})
+	})
+	return func() {
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if timer != nil {
+			timer.Stop()
 		}
 	}
 }

@@ -35,7 +35,9 @@ func NewEtcd(cli *clientv3.Client, prefix, name string, ttlSeconds int) *Etcd {
 // Campaign implements Elector with a session (a lease kept alive while the
 // process lives) and concurrency.Election.
 func (e *Etcd) Campaign(ctx context.Context) (Term, error) {
-	s, err := concurrency.NewSession(e.cli, concurrency.WithTTL(e.ttl))
+	// The session's requests end with ctx: without a quorum its lease
+	// grant would otherwise wait for ever, and a stop with it.
+	s, err := concurrency.NewSession(e.cli, concurrency.WithTTL(e.ttl), concurrency.WithContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("election session: %w", err)
 	}
@@ -69,13 +71,15 @@ func (t *etcdTerm) Fence() kv.Fence {
 // Lost implements Term.
 func (t *etcdTerm) Lost() <-chan struct{} { return t.lost }
 
-// Resign implements Term: the leader key and the session's lease go now.
+// Resign implements Term: the leader key and the session's lease go now,
+// or, when ctx ends first (no quorum), when the lease expires.
 func (t *etcdTerm) Resign(ctx context.Context) error {
+	defer t.end()
 	err := t.el.Resign(ctx)
-	if cerr := t.s.Close(); err == nil {
-		err = cerr
+	t.s.Orphan() // stop renewing the lease: revoked now, or left to expire
+	if _, rerr := t.s.Client().Revoke(ctx, t.s.Lease()); err == nil {
+		err = rerr
 	}
-	t.end()
 	if err != nil {
 		return fmt.Errorf("resign: %w", err)
 	}

@@ -6,6 +6,7 @@ package leader
 import (
 	"context"
 	"sync"
+	"time"
 
 	"nudges/store/kv"
 )
@@ -54,6 +55,10 @@ func (t *aloneTerm) Resign(context.Context) error {
 	return nil
 }
 
+// ResignTimeout bounds a resignation: without a quorum it cannot happen,
+// and the term ends when its session expires instead.
+const ResignTimeout = 2 * time.Second
+
 // Run does job whenever this process leads, until ctx ends: it campaigns,
 // runs job with a context that ends when the term is lost, and campaigns
 // again. When ctx ends it resigns at once (SIGTERM hands over in
@@ -77,7 +82,9 @@ func Run(ctx context.Context, e Elector, job func(ctx context.Context, t Term) e
 		}()
 		err = job(jctx, t)
 		cancel()
-		rerr := t.Resign(context.WithoutCancel(ctx))
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), ResignTimeout)
+		rerr := t.Resign(rctx)
+		rcancel()
 		if err != nil && ctx.Err() == nil {
 			return err
 		}

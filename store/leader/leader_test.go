@@ -148,3 +148,37 @@ func TestRun(t *testing.T) {
 		t.Error("term not resigned when Run ended")
 	}
 }
+
+// TestRunStopsWithoutQuorum: a leader whose cluster lost its quorum
+// cannot resign (nor campaign again); Run still returns within
+// ResignTimeout of its context ending, instead of waiting for a quorum.
+func TestRunStopsWithoutQuorum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three members")
+	}
+	members := etcdtest.Start(t, 3)
+	e := NewEtcd(client(t, members[0]), election, "a", 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	leading := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, e, func(ctx context.Context, _ Term) error {
+			leading <- struct{}{}
+			<-ctx.Done()
+			return nil
+		})
+	}()
+	wait(t, leading, "a leads")
+	members[1].Close()
+	members[2].Close()
+	time.Sleep(2 * time.Second) // the member knows it has no quorum
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		t.Logf("Run returned in %v: %v", time.Since(start), err)
+	case <-time.After(7 * time.Second):
+		t.Fatal("Run still waiting 7 s after its context ended")
+	}
+}
