@@ -119,6 +119,9 @@ type app struct {
 	// begins rather than after the HTTP requests in flight.
 	handover bool
 	lead     leaderWork // what only the elected process runs
+	// stopBegan is when run began to stop: each later step of the stop
+	// has until a deadline counted from it.
+	stopBegan time.Time
 }
 
 // serve runs the service until ctx ends, then drains and closes cleanly.
@@ -128,7 +131,8 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	defer closeWithin(db, closeGrace)
+	closeBy := time.Now() // when a stop's deadline for the store's close ends
+	defer func() { closeWithin(db, max(closeGrace, time.Until(closeBy))) }()
 	a, err := build(cfg, db)
 	if err != nil {
 		return err
@@ -143,7 +147,9 @@ func serve(ctx context.Context, cfg config) error {
 	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "store", storeName(cfg), "public_url", cfg.PublicURL,
 		"sms", map[bool]string{true: "twilio", false: "console"}[cfg.twilio()],
 		"payments", map[bool]string{true: "stripe", false: "dev checkout"}[cfg.stripe()])
-	return a.run(ctx, ln)
+	err = a.run(ctx, ln)
+	closeBy = a.stopBegan.Add(a.limits.Grace + workerGrace + closeGrace)
+	return err
 }
 
 // run serves HTTP and the workers until ctx ends: then it stops taking
@@ -178,7 +184,8 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case first = <-served:
 	}
 	slog.Info("nudges stopping")
-	workersBy := time.Now().Add(a.limits.Grace + workerGrace)
+	a.stopBegan = time.Now()
+	workersBy := a.stopBegan.Add(a.limits.Grace + workerGrace)
 	shutdown(srv, a.limits.Grace)
 	stopWork()
 	if err := waitWorkers(workDone, len(workers), time.Until(workersBy)); first == nil {

@@ -54,8 +54,8 @@ func shutdown(srv *http.Server, grace time.Duration) {
 // Every step of a stop has a deadline, so a stop ends within 15 s whatever
 // the store does (an etcd member without its quorum answers nothing): the
 // workers may finish until HTTP's grace plus workerGrace after the stop
-// began (the leader resigns within leader.ResignTimeout), then the store
-// gets closeGrace to close.
+// began (the leader resigns within leader.ResignTimeout), and the store's
+// close until closeGrace after that (at least closeGrace).
 const (
 	workerGrace = 2 * time.Second
 	closeGrace  = 2 * time.Second
