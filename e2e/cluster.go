@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,39 +12,45 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
 	"nudges/bot"
 	"nudges/store"
 	"nudges/store/kv"
+	"nudges/store/kv/certs"
 	"nudges/store/kv/etcdkv"
 )
 
 // Cluster is n nudges processes, each with an etcd member inside
-// (etcd+embed on loopback), sharing one state.
+// (etcd+embed on loopback, mutual TLS), sharing one state.
 type Cluster struct {
 	Nodes   []*Server
-	clients []string // each node's etcd client URL
+	clients []string    // each node's etcd client URL (https)
+	tls     *tls.Config // the test's client certificate, from the members' CA
 }
 
 // StartCluster starts n processes with o (Store, Addr, DB and Log are the
-// cluster's own) and waits until every one is ready.
+// cluster's own) and waits until every one is ready. The members use
+// certificates made by `nudges cert`'s code, each with a client port for
+// the test to look inside etcd.
 func StartCluster(t testing.TB, n int, o Options) *Cluster {
 	t.Helper()
 	dir := t.TempDir()
-	c := &Cluster{}
+	certsDir := filepath.Join(dir, "certs")
+	c := &Cluster{tls: clusterCerts(t, certsDir, n)}
 	var peers, members []string
 	for i := range n {
-		peers = append(peers, "http://"+FreeAddr(t))
+		peers = append(peers, "https://"+FreeAddr(t))
 		members = append(members, fmt.Sprintf("n%d=%s", i+1, peers[i]))
 	}
 	for i := range n {
 		name := fmt.Sprintf("n%d", i+1)
-		c.clients = append(c.clients, "http://"+FreeAddr(t))
+		c.clients = append(c.clients, "https://"+FreeAddr(t))
 		no := o
-		no.Store = fmt.Sprintf("etcd+embed://%s?name=%s&peer=%s&client=%s&cluster=%s&state=new",
-			filepath.Join(dir, name), name, peers[i], c.clients[i], strings.Join(members, ","))
+		no.Store = fmt.Sprintf("etcd+embed://%s?name=%s&certs=%s&peer=%s&client=%s&cluster=%s&state=new",
+			filepath.Join(dir, name), name, certsDir, peers[i], c.clients[i], strings.Join(members, ","))
 		no.Addr, no.DB, no.Log = "", "", filepath.Join(dir, name+".log")
 		if no.Ready == 0 {
 			no.Ready = 60 * time.Second
@@ -54,6 +61,31 @@ func StartCluster(t testing.TB, n int, o Options) *Cluster {
 		nd.WaitReady(t)
 	}
 	return c
+}
+
+// clusterCerts makes a CA and certificates for 127.0.0.1 for members n1…nN
+// and the test's client in dir, and returns the client's TLS config.
+func clusterCerts(t testing.TB, dir string, n int) *tls.Config {
+	t.Helper()
+	if err := certs.CA(dir); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n + 1 {
+		name := fmt.Sprintf("n%d", i+1)
+		if i == n {
+			name = "test"
+		}
+		if err := certs.Node(dir, name, []string{"127.0.0.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info := transport.TLSInfo{CertFile: certs.CertFile(dir, "test"), KeyFile: certs.KeyFile(dir, "test"),
+		TrustedCAFile: filepath.Join(dir, certs.CACert)}
+	tc, err := info.ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc
 }
 
 // live is a node that is up, or -1.
@@ -70,7 +102,7 @@ func (c *Cluster) live() int {
 func (c *Cluster) Etcd(t testing.TB) *clientv3.Client {
 	t.Helper()
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.clients[c.live()]},
-		DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+		DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: c.tls})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +163,8 @@ func (c *Cluster) electionKey() *mvccpb.KeyValue {
 		if !nd.Running() {
 			continue
 		}
-		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.clients[i]}, DialTimeout: time.Second, Logger: zap.NewNop()})
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.clients[i]}, DialTimeout: time.Second,
+			Logger: zap.NewNop(), TLS: c.tls})
 		if err != nil {
 			continue
 		}

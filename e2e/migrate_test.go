@@ -115,8 +115,7 @@ func TestMigrateThroughEtcd(t *testing.T) {
 		last = m.ID
 		return err
 	})
-	peer, client := "http://"+FreeAddr(t), "http://"+FreeAddr(t)
-	etcd := fmt.Sprintf("etcd+embed://%s?name=m1&peer=%s&client=%s", filepath.Join(dir, "etcd"), peer, client)
+	etcd := fmt.Sprintf("etcd+embed://%s?name=m1&peer=http://%s", filepath.Join(dir, "etcd"), FreeAddr(t))
 	migrate(t, "bolt://"+src, etcd)
 	migrate(t, etcd, "bolt://"+back)
 	a, err := boltkv.Open(src)
