@@ -120,3 +120,29 @@ func TestStrangerPeerCannotJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberCertsChecked: a member whose certificate is missing, or whose
+// key others can read, does not start, and says what to do; its data
+// directory, even one that existed open to all, is 0700.
+func TestMemberCertsChecked(t *testing.T) {
+	certsDir := filepath.Join(t.TempDir(), "certs")
+	cfg := etcdtest.TLSConfigs(t, t.TempDir(), certsDir, 1)[0]
+	missing := cfg
+	missing.Name = "m9"
+	missing.Cluster = "m9=" + cfg.PeerURL
+	if err := os.Mkdir(missing.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := etcdkv.StartMember(missing); err == nil || !strings.Contains(err.Error(), "nudges cert node "+certsDir+" m9") {
+		t.Errorf("no certificate: %v", err)
+	}
+	if fi, err := os.Stat(missing.Dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data directory: %v %v, want mode 0700", fi.Mode(), err)
+	}
+	if err := os.Chmod(certs.KeyFile(certsDir, "m1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := etcdkv.StartMember(cfg); err == nil || !strings.Contains(err.Error(), "readable by others") {
+		t.Errorf("a key others can read: %v", err)
+	}
+}
