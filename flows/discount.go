@@ -112,11 +112,21 @@ func planDiscount(tc *turnCtx, c *bot.Client, p *bot.Plan) error {
 		return nil
 	}
 	d, err := tc.Tx.Discount(c.Discount)
-	if err != nil || d == nil || !d.InForce(c.DiscountFrom, tc.Now) {
+	if err != nil || d == nil || !discountInForce(c, d, tc.Now) {
 		return err
 	}
 	tc.Say("PlanDiscount", discountData(tc.Turn, d, p))
 	return nil
+}
+
+// discountInForce reports whether d takes money off c's payments: before
+// paying, while the code may still be used on c's plan; after, while its
+// duration lasts and the subscription runs.
+func discountInForce(c *bot.Client, d *bot.Discount, now time.Time) bool {
+	if c.DiscountFrom.IsZero() {
+		return d.Refusal(c.PlanID, now) == ""
+	}
+	return standing(c) != bot.ClientCanceled && d.InForce(c.DiscountFrom, now)
 }
 
 // splitCode reads a plan answer that may end with a discount code

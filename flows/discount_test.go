@@ -175,3 +175,25 @@ func TestCheckoutCountsTheCodeOnce(t *testing.T) {
 		t.Fatalf("clients: %q %v, %q %v", c1.Discount, c1.DiscountFrom, c2.Discount, c2.DiscountFrom)
 	}
 }
+
+func TestDiscountInForce(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	rep := &bot.Discount{Code: "S", Duration: bot.DurationRepeating, Months: 3}
+	for _, c := range []struct {
+		c    bot.Client
+		d    *bot.Discount
+		want bool
+	}{
+		{bot.Client{Status: bot.ClientPending, PlanID: 1}, rep, true},
+		{bot.Client{Status: bot.ClientPending, PlanID: 1}, &bot.Discount{Archived: true}, false},          // archived before paying
+		{bot.Client{Status: bot.ClientPending, PlanID: 1}, &bot.Discount{ExpiresAt: now}, false},          // expired before paying
+		{bot.Client{Status: bot.ClientActive, PlanID: 1, DiscountFrom: now.AddDate(0, -1, 0)}, rep, true}, // month 2 of 3
+		{bot.Client{Status: bot.ClientActive, PlanID: 1, DiscountFrom: now.AddDate(0, -4, 0)}, rep, false},
+		{bot.Client{Status: bot.ClientCanceled, PlanID: 1, DiscountFrom: now}, &bot.Discount{Duration: bot.DurationForever}, false},
+		{bot.Client{Status: bot.ClientActive, PlanID: 1, DiscountFrom: now}, &bot.Discount{Duration: bot.DurationForever, Archived: true}, true}, // who paid keeps it
+	} {
+		if got := discountInForce(&c.c, c.d, now); got != c.want {
+			t.Errorf("%+v with %+v: %v, want %v", c.c, c.d, got, c.want)
+		}
+	}
+}

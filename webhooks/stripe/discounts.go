@@ -114,3 +114,48 @@ func (s *Server) checkoutDiscount(cl *bot.Client, p *bot.Plan) *bot.Discount {
 	}
 	return d
 }
+
+// syncedDiscount returns d with its Stripe objects, making them when d was
+// created before Stripe was configured; p is the client's plan, synced.
+func (s *Server) syncedDiscount(ctx context.Context, d *bot.Discount, p *bot.Plan) (*bot.Discount, error) {
+	if d == nil || d.StripePromoID != "" {
+		return d, nil
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	var products []string
+	err := s.store.View(func(tx bot.Tx) error {
+		cur, err := tx.Discount(d.Code)
+		if err != nil || cur == nil {
+			return err
+		}
+		*d = *cur
+		for _, id := range d.Plans {
+			if q, err := tx.Plan(id); err == nil && q != nil && q.StripeProductID != "" && id != p.ID {
+				products = append(products, q.StripeProductID)
+			}
+		}
+		return nil
+	})
+	if err != nil || d.StripePromoID != "" { // synced meanwhile
+		return d, err
+	}
+	if len(d.Plans) > 0 {
+		products = append(products, p.StripeProductID)
+	}
+	if err := s.api.SyncDiscount(ctx, d, products); err != nil {
+		return nil, err
+	}
+	err = s.store.Update(func(tx bot.Tx) error {
+		cur, err := tx.Discount(d.Code)
+		if err != nil || cur == nil {
+			return err
+		}
+		cur.StripeCouponID, cur.StripePromoID = d.StripeCouponID, d.StripePromoID
+		return tx.PutDiscount(cur)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save stripe ids of code %s: %w", d.Code, err)
+	}
+	return d, nil
+}

@@ -181,3 +181,26 @@ func TestTrialWillEnd(t *testing.T) {
 		t.Fatalf("a reminder after the deletion: %+v", f.outbox()[n:])
 	}
 }
+
+// A code made before Stripe was configured gets its Stripe objects the
+// first time a payment link needs them, once.
+func TestStripePaySyncsACodeMadeInDevMode(t *testing.T) {
+	f, rec := stripeFixture(t)
+	f.putCode(bot.Discount{Code: "EARLY", PercentOff: 50, Duration: bot.DurationOnce, Plans: []uint64{1}})
+	if res := f.do(http.MethodGet, "/pay/"+payToken, "", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("GET /pay: %d\n%s", res.Code, res.Body)
+	}
+	d := f.code("EARLY")
+	if d.StripeCouponID == "" || d.StripePromoID == "" {
+		t.Fatalf("code not synced: %+v", d)
+	}
+	var plan *bot.Plan
+	f.db.View(func(tx bot.Tx) error { plan, _ = tx.Plan(1); return nil })
+	wantForm(t, "coupon", rec.find(t, http.MethodPost, "/v1/coupons"), map[string]string{"applies_to[products][0]": plan.StripeProductID})
+	wantForm(t, "session", rec.find(t, http.MethodPost, "/v1/checkout/sessions"), map[string]string{"discounts[0][promotion_code]": d.StripePromoID})
+	f.update(func(c *bot.Client) { c.CheckoutID = "" })
+	f.do(http.MethodGet, "/pay/"+payToken, "", nil)
+	if n := rec.count(http.MethodPost, "/v1/promotion_codes"); n != 1 {
+		t.Fatalf("%d promotion codes made, want 1", n)
+	}
+}

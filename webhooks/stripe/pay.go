@@ -71,17 +71,19 @@ func (s *Server) handlePay(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if p, err = s.syncedPlan(ctx, p); err == nil {
-		d := s.checkoutDiscount(cl, p)
-		if s.reopenable(cl, p, d) {
-			return c.Redirect(http.StatusSeeOther, cl.Checkout.URL)
-		}
-		var id string
-		var open bot.OpenCheckout
-		if id, open, err = s.api.Checkout(ctx, cl, p, d); err == nil {
-			if _, err := s.saveCheckout(cl.PayToken, id, open); err != nil {
-				return err
+		var d *bot.Discount
+		if d, err = s.syncedDiscount(ctx, s.checkoutDiscount(cl, p), p); err == nil {
+			if s.reopenable(cl, p, d) {
+				return c.Redirect(http.StatusSeeOther, cl.Checkout.URL)
 			}
-			return c.Redirect(http.StatusSeeOther, open.URL)
+			var id string
+			var open bot.OpenCheckout
+			if id, open, err = s.api.Checkout(ctx, cl, p, d); err == nil {
+				if _, err := s.saveCheckout(cl.PayToken, id, open); err != nil {
+					return err
+				}
+				return c.Redirect(http.StatusSeeOther, open.URL)
+			}
 		}
 	}
 	s.Log.Error("checkout", "client", cl.Phone, "err", err)
