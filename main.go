@@ -270,7 +270,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		DefaultLocale: cfg.DefaultLocale, T: tr, Handler: a.engine, Kick: disp.Kick,
 	}
 	if api := pay.API(); api != nil { // a nil *API in the interface would count as set
-		acfg.Plans = api
+		acfg.Plans, acfg.Discounts = api, api
 	}
 	con, err := admin.New(acfg, db)
 	if err != nil {

@@ -37,10 +37,11 @@ type Config struct {
 	DefaultLocale string      // language of the code SMS for a phone never heard from
 	Clock         bot.Clock   // nil: the system clock
 	T             bot.Translator
-	Handler       bot.Handler // the Engine, for the simulator
-	Kick          func()      // wakes the outbox dispatcher after a code is queued
-	Plans         PlanSyncer  // nil when Stripe is not configured
-	Codes         CodeSource  // nil: crypto/rand
+	Handler       bot.Handler    // the Engine, for the simulator
+	Kick          func()         // wakes the outbox dispatcher after a code is queued
+	Plans         PlanSyncer     // nil when Stripe is not configured
+	Discounts     DiscountSyncer // nil when Stripe is not configured
+	Codes         CodeSource     // nil: crypto/rand
 	Log           *slog.Logger
 	// LoginRate and LoginBurst shape the in-memory per-IP limiter in front of
 	// the login forms (defaults 1 request every 2 s, bursts of 20).
@@ -148,6 +149,10 @@ func (c *Console) Register(e *echo.Echo) {
 	g.GET("/plans/:id", c.planEdit, csrf, auth)
 	g.POST("/plans/:id", c.planUpdate, csrf, auth)
 	g.POST("/plans/:id/archive", c.planArchive, csrf, auth)
+	g.GET("/codes", c.codesPage, csrf, auth)
+	g.GET("/codes/new", c.codeNew, csrf, auth)
+	g.POST("/codes", c.codeCreate, csrf, auth)
+	g.POST("/codes/:code/archive", c.codeArchive, csrf, auth)
 	g.GET("/clients", c.clientsPage, csrf, auth)
 	g.POST("/clients/suspend", c.clientSuspend, csrf, auth)
 	g.POST("/clients/resume", c.clientResume, csrf, auth)

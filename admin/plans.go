@@ -24,6 +24,7 @@ type planForm struct {
 	Currency    string
 	Interval    string
 	Quota       string
+	TrialDays   string
 	Active      bool
 	Errors      map[string]string
 }
@@ -57,7 +58,8 @@ func (c *Console) planEdit(ec echo.Context) error {
 		return err
 	}
 	f := planForm{ID: p.ID, Name: p.Name, Description: p.Description, Price: formatPrice(p.PriceMinor, p.Currency),
-		Currency: p.Currency, Interval: string(p.Interval), Quota: strconv.Itoa(p.Quota), Active: p.Active}
+		Currency: p.Currency, Interval: string(p.Interval), Quota: strconv.Itoa(p.Quota), Active: p.Active,
+		TrialDays: strconv.Itoa(p.TrialDays)}
 	return c.renderView(ec, http.StatusOK, "plan.html", view{Title: "Edit " + p.Name, Nav: "plans", D: f})
 }
 
@@ -111,7 +113,7 @@ func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
 			return bot.Errorf(bot.ECONFLICT, "another plan is called %s", p.Name)
 		}
 		cur.Name, cur.Description, cur.PriceMinor, cur.Currency = p.Name, p.Description, p.PriceMinor, p.Currency
-		cur.Interval, cur.Quota, cur.Active = p.Interval, p.Quota, p.Active
+		cur.Interval, cur.Quota, cur.Active, cur.TrialDays = p.Interval, p.Quota, p.Active, p.TrialDays
 		return nil
 	})
 	if bot.ErrorCode(err) == bot.ECONFLICT {
@@ -218,6 +220,7 @@ func readPlanForm(ec echo.Context) planForm {
 		Currency:    strings.ToLower(strings.TrimSpace(ec.FormValue("currency"))),
 		Interval:    strings.ToLower(strings.TrimSpace(ec.FormValue("interval"))),
 		Quota:       strings.TrimSpace(ec.FormValue("quota")),
+		TrialDays:   strings.TrimSpace(ec.FormValue("trial_days")),
 		Active:      ec.FormValue("active") != "",
 		Errors:      map[string]string{},
 	}
@@ -252,13 +255,22 @@ func (f *planForm) apply(p *bot.Plan) bool {
 	if err != nil || quota < 1 || quota > 100000 {
 		f.Errors["quota"] = "A whole number from 1 to 100000."
 	}
+	trial := 0
+	if f.TrialDays != "" {
+		if trial, err = strconv.Atoi(f.TrialDays); err != nil || trial < 0 || trial > maxTrialDays {
+			f.Errors["trial_days"] = "Empty or 0 for no trial, else whole days up to 730."
+		}
+	}
 	if len(f.Errors) > 0 {
 		return false
 	}
 	p.Name, p.Description, p.PriceMinor, p.Currency = f.Name, f.Description, minor, f.Currency
-	p.Interval, p.Quota, p.Active = iv, quota, f.Active
+	p.Interval, p.Quota, p.Active, p.TrialDays = iv, quota, f.Active, trial
 	return true
 }
+
+// maxTrialDays is the longest trial Stripe Checkout starts a subscription with.
+const maxTrialDays = 730
 
 // parsePrice reads "9", "9.5" or "9.00" (digits and one point, nothing
 // else) into minor units of currency.

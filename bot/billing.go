@@ -14,6 +14,7 @@ const (
 	EventInvoiceFailed       = "invoice.payment_failed"
 	EventSubscriptionUpdated = "customer.subscription.updated"
 	EventSubscriptionDeleted = "customer.subscription.deleted"
+	EventTrialWillEnd        = "customer.subscription.trial_will_end"
 )
 
 // BillingEvent is one payment-provider event, read into what the service
@@ -35,6 +36,12 @@ type BillingEvent struct {
 	Status      ClientStatus
 	PeriodStart time.Time // zero when the event carries no period
 	PeriodEnd   time.Time
+	// TrialEnd is when the subscription's trial ends, zero when it has none.
+	TrialEnd time.Time
+	// Code is the discount code the checkout was paid with (the dev
+	// checkout's), PromotionID Stripe's promotion code id for it.
+	Code        string
+	PromotionID string
 }
 
 // Billing applies payment events to clients; the Stripe webhook and the dev

@@ -133,6 +133,13 @@ type Client struct {
 	// Own is the client's own number (§11); nil: it sends from the
 	// service number.
 	Own *OwnNumber `json:"own,omitempty"`
+	// Discount is the discount code the client gave (CODE, or with its
+	// plan at signup), and DiscountFrom when it first paid with it (zero
+	// before).
+	Discount     string    `json:"discount,omitempty"`
+	DiscountFrom time.Time `json:"discount_from,omitzero"`
+	// TrialEnd is when the client's free trial ends, while it has one.
+	TrialEnd time.Time `json:"trial_end,omitzero"`
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back
@@ -141,6 +148,7 @@ type OpenCheckout struct {
 	URL     string    `json:"url,omitempty"`
 	Price   string    `json:"price,omitempty"`
 	Expires time.Time `json:"expires,omitzero"`
+	Code    string    `json:"code,omitempty"` // the discount code it carries
 }
 
 // DropCheckout forgets the client's pending Checkout Session.
@@ -173,8 +181,10 @@ type Plan struct {
 	StripePriceID   string   `json:"stripe_price_id,omitempty"`
 	// Number is the sender a client on this plan gets: shared (the
 	// service number), local or toll-free (§11).
-	Number    NumberKind `json:"number,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
+	Number NumberKind `json:"number,omitempty"`
+	// TrialDays is the free trial a new client's subscription starts with.
+	TrialDays int       `json:"trial_days,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Subscription is one phone on one client's list.

@@ -53,6 +53,7 @@ type Tx interface {
 	Suppressions
 	Exports
 	Assets
+	Discounts
 }
 
 // Assets keeps what an announcement carries besides its text: tracked

@@ -128,6 +128,9 @@ func concerns(c *bot.Client, ev bot.BillingEvent) bool {
 // applyTo changes c as ev says and queues the SMS its new standing calls
 // for. It returns whether an SMS was queued, or why ev was ignored.
 func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.Time) (bool, string, error) {
+	if ev.Type == bot.EventTrialWillEnd {
+		return b.trialWillEnd(tx, c, ev, now)
+	}
 	switch {
 	case ev.Created < c.LastEventAt:
 		return false, "older than the last event applied", nil
@@ -144,6 +147,9 @@ func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now tim
 		}
 	case bot.EventCheckoutCompleted, bot.EventInvoicePaid, bot.EventInvoiceFailed,
 		bot.EventSubscriptionUpdated, bot.EventSubscriptionDeleted:
+		if err := countCode(tx, c, ev, now); err != nil {
+			return false, "", err
+		}
 		if err := b.adopt(tx, c, ev, now); err != nil {
 			return false, "", err
 		}
@@ -230,6 +236,9 @@ func (b *Billing) adopt(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.
 	}
 	if plan != nil {
 		c.PlanID = plan.ID
+	}
+	if ev.Type == bot.EventSubscriptionUpdated || ev.Type == bot.EventSubscriptionDeleted || !ev.TrialEnd.IsZero() {
+		c.TrialEnd = ev.TrialEnd
 	}
 	if !ev.PeriodStart.IsZero() && !keepPeriod {
 		setPeriod(c, ev.PeriodStart, ev.PeriodEnd)

@@ -260,6 +260,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.halt(tc)
 	case CmdNumber:
 		return true, b.numberStatus(tc)
+	case CmdCode:
+		return true, b.code(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

@@ -42,7 +42,7 @@ func (b *Brain) plan(tc *turnCtx) error {
 		id = "PlanSuspended"
 	}
 	tc.Say(id, data)
-	return nil
+	return planDiscount(tc, c, p)
 }
 
 // stats answers STATS: subscribers, announcements left this period, period end.

@@ -315,6 +315,13 @@ func (b *Brain) signupPlan(tc *turnCtx) error {
 		return err
 	}
 	p, ok := pickPlan(plans, tc.m.Norm)
+	code := ""
+	if !ok {
+		if p, code, err = pickPlanAndCode(tc.Tx, plans, tc.m.Norm); err != nil {
+			return err
+		}
+		ok = code != ""
+	}
 	if !ok {
 		arg := tc.m.Norm
 		if utf8.RuneCountInString(arg) > 20 {
@@ -333,16 +340,26 @@ func (b *Brain) signupPlan(tc *turnCtx) error {
 		tc.Say("SignupKeywordTaken", map[string]any{"Keyword": kw, "Example": tc.Conv.Var("example")})
 		return nil
 	}
-	c, err := b.createClient(tc, p, kw)
+	var d *bot.Discount
+	if code != "" {
+		var refusal string
+		if d, refusal, err = checkCode(tc, code, &p); err != nil || refusal != "" {
+			return b.codeStrike(tc, err, plans)
+		}
+	}
+	c, err := b.createClient(tc, p, kw, d)
 	if err != nil {
 		return err
 	}
 	if err := signupFlow.fire(tc.Conv, evSignupPicked); err != nil {
 		return err
 	}
-	data := planData(tc.Turn, &p)
+	data, id := planData(tc.Turn, &p), "SignupPayLink"
+	if d != nil {
+		data, id = discountData(tc.Turn, d, &p), "SignupPayLinkCode"
+	}
 	data["Keyword"], data["Link"] = c.Keyword, b.payLink(c)
-	tc.Say("SignupPayLink", data)
+	tc.Say(id, data)
 	return nil
 }
 
@@ -362,10 +379,13 @@ func pickPlan(plans []bot.Plan, answer string) (bot.Plan, bool) {
 	return bot.Plan{}, false
 }
 
-func (b *Brain) createClient(tc *turnCtx, p bot.Plan, kw string) (*bot.Client, error) {
+func (b *Brain) createClient(tc *turnCtx, p bot.Plan, kw string, d *bot.Discount) (*bot.Client, error) {
 	c := &bot.Client{
 		Phone: tc.Conv.Phone, Name: tc.Conv.Var("name"), Keyword: kw,
 		Status: bot.ClientPending, PlanID: p.ID, Locale: tc.Lang(), CreatedAt: tc.Now,
+	}
+	if d != nil {
+		c.Discount = d.Code
 	}
 	if to, err := bot.ParsePhone(tc.In.To); err == nil {
 		c.Number = string(to)

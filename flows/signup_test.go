@@ -93,6 +93,18 @@ func directiveBilling(h *harness, args string) error {
 				return err
 			}
 			ev.Created = now.Unix() + int64(s)
+		case "code":
+			ev.Code = v
+		case "promo":
+			ev.PromotionID = v
+		case "checkout":
+			ev.CheckoutID = v
+		case "trial":
+			n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+			if err != nil {
+				return err
+			}
+			ev.TrialEnd = now.AddDate(0, 0, n)
 		case "period":
 			n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
 			if err != nil {

@@ -55,6 +55,7 @@ const (
 	numberArg                // LIST 2 (the second page); "List of specials" is no command
 	timeArg                  // LATER 9AM: a few words with a digit; "Later today we open" is no command
 	onOffArg                 // REPLIES OFF: ON/OFF, SI/NO; "Replies to last week's survey" is no command
+	codeArg                  // CODE SPRING20: one code-shaped word; "Code red today" is no command
 )
 
 // takes reports whether rest, the text after the word, fits w.
@@ -64,6 +65,8 @@ func (w word) takes(rest string) bool {
 		return true
 	case w.args == numberArg:
 		return isNumber(rest)
+	case w.args == codeArg:
+		return codeShape(rest)
 	case w.args == onOffArg:
 		_, ok := onOff[rest]
 		return ok
@@ -128,6 +131,8 @@ var words = map[string]word{
 	"WELCOME": {CmdWelcome, bot.English, anyArg}, "BIENVENIDA": {CmdWelcome, bot.Spanish, anyArg},
 	"REPLIES": {CmdReplies, bot.English, onOffArg}, "RESPUESTAS": {CmdReplies, bot.Spanish, onOffArg},
 	"HALT": {CmdHalt, bot.English, noArg}, "DETENER": {CmdHalt, bot.Spanish, noArg},
+	"CODE": {CmdCode, bot.English, codeArg}, "CODIGO": {CmdCode, bot.Spanish, codeArg},
+	"CÓDIGO": {CmdCode, bot.Spanish, codeArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

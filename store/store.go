@@ -56,6 +56,7 @@ var allBuckets = [][]byte{
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
 	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers,
+	bDiscounts,
 }
 
 // DB is the open database.

@@ -43,8 +43,11 @@ func metadata(c *bot.Client, p *bot.Plan) map[string]string {
 }
 
 // Checkout creates a subscription-mode Checkout Session for c on plan p,
-// whose price must be synced, and returns its id and where it pays.
-func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan) (id string, open bot.OpenCheckout, err error) {
+// whose price must be synced, and returns its id and where it pays. With d
+// (synced to Stripe) the session carries that discount; without, the
+// client may type a code on Checkout. A client's first subscription starts
+// with p's trial.
+func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan, d *bot.Discount) (id string, open bot.OpenCheckout, err error) {
 	base := a.cfg.publicURL() + PathPay + c.PayToken
 	params := &stripego.CheckoutSessionParams{
 		Mode:              stripego.String(string(stripego.CheckoutSessionModeSubscription)),
@@ -57,6 +60,16 @@ func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan) (id stri
 		SubscriptionData: &stripego.CheckoutSessionSubscriptionDataParams{Metadata: metadata(c, p)},
 	}
 	params.Context = ctx
+	code := ""
+	if d != nil && d.StripePromoID != "" {
+		params.Discounts = []*stripego.CheckoutSessionDiscountParams{{PromotionCode: stripego.String(d.StripePromoID)}}
+		code = d.Code
+	} else {
+		params.AllowPromotionCodes = stripego.Bool(true)
+	}
+	if days := trialDays(c, p); days > 0 {
+		params.SubscriptionData.TrialPeriodDays = stripego.Int64(int64(days))
+	}
 	for k, v := range metadata(c, p) {
 		params.AddMetadata(k, v)
 	}
@@ -70,7 +83,16 @@ func (a *API) Checkout(ctx context.Context, c *bot.Client, p *bot.Plan) (id stri
 	if err != nil {
 		return "", bot.OpenCheckout{}, fmt.Errorf("create checkout session for %s: %w", c.Phone, err)
 	}
-	return s.ID, bot.OpenCheckout{URL: s.URL, Price: p.StripePriceID, Expires: time.Unix(s.ExpiresAt, 0).UTC()}, nil
+	return s.ID, bot.OpenCheckout{URL: s.URL, Price: p.StripePriceID, Expires: time.Unix(s.ExpiresAt, 0).UTC(), Code: code}, nil
+}
+
+// trialDays is the trial c's subscription to p starts with: p's, for a
+// client that never went live before.
+func trialDays(c *bot.Client, p *bot.Plan) int {
+	if c.LiveAt.IsZero() {
+		return p.TrialDays
+	}
+	return 0
 }
 
 // Portal creates a Billing Portal session for c's customer and returns its URL.

@@ -22,8 +22,17 @@ func (s *Server) handleDevCheckout(c echo.Context) error {
 	if cl.Status != bot.ClientPending && cl.Status != bot.ClientCanceled {
 		return s.say(c, http.StatusOK, l, "PageAlreadyPaid")
 	}
+	lines := []string{s.t.T(l, "PageDevCheckout", nil), s.t.T(l, "PageDevPlan", s.planData(cl, p))}
+	if d := s.checkoutDiscount(cl, p); d != nil {
+		lines = append(lines, s.t.T(l, "PageDevDiscount", s.discountData(l, d, p)))
+	}
+	if days := trialDays(cl, p); days > 0 {
+		data := s.planData(cl, p)
+		data["Days"] = days
+		lines = append(lines, s.t.T(l, "PageDevTrial", data))
+	}
 	return s.render(c, http.StatusOK, l, pageData{
-		Lines:  []string{s.t.T(l, "PageDevCheckout", nil), s.t.T(l, "PageDevPlan", s.planData(cl, p))},
+		Lines:  lines,
 		Action: PathDevCheckout + cl.PayToken,
 		Button: s.t.T(l, "PageDevPay", nil),
 	})
@@ -50,10 +59,18 @@ func (s *Server) handleDevPay(c echo.Context) error {
 	if customer == "" {
 		customer = "cus_dev_" + cl.PayToken
 	}
+	now := s.clock.Now()
 	ev := bot.BillingEvent{
-		ID: "evt_dev_" + session, Type: bot.EventCheckoutCompleted, Created: s.clock.Now().Unix(),
+		ID: "evt_dev_" + session, Type: bot.EventCheckoutCompleted, Created: now.Unix(),
 		ClientPhone: cl.Phone, PlanID: p.ID, CustomerID: customer, SubscriptionID: "sub_dev_" + session,
 		CheckoutID: cl.CheckoutID, Status: bot.ClientActive,
+	}
+	if d := s.checkoutDiscount(cl, p); d != nil {
+		ev.Code = d.Code
+	}
+	if days := trialDays(cl, p); days > 0 { // the trial is the first period
+		ev.PeriodStart, ev.PeriodEnd = now, now.AddDate(0, 0, days)
+		ev.TrialEnd = ev.PeriodEnd
 	}
 	if err := s.billing.Apply(c.Request().Context(), ev); err != nil {
 		return fmt.Errorf("dev checkout: %w", err)
@@ -70,10 +87,37 @@ func (s *Server) planData(cl *bot.Client, p *bot.Plan) map[string]any {
 	}
 	return map[string]any{
 		"Name": cl.Name, "Keyword": cl.Keyword, "Plan": p.Name, "Quota": p.Quota,
-		"Price":    fmt.Sprintf("%d.%02d %s", p.PriceMinor/100, p.PriceMinor%100, strings.ToUpper(p.Currency)),
+		"Price":    money(p.PriceMinor, p.Currency),
 		"Interval": s.t.T(l, "Interval_"+string(p.Interval), nil),
 		"Status":   s.t.T(l, "Status_"+string(cl.Status), nil), "PeriodEnd": end,
 	}
+}
+
+// discountData is what the dev checkout says about a discount on p.
+func (s *Server) discountData(l string, d *bot.Discount, p *bot.Plan) map[string]any {
+	off := s.t.T(l, "DiscountAmount", map[string]any{"Amount": money(d.AmountOff, d.Currency)})
+	if d.PercentOff > 0 {
+		off = s.t.T(l, "DiscountPercent", map[string]any{"Percent": d.PercentOff})
+	}
+	forID, forData := "DiscountOnce", map[string]any{"Months": d.Months}
+	switch d.Duration {
+	case bot.DurationForever:
+		forID = "DiscountForever"
+	case bot.DurationRepeating:
+		forID = "DiscountMonths"
+	}
+	return map[string]any{
+		"Code": d.Code, "Off": off, "For": s.t.T(l, forID, forData),
+		"Price": money(d.Price(p.PriceMinor, p.Currency), p.Currency), "Was": money(p.PriceMinor, p.Currency),
+	}
+}
+
+// money is an amount as the pages show it: "9.00 USD".
+func money(minor int64, currency string) string {
+	if bot.ZeroDecimal(currency) {
+		return fmt.Sprintf("%d %s", minor, strings.ToUpper(currency))
+	}
+	return fmt.Sprintf("%d.%02d %s", minor/100, minor%100, strings.ToUpper(currency))
 }
 
 type pageData struct {

@@ -47,6 +47,9 @@ type sessionObject struct {
 	Customer          ref               `json:"customer"`
 	Subscription      ref               `json:"subscription"`
 	Metadata          map[string]string `json:"metadata"`
+	Discounts         []struct {
+		PromotionCode ref `json:"promotion_code"`
+	} `json:"discounts"`
 }
 
 type period struct {
@@ -59,6 +62,7 @@ type subscriptionObject struct {
 	Status   string            `json:"status"`
 	Customer ref               `json:"customer"`
 	Metadata map[string]string `json:"metadata"`
+	TrialEnd int64             `json:"trial_end"`
 	period
 	Items struct {
 		Data []struct {
@@ -114,7 +118,7 @@ func billingEvent(e stripego.Event) (bot.BillingEvent, bool, error) {
 	switch ev.Type {
 	case bot.EventCheckoutCompleted, bot.EventCheckoutExpired:
 		ok, err = readSession(raw, &ev)
-	case bot.EventSubscriptionUpdated, bot.EventSubscriptionDeleted:
+	case bot.EventSubscriptionUpdated, bot.EventSubscriptionDeleted, bot.EventTrialWillEnd:
 		ok, err = readSubscription(raw, &ev)
 	case bot.EventInvoicePaid, bot.EventInvoiceFailed:
 		ok, err = readInvoice(raw, &ev)
@@ -150,6 +154,11 @@ func readSession(raw []byte, ev *bot.BillingEvent) (bool, error) {
 		}
 	}
 	ev.CheckoutID, ev.CustomerID, ev.SubscriptionID = s.ID, string(s.Customer), string(s.Subscription)
+	for _, d := range s.Discounts {
+		if d.PromotionCode != "" {
+			ev.PromotionID = string(d.PromotionCode)
+		}
+	}
 	if ev.Type == bot.EventCheckoutCompleted && s.PaymentStatus != "unpaid" {
 		ev.Status = bot.ClientActive // "unpaid": an async payment; invoice.paid will say
 	}
@@ -164,6 +173,9 @@ func readSubscription(raw []byte, ev *bot.BillingEvent) (bool, error) {
 	fromMetadata(ev, s.Metadata)
 	ev.SubscriptionID, ev.CustomerID = s.ID, string(s.Customer)
 	ev.Status = clientStatus(s.Status)
+	if s.Status == "trialing" && s.TrialEnd > 0 {
+		ev.TrialEnd = unix(s.TrialEnd)
+	}
 	if ev.Type == bot.EventSubscriptionDeleted {
 		ev.Status = bot.ClientCanceled
 	}

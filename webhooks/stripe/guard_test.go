@@ -20,7 +20,7 @@ func TestNoCallToRealStripeInTests(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "non-loopback") {
 		t.Fatalf("Portal against the default base: %v; want a loopback refusal", err)
 	}
-	_, _, err = api.Checkout(ctx, c, &bot.Plan{ID: 1, StripePriceID: "price_1"})
+	_, _, err = api.Checkout(ctx, c, &bot.Plan{ID: 1, StripePriceID: "price_1"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "non-loopback") {
 		t.Fatalf("Checkout against the default base: %v; want a loopback refusal", err)
 	}

@@ -71,16 +71,19 @@ func (s *Server) handlePay(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if p, err = s.syncedPlan(ctx, p); err == nil {
-		if s.reopenable(cl, p) {
-			return c.Redirect(http.StatusSeeOther, cl.Checkout.URL)
-		}
-		var id string
-		var open bot.OpenCheckout
-		if id, open, err = s.api.Checkout(ctx, cl, p); err == nil {
-			if _, err := s.saveCheckout(cl.PayToken, id, open); err != nil {
-				return err
+		var d *bot.Discount
+		if d, err = s.syncedDiscount(ctx, s.checkoutDiscount(cl, p), p); err == nil {
+			if s.reopenable(cl, p, d) {
+				return c.Redirect(http.StatusSeeOther, cl.Checkout.URL)
 			}
-			return c.Redirect(http.StatusSeeOther, open.URL)
+			var id string
+			var open bot.OpenCheckout
+			if id, open, err = s.api.Checkout(ctx, cl, p, d); err == nil {
+				if _, err := s.saveCheckout(cl.PayToken, id, open); err != nil {
+					return err
+				}
+				return c.Redirect(http.StatusSeeOther, open.URL)
+			}
 		}
 	}
 	s.Log.Error("checkout", "client", cl.Phone, "err", err)
@@ -124,10 +127,15 @@ func (s *Server) handleBilling(c echo.Context) error {
 }
 
 // reopenable reports whether cl's pending Checkout Session can be opened
-// again for plan p: it charges p's current price and stays open a while yet.
-func (s *Server) reopenable(cl *bot.Client, p *bot.Plan) bool {
+// again for plan p and discount d: it charges p's current price with that
+// discount and stays open a while yet.
+func (s *Server) reopenable(cl *bot.Client, p *bot.Plan, d *bot.Discount) bool {
 	o := cl.Checkout
-	return cl.CheckoutID != "" && o.URL != "" && o.Price == p.StripePriceID &&
+	code := ""
+	if d != nil && d.StripePromoID != "" {
+		code = d.Code
+	}
+	return cl.CheckoutID != "" && o.URL != "" && o.Price == p.StripePriceID && o.Code == code &&
 		s.clock.Now().Add(reopenMargin).Before(o.Expires)
 }
 
