@@ -48,8 +48,10 @@ func TestHaltDuringARealDispatch(t *testing.T) {
 	}
 	t.Log(reply)
 	sent, total, dropped, inflight := atoi(m[1]), atoi(m[2]), atoi(m[3]), atoi(m[4])
-	if total != haltList || sent < 3 || dropped == 0 || sent+dropped+inflight != haltList {
-		t.Errorf("HALT reply %q: want %d in all, at least 3 sent, some dropped", reply, haltList)
+	// Three reached Twilio before the HALT: each is sent, or still in
+	// flight when the dispatcher has not recorded Twilio's answer yet.
+	if total != haltList || sent+inflight < 3 || dropped == 0 || sent+dropped+inflight != haltList {
+		t.Errorf("HALT reply %q: want %d in all, at least 3 sent or on their way, some dropped", reply, haltList)
 	}
 
 	var a *bot.Announcement
