@@ -41,7 +41,11 @@ type Config struct {
 	Kick          func()      // wakes the outbox dispatcher after a code is queued
 	Plans         PlanSyncer  // nil when Stripe is not configured
 	Codes         CodeSource  // nil: crypto/rand
-	Log           *slog.Logger
+	// KeywordClash names the opt-out, opt-in or help word a keyword is too
+	// close to (flows.SquatWord), "" when none; the clients page warns of
+	// such keywords. Nil: no check.
+	KeywordClash func(keyword string) string
+	Log          *slog.Logger
 	// LoginRate and LoginBurst shape the in-memory per-IP limiter in front of
 	// the login forms (defaults 1 request every 2 s, bursts of 20).
 	LoginRate  rate.Limit
