@@ -35,6 +35,9 @@ type config struct {
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
 
 	MetricsToken string // NUDGES_METRICS_TOKEN: /metrics for non-loopback scrapers
+	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the reverse proxies whose
+	// X-Forwarded-For is believed (click counting, the console's rate limits).
+	TrustedProxies []*net.IPNet
 }
 
 // twilio reports whether SMS go through Twilio (else the console driver).
@@ -72,7 +75,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
-		checkWindow, checkStore,
+		checkWindow, checkStore, checkProxies,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -214,6 +217,23 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkProxies reads NUDGES_TRUSTED_PROXIES: comma-separated CIDRs, none
+// by default (then no forwarded address is believed, loopback included).
+func checkProxies(c *config, env func(string, string) string) error {
+	s := env("NUDGES_TRUSTED_PROXIES", "")
+	if s == "" {
+		return nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		_, n, err := net.ParseCIDR(strings.TrimSpace(part))
+		if err != nil {
+			return fmt.Errorf("NUDGES_TRUSTED_PROXIES: %q is not a CIDR like 127.0.0.1/32 or 10.0.0.0/8 (comma-separated)", strings.TrimSpace(part))
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	return nil
 }
 
 // checkWindow reads the support contact, the send window (on by default

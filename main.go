@@ -204,6 +204,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, tr: tr, echo: newEcho()}
+	a.echo.IPExtractor = web.ClientIP(cfg.TrustedProxies) // the console's rate limits
 	obs := metrics.New(db, cfg.MetricsToken, version())
 	obs.Register(a.echo)
 	db.SetObserver(obs)
@@ -251,7 +252,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 	}
-	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf})
+	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf,
+		TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +270,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	acfg := admin.Config{
 		AdminPhones: cfg.AdminPhones, PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(),
 		DefaultLocale: cfg.DefaultLocale, T: tr, Handler: a.engine, Kick: disp.Kick,
+		KeywordClash: flows.SquatWord,
 	}
 	if api := pay.API(); api != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = api, api
@@ -351,7 +354,7 @@ func serviceNumber(cfg config) string {
 func newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = admin.ClientIP()
+	e.IPExtractor = web.ClientIP(nil) // newApp sets NUDGES_TRUSTED_PROXIES
 	return e
 }
 

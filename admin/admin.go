@@ -18,6 +18,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/web"
 )
 
 // PlanSyncer mirrors a plan to the payment provider (Stripe products and
@@ -42,7 +43,11 @@ type Config struct {
 	Plans         PlanSyncer     // nil when Stripe is not configured
 	Discounts     DiscountSyncer // nil when Stripe is not configured
 	Codes         CodeSource     // nil: crypto/rand
-	Log           *slog.Logger
+	// KeywordClash names the opt-out, opt-in or help word a keyword is too
+	// close to (flows.SquatWord), "" when none; the clients page warns of
+	// such keywords. Nil: no check.
+	KeywordClash func(keyword string) string
+	Log          *slog.Logger
 	// LoginRate and LoginBurst shape the in-memory per-IP limiter in front of
 	// the login forms (defaults 1 request every 2 s, bursts of 20).
 	LoginRate  rate.Limit
@@ -110,20 +115,12 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	return c, nil
 }
 
-// ClientIP finds the address the per-IP login limits count: the direct
-// peer, or, when that peer is this machine (a reverse proxy such as Caddy or
-// nginx in front of the binary, which TLS needs), the nearest address it
-// put in X-Forwarded-For. The header from any other peer is ignored: it
-// could be forged to dodge the limits.
-func ClientIP() echo.IPExtractor {
-	return echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
-}
-
-// Register mounts the console under /admin. It sets e.IPExtractor to
-// ClientIP when main has not chosen one.
+// Register mounts the console under /admin. The per-IP login limits read
+// addresses with e.IPExtractor; when main has not chosen one, it is
+// web.ClientIP with no trusted proxy (echo's default believes any header).
 func (c *Console) Register(e *echo.Echo) {
 	if e.IPExtractor == nil {
-		e.IPExtractor = ClientIP()
+		e.IPExtractor = web.ClientIP(nil)
 	}
 	g := e.Group("/admin",
 		c.htmlErrors,

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strings"
 	"time"
@@ -52,7 +51,7 @@ func (c *Console) consentCSV(ec echo.Context) error {
 	err := c.db.EachConsent(kw, exportChunk, func(r bot.ConsentRecord) error {
 		n++
 		err := w.Write([]string{r.At.UTC().Format(time.RFC3339), string(r.Phone), r.Keyword, string(r.Kind),
-			cell(r.Source()), cell(r.Text), r.SID, r.To, cell(r.File), string(r.Admin)})
+			r.Source(), r.Text, r.SID, r.To, r.File, string(r.Admin)})
 		return c.flushEvery(ec, w, n, err)
 	})
 	return c.endCSV(ec, w, "consent export", err)
@@ -84,25 +83,27 @@ func (c *Console) clientExport(ec echo.Context) error {
 	n := 0
 	err = c.db.EachListRow(ex.Keyword, exportChunk, func(r store.ListRow) error {
 		n++
-		err := w.Write([]string{string(r.Phone), r.Locale, r.JoinedAt.UTC().Format(time.RFC3339), cell(r.Source)})
+		err := w.Write([]string{string(r.Phone), r.Locale, r.JoinedAt.UTC().Format(time.RFC3339), r.Source})
 		return c.flushEvery(ec, w, n, err)
 	})
 	c.log.Info("client export downloaded", "keyword", ex.Keyword, "rows", n)
 	return c.endCSV(ec, w, "client export", err)
 }
 
-func (c *Console) startCSV(ec echo.Context, filename string, header []string) *csv.Writer {
+// startCSV answers with a CSV download whose every cell is guarded against
+// spreadsheet formulas (bot.CSVWriter).
+func (c *Console) startCSV(ec echo.Context, filename string, header []string) *bot.CSVWriter {
 	h := ec.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 	h.Set("Cache-Control", "no-store")
 	ec.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(ec.Response())
+	w := bot.NewCSVWriter(ec.Response())
 	w.Write(header)
 	return w
 }
 
-func (c *Console) flushEvery(ec echo.Context, w *csv.Writer, n int, err error) error {
+func (c *Console) flushEvery(ec echo.Context, w *bot.CSVWriter, n int, err error) error {
 	if err == nil && n%exportChunk == 0 {
 		w.Flush()
 		ec.Response().Flush()
@@ -111,7 +112,7 @@ func (c *Console) flushEvery(ec echo.Context, w *csv.Writer, n int, err error) e
 	return err
 }
 
-func (c *Console) endCSV(ec echo.Context, w *csv.Writer, what string, err error) error {
+func (c *Console) endCSV(ec echo.Context, w *bot.CSVWriter, what string, err error) error {
 	w.Flush()
 	if err == nil {
 		err = w.Error()
@@ -121,13 +122,4 @@ func (c *Console) endCSV(ec echo.Context, w *csv.Writer, what string, err error)
 		c.log.Error("console: "+what+" failed mid-stream", "err", err)
 	}
 	return nil
-}
-
-// cell keeps a free-text field from being read as a formula by a
-// spreadsheet: a leading = or @ gets a quote mark.
-func cell(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }

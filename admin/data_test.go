@@ -84,8 +84,8 @@ func TestConsentCSVRoundTripsAndNeedsLogin(t *testing.T) {
 		t.Errorf("header %q", rows[0])
 	}
 	r := rows[2]
-	if r[0] != t0.Add(2*time.Minute).Format(time.RFC3339) || r[1] != "+15550001002" || r[2] != "YOGA" || r[3] != "join" ||
-		r[5] != tricky || r[6] != "SM2" || r[7] != "+15550000000" || !strings.Contains(r[4], "MessageSid SM2") {
+	if r[0] != t0.Add(2*time.Minute).Format(time.RFC3339) || r[1] != "'+15550001002" || r[2] != "YOGA" || r[3] != "join" ||
+		r[5] != tricky || r[6] != "SM2" || r[7] != "'+15550000000" || !strings.Contains(r[4], "MessageSid SM2") {
 		t.Errorf("row %q", r)
 	}
 	if _, all := h.getCSV("/admin/consent.csv"); len(all) != 4 {
@@ -104,7 +104,7 @@ func TestClientExportLinkGivesTheListOnce(t *testing.T) {
 		t.Fatalf("export: %d %q", st, rows)
 	}
 	want := []string{"phone,language,joined_at,source",
-		`+15550001001,es,2026-03-30T15:00:00Z,text "JOIN YOGA", MessageSid SM1, to +15550000000`}
+		`'+15550001001,es,2026-03-30T15:00:00Z,text "JOIN YOGA", MessageSid SM1, to +15550000000`} // phones guarded too
 	if strings.Join(rows[0], ",") != want[0] || strings.Join(rows[1], ",") != want[1] {
 		t.Errorf("rows %q", rows)
 	}

@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -23,7 +24,16 @@ import (
 	"nudges/bot"
 	"nudges/locales"
 	"nudges/store"
+	"nudges/webhooks/web"
 )
+
+// loopbackNets are 127.0.0.0/8 and ::1, as NUDGES_TRUSTED_PROXIES would
+// list a proxy on this machine.
+var loopbackNets = func() []*net.IPNet {
+	_, v4, _ := net.ParseCIDR("127.0.0.0/8")
+	_, v6, _ := net.ParseCIDR("::1/128")
+	return []*net.IPNet{v4, v6}
+}()
 
 const (
 	adminPhone = bot.Phone("+15550000001")
@@ -125,6 +135,9 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	h.con = con
 	e := echo.New()
+	// The harness's requests come from loopback, as from a reverse proxy on
+	// this machine that the operator listed in NUDGES_TRUSTED_PROXIES.
+	e.IPExtractor = web.ClientIP(loopbackNets)
 	con.Register(e)
 	h.srv = httptest.NewServer(e)
 	t.Cleanup(h.srv.Close)

@@ -64,7 +64,28 @@ func (c *Console) dashboard(ec echo.Context) error {
 }
 
 type clientsView struct {
-	Rows []store.ClientRow
+	Rows   []store.ClientRow
+	Squats []squat // keywords too close to a compliance word
+}
+
+// squat is a client whose keyword is one typo from an opt-out, opt-in or
+// help word: a subscriber's mistyped STOP would join its list.
+type squat struct {
+	Name, Keyword, Word string
+}
+
+// squats lists the rows whose keyword breaks the keyword rule.
+func (c *Console) squats(rows []store.ClientRow) []squat {
+	if c.cfg.KeywordClash == nil {
+		return nil
+	}
+	var out []squat
+	for _, r := range rows {
+		if w := c.cfg.KeywordClash(r.Keyword); w != "" {
+			out = append(out, squat{Name: r.Name, Keyword: r.Keyword, Word: w})
+		}
+	}
+	return out
 }
 
 func (c *Console) clientsPage(ec echo.Context) error {
@@ -78,7 +99,7 @@ func (c *Console) clientsPage(ec echo.Context) error {
 		return c.internal(ec, "clients", err)
 	}
 	notice, failure := c.takeFlash(ec)
-	v := view{Title: "Clients", D: clientsView{Rows: rows}, Notice: notice, Error: failure}
+	v := view{Title: "Clients", D: clientsView{Rows: rows, Squats: c.squats(rows)}, Notice: notice, Error: failure}
 	return c.renderView(ec, http.StatusOK, "clients.html", v)
 }
 

@@ -106,15 +106,16 @@ func (e *Engine) handle(ctx context.Context, in Inbound) (Reply, TurnOutcome, er
 	var replay bool
 	err := e.Store.Batch(func(tx Tx) error {
 		t, err := e.turn(tx, in)
-		if err != nil {
-			return err
+		if t != nil {
+			reply, queued, replay = t.replyText(), t.queued, t.replay
 		}
-		reply, queued, replay = t.replyText(), t.queued, t.replay
-		return nil
+		return err
 	})
 	var be brainError
 	var refused *Error
 	switch {
+	case errors.Is(err, errForget):
+		return Reply{Text: reply}, outcomeOf(false, reply, nil), nil
 	case errors.As(err, &be):
 		e.logger().Error("turn failed", "from", in.From, "sid", in.SID, "err", be.err)
 		return Reply{Text: e.T.T(e.lang(in.From), "Oops", nil)}, TurnError, nil
@@ -128,6 +129,12 @@ func (e *Engine) handle(ctx context.Context, in Inbound) (Reply, TurnOutcome, er
 	}
 	return Reply{Text: reply}, outcomeOf(replay, reply, nil), nil
 }
+
+// errForget rolls back the turn of an erased phone that is still erased
+// once its turn has run (anything but START): it gets its compliance
+// answer, and its number is written nowhere (no conversation, log, consent
+// record or index), as the console's Erase promised.
+var errForget = errors.New("erased phone: turn not kept")
 
 // outcomeOf names a turn's end for the Observer.
 func outcomeOf(replay bool, reply string, err error) TurnOutcome {
@@ -204,6 +211,11 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	}
 	if err := e.Brain.Turn(t); err != nil {
 		return nil, brainError{err}
+	}
+	if erased, err := tx.Suppressed(in.From); err != nil {
+		return nil, fmt.Errorf("suppression: %w", err)
+	} else if erased {
+		return t, errForget // answered, and nothing of it kept
 	}
 	if err := tx.PutConversation(conv); err != nil {
 		return nil, fmt.Errorf("save conversation: %w", err)

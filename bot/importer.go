@@ -173,11 +173,13 @@ func readBatch(cr *csv.Reader, cols columns, batch []importRow, size int, res *I
 	return batch, false, nil
 }
 
+// field is column i of rec, trimmed, with a formula guard (CSVCell) taken
+// off: the service's own exports import as they were.
 func field(rec []string, i int) string {
 	if i < 0 || i >= len(rec) {
 		return ""
 	}
-	return strings.TrimSpace(rec[i])
+	return strings.TrimSpace(CSVUnguard(rec[i]))
 }
 
 // parseRow reads one record; a reason when it is invalid.

@@ -219,3 +219,22 @@ func TestImportTwiceAddsNothingAndListsAtMostTheCap(t *testing.T) {
 		t.Errorf("second import %+v %v", again, err)
 	}
 }
+
+// TestImportReadsGuardedExports: a list exported by the service (phones and
+// formula-like text guarded with a leading quote) imports as it was.
+func TestImportReadsGuardedExports(t *testing.T) {
+	db := importDB(t)
+	csv := "phone,language,joined_at,source\r\n" +
+		bot.CSVCell("+15550001001") + ",es,2025-12-24," + bot.CSVCell("-paper form") + "\r\n"
+	res, err := runImport(t, db, csv)
+	if err != nil || res.Added != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	db.Read(func(tx *store.Tx) error {
+		subs, err := tx.SubscriptionsOf("+15550001001")
+		if err != nil || len(subs) != 1 || !strings.HasSuffix(subs[0].Source, ": -paper form") {
+			t.Errorf("guarded row read as %v %v", subs, err)
+		}
+		return nil
+	})
+}

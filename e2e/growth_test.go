@@ -167,10 +167,49 @@ func TestTrackedLinksCountClicks(t *testing.T) {
 			t.Errorf("GET %.30s = %d, want 404", path, resp.StatusCode)
 		}
 	}
-	// Clicks: the iPhone once (twice within the hour), Android once, the long
+	// Clicks: one per client address an hour, whatever the browser: the
+	// iPhone twice and Android from the same address count once, the long
 	// link once; previews and the blank agent not at all.
-	if reply := s.SMS(t, Client, "STATS"); !strings.Contains(reply, "3 link clicks") {
-		t.Errorf("STATS answered %q, want 3 link clicks", reply)
+	if reply := s.SMS(t, Client, "STATS"); !strings.Contains(reply, "2 link clicks") {
+		t.Errorf("STATS answered %q, want 2 link clicks", reply)
+	}
+}
+
+// TestTrackedLinksBelieveOnlyTrustedProxies: X-Forwarded-For tells click
+// visitors apart only when the peer is listed in NUDGES_TRUSTED_PROXIES;
+// by default loopback is no proxy, and forged addresses add nothing.
+func TestTrackedLinksBelieveOnlyTrustedProxies(t *testing.T) {
+	for _, c := range []struct {
+		env    []string
+		clicks string
+	}{
+		{nil, "; 1 link click."},
+		{[]string{"NUDGES_TRUSTED_PROXIES=127.0.0.1/32,::1/128"}, "; 3 link clicks."},
+	} {
+		db := filepath.Join(t.TempDir(), "n.db")
+		Update(t, db, seedGrowth)
+		tw := twiliotest.New(t)
+		s := Start(t, Options{DB: db, Twilio: tw, PublicURL: growthPublic, Env: c.env})
+		s.SMS(t, Client, "Open day: https://yoga.example.com/open")
+		s.SMS(t, Client, "CONFIRM")
+		code := trackedLink.FindStringSubmatch(announced(t, tw, 3)["+15552000001"].Form.Get("Body"))
+		if code == nil {
+			t.Fatal("no tracked link")
+		}
+		for _, xff := range []string{"203.0.113.1", "203.0.113.2", "198.51.100.9, 203.0.113.3", "203.0.113.1"} {
+			req, _ := http.NewRequest(http.MethodGet, s.URL+"/l/"+code[1], nil)
+			req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone) Mobile")
+			req.Header.Set("X-Forwarded-For", xff)
+			hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		if reply := s.SMS(t, Client, "STATS"); !strings.Contains(reply, c.clicks) {
+			t.Errorf("%v: STATS answered %q, want %q", c.env, reply, c.clicks)
+		}
 	}
 }
 

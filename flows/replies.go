@@ -168,6 +168,10 @@ func (b *Brain) answer(tc *turnCtx) error {
 		tc.Say("AnswerHow", data)
 		return nil
 	}
+	if bot.HasControl(strings.Join(strings.Fields(text), " ")) { // WELCOME's check: line breaks may stay, NUL, ESC, BEL may not
+		tc.Say("AnswerControl", data)
+		return nil
+	}
 	if l := utf8.RuneCountInString(text); l > maxForwarded { // refused, not cut: the client would not know
 		data["Length"], data["Limit"] = l, maxForwarded
 		tc.Say("AnswerTooLong", data)

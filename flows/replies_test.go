@@ -133,3 +133,34 @@ func (h *harness) logOf(phone string) []bot.LogEntry {
 	}
 	return log
 }
+
+// TestAnswerWithControlCharactersIsRefused: NUL, ESC, BEL and other control
+// characters in a client's #n answer are refused with a re-ask, as WELCOME
+// refuses them; nothing reaches the subscriber. A line break is kept.
+func TestAnswerWithControlCharactersIsRefused(t *testing.T) {
+	h := repliesHarness(t)
+	h.text(sub1, "is class full?")
+	for _, bad := range []string{"#1 See you\x00 at 7", "#1 \x1b[31mSee you at 7", "#1 See you at 7\a", "#1 See\u202Eyou", "#1 ok\x7f"} {
+		r := h.text(yogaPhone, bad)
+		if !strings.Contains(r, "Not sent") || !strings.Contains(r, "#1") {
+			t.Errorf("%q answered %q, want a re-ask", bad, r)
+		}
+	}
+	for _, m := range h.outbox() {
+		if m.To == bot.MustPhone(sub1) && bot.HasControl(strings.Join(strings.Fields(m.Body), " ")) {
+			t.Errorf("an answer with control characters reached the subscriber: %q", m.Body)
+		}
+	}
+	if r := h.text(yogaPhone, "#1 See you at 7\nBring a mat"); !strings.Contains(r, "Sent") || strings.Contains(r, "Not sent") {
+		t.Errorf("a two-line answer: %q", r)
+	}
+	for _, lang := range []string{bot.English, bot.Spanish} {
+		if msg, err := h.engine.T.(interface {
+			Render(string, string, map[string]any) (string, error)
+		}).Render(lang, "AnswerControl", map[string]any{"N": 12345}); err != nil {
+			t.Errorf("%s: %v", lang, err)
+		} else if n, _ := bot.Segments(msg); n > 2 {
+			t.Errorf("%s: %d segments: %q", lang, n, msg)
+		}
+	}
+}

@@ -216,7 +216,7 @@ func (b *Brain) signupName(tc *turnCtx) error {
 
 func (b *Brain) signupKeyword(tc *turnCtx) error {
 	kw := tc.m.Norm
-	data := map[string]any{"Keyword": kw, "Example": tc.Conv.Var("example"), "Min": KeywordMin, "Max": KeywordMax}
+	data := map[string]any{"Keyword": kw, "Example": tc.Conv.Var("example"), "Min": KeywordMin, "Max": KeywordMax, "Word": SquatWord(kw)}
 	reason, err := keywordProblem(tc.Tx, kw)
 	if err != nil {
 		return err
@@ -249,6 +249,8 @@ func keywordProblem(tx bot.Clients, kw string) (string, error) {
 		return "SignupKeywordDigits", nil
 	case Reserved(kw):
 		return "SignupKeywordReserved", nil
+	case SquatWord(kw) != "":
+		return "SignupKeywordSquat", nil
 	}
 	c, err := tx.ClientByKeyword(kw)
 	if err != nil {

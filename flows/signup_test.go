@@ -165,6 +165,14 @@ func TestKeywordProblems(t *testing.T) {
 		"MY SHOP": "SignupKeywordShape", "CAFÉ": "SignupKeywordShape", "12345": "SignupKeywordDigits",
 		"STOP": "SignupKeywordReserved", "LISTA": "SignupKeywordReserved", "ALL": "SignupKeywordReserved",
 		"YOGA": "SignupKeywordTaken", "SHOP24": "",
+		// one typo from an opt-out, opt-in or help word: squatting
+		"STPO": "SignupKeywordSquat", "UNSUSCRIBE": "SignupKeywordSquat", "PARRA": "SignupKeywordSquat",
+		"STOPP": "SignupKeywordSquat", "HELPP": "SignupKeywordSquat", "AYDUA": "SignupKeywordSquat",
+		"STRAT": "SignupKeywordSquat", "UNSTOPS": "SignupKeywordSquat", "ALTAS": "SignupKeywordSquat",
+		"YESS": "SignupKeywordSquat", "INF0": "SignupKeywordSquat", "BAJAS": "SignupKeywordSquat",
+		"CANCELA": "SignupKeywordSquat", "OPTOUTS": "SignupKeywordSquat", "QUITS": "SignupKeywordSquat",
+		"REVOK": "SignupKeywordSquat", "STOPAL": "SignupKeywordSquat", "ENDS": "SignupKeywordSquat",
+		"STEPS": "", "HELLO": "", "ALTO2": "",
 	} {
 		h.db.View(func(tx bot.Tx) error {
 			got, err := keywordProblem(tx, kw)
@@ -176,9 +184,25 @@ func TestKeywordProblems(t *testing.T) {
 	}
 }
 
+// TestSquatWordsFollowTheCommandWords: the squatting rule reads its words
+// from the command table, so every opt-out, opt-in and help word is in it and
+// nothing else is.
+func TestSquatWordsFollowTheCommandWords(t *testing.T) {
+	want := []string{"ALTA", "AYUDA", "BAJA", "CANCEL", "CANCELAR", "END", "HELP", "INFO", "OPTOUT", "PARAR",
+		"QUIT", "REVOKE", "START", "STOP", "STOPALL", "UNSTOP", "UNSUBSCRIBE", "YES"}
+	if got := complianceWords(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("complianceWords() = %v, want %v", got, want)
+	}
+	for kw, word := range map[string]string{"STPO": "STOP", "PARRA": "PARAR", "YOGA": "", "STOP": "STOP", "AYUDAS": "AYUDA"} {
+		if got := SquatWord(kw); got != word {
+			t.Errorf("SquatWord(%q) = %q, want %q", kw, got, word)
+		}
+	}
+}
+
 func TestSignupMessagesExistInBothLanguages(t *testing.T) {
 	c := locales.MustLoad()
-	for _, id := range []string{"SignupAskName", "BillingLive", "Status_past_due", "Interval_year", "PlanPaid", "Stats"} {
+	for _, id := range []string{"SignupAskName", "SignupKeywordSquat", "BillingLive", "Status_past_due", "Interval_year", "PlanPaid", "Stats"} {
 		for _, lang := range locales.Languages {
 			if _, err := c.Render(lang, id, map[string]any{}); err != nil {
 				t.Errorf("%s/%s: %v", lang, id, err)

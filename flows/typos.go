@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"nudges/bot"
@@ -118,4 +119,35 @@ func (b *Brain) misspelledJoin(tc *turnCtx) (bool, error) {
 		return false, err
 	}
 	return true, b.join(tc, rest)
+}
+
+// complianceWords are the opt-out, opt-in and help words of SPEC §4.1 in
+// both languages, sorted, read from the command table so that the two never
+// drift apart.
+func complianceWords() []string {
+	var out []string
+	for w, def := range words {
+		switch def.cmd {
+		case CmdStop, CmdStart, CmdYes, CmdHelp:
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// squatWords is complianceWords, computed once.
+var squatWords = complianceWords()
+
+// SquatWord is the opt-out, opt-in or help word that kw, a keyword (upper
+// case), is or is one typo from, "" when none. Such a keyword would catch a
+// subscriber's mistyped STOP (STPO, PARRA) and join them to a list instead
+// of asking "Did you mean STOP?", so no client may take one.
+func SquatWord(kw string) string {
+	for _, w := range squatWords {
+		if kw == w || oneTypo(kw, w) {
+			return w
+		}
+	}
+	return ""
 }

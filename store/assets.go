@@ -105,7 +105,7 @@ func (db *DB) Picture(token string) (ct string, data []byte, found bool, err err
 }
 
 // FollowLink resolves a tracked link and counts the click unless the same
-// visitor (an address and browser, as the caller names it) was counted
+// visitor (a client address, as the caller names it) was counted
 // within window, or count is false (a link-preview fetcher). found is false
 // for an unknown code.
 func (db *DB) FollowLink(code, visitor string, count bool, now time.Time, window time.Duration) (url string, found bool, err error) {

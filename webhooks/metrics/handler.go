@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -32,9 +33,10 @@ func (m *Metrics) Handler() http.Handler {
 	})
 }
 
-// allowed: a loopback peer is this machine, unless the request carries a
-// proxy's forwarding header (a reverse proxy on this machine passing on a
-// visitor's request); the token lets a scraper elsewhere in.
+// allowed decides from the socket peer and the token alone. A loopback peer
+// is this machine unless the request carries any proxy or forwarding header
+// at all, whatever its value: then a reverse proxy on this machine is
+// passing on someone else's request. The token lets a scraper anywhere in.
 func (m *Metrics) allowed(r *http.Request) bool {
 	if m.token != "" {
 		want := "Bearer " + m.token
@@ -42,10 +44,8 @@ func (m *Metrics) allowed(r *http.Request) bool {
 			return true
 		}
 	}
-	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
-		if r.Header.Get(h) != "" {
-			return false
-		}
+	if proxied(r.Header) {
+		return false
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -53,6 +53,23 @@ func (m *Metrics) allowed(r *http.Request) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// proxied reports whether h has any header a proxy adds to say whom it
+// forwards for: Forwarded, Via, X-Forwarded-*, X-Original-*, and every
+// *-IP header (X-Real-IP, X-Client-IP, True-Client-IP, CF-Connecting-IP,
+// Fastly-Client-IP…). Presence is enough: an empty value counts.
+func proxied(h http.Header) bool {
+	for k := range h {
+		k = strings.ToLower(k)
+		switch {
+		case k == "forwarded", k == "via",
+			strings.HasPrefix(k, "x-forwarded-"), strings.HasPrefix(k, "x-original-"),
+			strings.HasSuffix(k, "-ip"), strings.HasSuffix(k, "-for"):
+			return true
+		}
+	}
+	return false
 }
 
 // errorLog sends promhttp's errors to slog.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -45,7 +46,8 @@ func TestMediaFetchesWithCredentials(t *testing.T) {
 }
 
 // A picture streamed without a length is cut at the cap, not read whole;
-// a redirect to another host (Twilio's CDN) gets no credentials.
+// a redirect gets no credentials, even to the API base's own host on
+// another port (Go would send them there).
 func TestMediaCapsStreamsAndDropsAuthOnRedirect(t *testing.T) {
 	var cdnAuth string
 	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +64,7 @@ func TestMediaCapsStreamsAndDropsAuthOnRedirect(t *testing.T) {
 			http.Error(w, "auth", http.StatusUnauthorized)
 			return
 		}
-		http.Redirect(w, r, strings.Replace(cdn.URL, "127.0.0.1", "localhost", 1)+"/pic.gif", http.StatusTemporaryRedirect)
+		http.Redirect(w, r, cdn.URL+"/pic.gif", http.StatusTemporaryRedirect) // 127.0.0.1, another port
 	}))
 	defer api.Close()
 	m, err := NewMedia(mediaConfig(api.URL))
@@ -93,7 +95,7 @@ func TestMediaRefusesToLeaveTheMachineInTests(t *testing.T) {
 
 func TestMediaRedirectOffTheMachineIsRefusedInTests(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "http://198.51.100.7/pic.png", http.StatusTemporaryRedirect)
+		http.Redirect(w, r, "https://media.twiliocdn.com/pic.png", http.StatusTemporaryRedirect) // allowed, but off the machine
 	}))
 	defer api.Close()
 	m, err := NewMedia(mediaConfig(api.URL))
@@ -102,6 +104,60 @@ func TestMediaRedirectOffTheMachineIsRefusedInTests(t *testing.T) {
 	}
 	_, err = m.Fetch(context.Background(), api.URL+"/2010-04-01/Accounts/"+twiliotest.AccountSID+"/Media/ME1", 1000)
 	if !errors.Is(err, ErrNotLoopback) {
-		t.Errorf("redirect to 198.51.100.7: %v, want ErrNotLoopback", err)
+		t.Errorf("redirect to media.twiliocdn.com: %v, want ErrNotLoopback", err)
+	}
+}
+
+// TestMediaFollowsRedirectsOnlyToTwilio: a redirect to a host that is not
+// Twilio's media host (nor the configured API base's) is not followed, and
+// the picture is refused; no credentials leave on any hop.
+func TestMediaFollowsRedirectsOnlyToTwilio(t *testing.T) {
+	var hits int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Write([]byte("GIF89a"))
+	}))
+	defer other.Close()
+	var target string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target, http.StatusFound)
+	}))
+	defer api.Close()
+	m, err := NewMedia(mediaConfig(api.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := api.URL + "/2010-04-01/Accounts/" + twiliotest.AccountSID + "/Messages/MM1/Media/ME1"
+	for _, to := range []string{
+		strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/pic.gif", // another host name
+		"http://10.0.0.5/pic.gif", "http://169.254.169.254/latest/meta-data/", "http://[::1]:1/pic.gif",
+		"https://evil.example.com/pic.gif", "https://twiliocdn.com.evil.example/pic.gif", "ftp://api.twilio.com/x",
+		"http://media.twiliocdn.com/pic.gif", // Twilio's host, but not over https
+	} {
+		target = to
+		if _, err := m.Fetch(context.Background(), u, 1000); err == nil || !errors.Is(err, errRedirectRefused) {
+			t.Errorf("redirect to %s: %v, want errRedirectRefused", to, err)
+		}
+	}
+	if hits != 0 {
+		t.Errorf("the other host was fetched %d times", hits)
+	}
+}
+
+func TestMediaRedirectHosts(t *testing.T) {
+	m, err := NewMedia(mediaConfig("http://127.0.0.1:4000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for raw, ok := range map[string]bool{
+		"https://api.twilio.com/2010-04-01/x": true, "https://media.twiliocdn.com/x": true,
+		"https://mms.twiliocdn.com/x": true, "http://127.0.0.1:4000/x": true, "http://127.0.0.1:4001/x": true,
+		"http://api.twilio.com/x": false, "https://twiliocdn.com.example.com/x": false, "https://eviltwiliocdn.com/x": false,
+		"https://localhost/x": false, "http://localhost:4000/x": false, "https://127.0.0.1:4000/x": false,
+	} {
+		u, _ := url.Parse(raw)
+		if got := m.redirectAllowed(u); got != ok {
+			t.Errorf("redirectAllowed(%s) = %v, want %v", raw, got, ok)
+		}
 	}
 }

@@ -72,7 +72,7 @@ func (w *Webhooks) HandleSMS(c echo.Context) error {
 		return err
 	}
 	if in.OptOutType != "" {
-		w.Log.Info("twilio advanced opt-out", "sid", in.SID, "from", in.From, "type", in.OptOutType)
+		w.Log.Info("twilio advanced opt-out", "sid", in.SID, "type", in.OptOutType) // no number: the phone may be erased
 	}
 	reply, err := w.handler.Handle(c.Request().Context(), in)
 	if err != nil {

@@ -56,15 +56,14 @@ func containsAny(s string, subs []string) bool {
 }
 
 // follow serves GET /l/{code}: 302 to the announcement's URL, with one
-// click counted per visitor (address and browser) per bot.ClickWindow.
+// click counted per client address per bot.ClickWindow.
 func (p *Pages) follow(c echo.Context) error {
 	code := c.Param("code")
 	if !bot.IsCode(code, maxCode) {
 		return p.notFound(c)
 	}
 	r := c.Request()
-	visitor := c.RealIP() + "\x00" + r.UserAgent()
-	u, found, err := p.cfg.Links.FollowLink(code, visitor, !IsPreview(r), p.cfg.Clock.Now(), bot.ClickWindow)
+	u, found, err := p.cfg.Links.FollowLink(code, p.clickVisitor(r), !IsPreview(r), p.cfg.Clock.Now(), bot.ClickWindow)
 	switch {
 	case err != nil:
 		return p.internal(c, "follow link", err)

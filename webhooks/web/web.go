@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -45,12 +46,16 @@ type Config struct {
 	Number func(c *bot.Client) string
 	Clock  bot.Clock
 	Log    *slog.Logger
+	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the peers whose
+	// X-Forwarded-For is believed when a click's address is read.
+	TrustedProxies []*net.IPNet
 }
 
 // Pages serves the public endpoints.
 type Pages struct {
-	cfg  Config
-	tmpl *template.Template
+	cfg      Config
+	tmpl     *template.Template
+	clientIP echo.IPExtractor // ClientIP(cfg.TrustedProxies)
 }
 
 // New parses the templates and returns the pages.
@@ -65,7 +70,7 @@ func New(cfg Config) (*Pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)
 	}
-	return &Pages{cfg: cfg, tmpl: t}, nil
+	return &Pages{cfg: cfg, tmpl: t, clientIP: ClientIP(cfg.TrustedProxies)}, nil
 }
 
 // Register mounts GET /j/{KEYWORD}, /j/{KEYWORD}/qr.svg, /l/{code} and
