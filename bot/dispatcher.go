@@ -15,12 +15,14 @@ import (
 // Queue is the dispatcher's view of the durable outbox. Only one dispatcher
 // may work a queue at a time.
 type Queue interface {
-	// Claim marks up to n due messages as sending, most urgent first, in one
-	// transaction, and returns them; a message sending is never claimed
-	// again. A message to an opted-out phone is settled as skipped instead.
-	// next is when to look again: now if more may be due, the earliest due
-	// time if only later messages are left, zero if the queue is empty.
-	Claim(now time.Time, n int) (msgs []OutMessage, next time.Time, err error)
+	// Claim marks up to n due messages as sending in one transaction and
+	// returns them: senders take turns, each taking at most room(sender)
+	// (nil: n), urgent ones first and its announcements in turn. A message
+	// sending is never claimed again. A message to an opted-out phone is
+	// settled as skipped instead. next is when to look again: now if more
+	// may be due, the earliest due time if only later messages are left,
+	// zero if the queue is empty.
+	Claim(now time.Time, n int, room func(from Phone) int) (msgs []OutMessage, next time.Time, err error)
 	// Record stores the outcomes of sends, all in one transaction.
 	Record(now time.Time, outs []Outcome) error
 	// Recover marks every message left sending by a process that died as
@@ -60,16 +62,21 @@ const (
 	maxErrorLen        = 300
 )
 
-// Dispatcher sends the outbox: it claims due messages most urgent first,
-// paces them to Rate segments per second, sends them with a small pool of
-// workers and records the outcomes in batched transactions.
+// Dispatcher sends the outbox: it claims due messages, paces each sender
+// (the service number, each client's own number) to its own rate, side by
+// side, sends them with a small pool of workers and records the outcomes in
+// batched transactions.
 type Dispatcher struct {
 	Queue   Queue  // the outbox service (Lifecycle)
 	Sender  Sender // the provider
 	Capture Sender // simulated phones' messages; never the provider
 	Clock   Clock
-	Rate    float64 // segments per second across the service; 0 = unpaced
-	Log     *slog.Logger
+	Rate    float64 // segments per second of the service number; 0 = unpaced
+	// Rates is each sender's segments per second (0 = unpaced); nil paces
+	// every sender at Rate. It is read when a sender is first met and at
+	// most every RateTTL after.
+	Rates func(from Phone) float64
+	Log   *slog.Logger
 
 	Workers     int                         // concurrent sends; DefaultWorkers if 0
 	MaxBatch    int                         // most messages claimed at once
@@ -86,6 +93,7 @@ type Dispatcher struct {
 	once     sync.Once
 	kick     chan struct{}
 	recorded chan struct{}
+	freed    chan struct{} // a sender finished handing out its batch
 	inflight atomic.Int64
 }
 
@@ -99,6 +107,7 @@ func (d *Dispatcher) init() {
 	d.once.Do(func() {
 		d.kick = make(chan struct{}, 1)
 		d.recorded = make(chan struct{}, 1)
+		d.freed = make(chan struct{}, 1)
 	})
 }
 
@@ -150,20 +159,21 @@ func (d *Dispatcher) run(ctx context.Context, drain bool) error {
 	return nil
 }
 
-// feed claims due messages and hands them to the workers at the paced rate.
+// feed claims due messages for the senders not busy and hands each
+// sender's batch to its own pacing goroutine, so senders send side by side.
 func (d *Dispatcher) feed(ctx context.Context, jobs chan<- OutMessage, results chan<- Outcome, drain bool) {
-	pacer := NewPacer(d.Rate, d.clock())
-	batch := pacer.Batch(d.maxBatch())
+	ls := d.newLines()
+	defer ls.wait()
 	for ctx.Err() == nil {
-		busy := d.inflight.Load() > 0
-		msgs, next, err := d.Queue.Claim(d.now(), batch)
+		busy := d.inflight.Load() > 0 || ls.busy()
+		msgs, next, err := d.Queue.Claim(d.now(), d.maxBatch(), ls.room)
 		if err != nil {
 			d.log().Error("claim outbox", "err", err)
 			d.sleep(ctx, time.Second)
 			continue
 		}
 		if len(msgs) > 0 {
-			d.handOut(ctx, pacer, msgs, jobs, results)
+			ls.start(ctx, msgs, jobs, results)
 			continue
 		}
 		if drain && !busy && next.IsZero() {
@@ -203,8 +213,9 @@ func (d *Dispatcher) release(msgs []OutMessage, results chan<- Outcome) {
 	}
 }
 
-// idle waits for new work: a kick, recorded results, the next due time, or
-// the poll interval (a safety net for a path that queues without a Kick).
+// idle waits for new work: a kick, recorded results, a sender done with its
+// batch, the next due time, or the poll interval (a safety net for a path
+// that queues without a Kick).
 func (d *Dispatcher) idle(ctx context.Context, next time.Time, busy bool) {
 	wait := d.poll()
 	if !next.IsZero() {
@@ -220,6 +231,7 @@ func (d *Dispatcher) idle(ctx context.Context, next time.Time, busy bool) {
 	case <-ctx.Done():
 	case <-d.kick:
 	case <-d.recorded:
+	case <-d.freed:
 	case <-t.C:
 	}
 }

@@ -321,7 +321,7 @@ func TestDispatch21610OptsOutAndNothingMoreGoes(t *testing.T) {
 func TestDispatchAfterRestartNeverResendsInFlight(t *testing.T) {
 	h := newDispHarness(t)
 	inFlight := h.send(phone(1), "was sending", bot.PriorityHigh, 0)
-	if _, _, err := h.outbox().Claim(h.clock.Now(), 1); err != nil { // the process dies mid-send
+	if _, _, err := h.outbox().Claim(h.clock.Now(), 1, nil); err != nil { // the process dies mid-send
 		t.Fatal(err)
 	}
 	waiting := h.send(phone(2), "still queued", bot.PriorityHigh, 0)

@@ -22,7 +22,7 @@ func TestHaltDropsUnsentRowsAndStopsTheFanOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := h.outbox()
-	claimed, _, err := out.Claim(h.clock.Now(), 2)
+	claimed, _, err := out.Claim(h.clock.Now(), 2, nil)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d: %v", len(claimed), err)
 	}
@@ -75,7 +75,7 @@ func TestStartHaltMidFanOut(t *testing.T) {
 	if _, err := f.Step(id); err != nil {
 		t.Fatal(err)
 	}
-	claimed, _, err := h.outbox().Claim(h.clock.Now(), 1)
+	claimed, _, err := h.outbox().Claim(h.clock.Now(), 1, nil)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claimed %d: %v", len(claimed), err)
 	}

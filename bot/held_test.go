@@ -89,9 +89,9 @@ type countingQueue struct {
 	claims atomic.Int64
 }
 
-func (q *countingQueue) Claim(now time.Time, n int) ([]bot.OutMessage, time.Time, error) {
+func (q *countingQueue) Claim(now time.Time, n int, room func(bot.Phone) int) ([]bot.OutMessage, time.Time, error) {
 	q.claims.Add(1)
-	return q.Queue.Claim(now, n)
+	return q.Queue.Claim(now, n, room)
 }
 
 func TestSplitCountsByZoneFromTheListGroups(t *testing.T) {
@@ -207,7 +207,7 @@ func TestClaimHoldsAnAnnouncementRowPastItsWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	life := &bot.Lifecycle{Store: db, Clock: clock, Window: windowLA()}
-	msgs, next, err := life.Claim(late, 100)
+	msgs, next, err := life.Claim(late, 100, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,13 +65,13 @@ func TestRecordFitsTheStoreLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &limited{DB: db, n: 20} // 2 outcomes per transaction
+	st := &limited{DB: db, n: 24} // 2 claims or 2 outcomes per transaction
 	l := &bot.Lifecycle{Store: st, Clock: bot.NewFixedClock(fanT0)}
-	msgs, _, err := l.Claim(fanT0.Add(time.Second), 10)
+	msgs, _, err := l.Claim(fanT0.Add(time.Second), 10, nil)
 	if err != nil || len(msgs) != 2 {
 		t.Fatalf("claim = %d messages, %v; want the 2 that fit", len(msgs), err)
 	}
-	msgs2, _, _ := l.Claim(fanT0.Add(time.Second), 10)
+	msgs2, _, _ := l.Claim(fanT0.Add(time.Second), 10, nil)
 	msgs = append(msgs, msgs2...)
 	var outs []bot.Outcome
 	for _, m := range msgs {

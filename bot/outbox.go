@@ -3,20 +3,17 @@ package bot
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
 // Sends is the storage the outbox lifecycle moves messages through: plain
 // rows and indexes, no rules.
 type Sends interface {
-	// PutOutMessage saves m and keeps the queue (queued rows by priority and
-	// due time), the in-flight set (sending rows) and the sid index in step
-	// with its Status, NextAt and SID.
+	// PutOutMessage saves m and keeps the queue (queued rows in their lane:
+	// sender, priority, announcement), the in-flight set (sending rows) and
+	// the sid index in step with its Status, NextAt and SID.
 	PutOutMessage(m *OutMessage) error
-	// Due returns the ids of up to n queued messages due by now, most urgent
-	// first, and next: now if more are due, else the earliest due time of a
-	// queued message, zero if none is queued.
-	Due(now time.Time, n int) (ids []uint64, next time.Time, err error)
 	// Inflight returns the ids of the messages sending.
 	Inflight() ([]uint64, error)
 	// MessageBySID returns the message the provider knows by sid, or nil.
@@ -46,8 +43,28 @@ type OutboxTx interface {
 	Clients
 	Outbox
 	Sends
+	Lanes
 	Log
 	ConsentLog
+}
+
+// Lanes is the queue as lanes, one per sender, priority and announcement:
+// a sender's urgent lanes go before its bulk ones, and its lanes of one
+// priority take turns. Every method reads a bounded number of keys.
+type Lanes interface {
+	// Promote makes up to n lanes whose first message has come due by now
+	// ready to take from; more reports whether others are due too.
+	Promote(now time.Time, n int) (more bool, err error)
+	// ReadySenders returns up to n senders with ready lanes, starting after
+	// after and wrapping round to it (the service number is "").
+	ReadySenders(after Phone, n int) ([]Phone, error)
+	// Take returns the id of the first message due by now in from's next
+	// lane in turn, and moves that lane to the end of its turn; 0 when from
+	// has nothing due.
+	Take(from Phone, now time.Time) (uint64, error)
+	// QueueNext reports whether any lane is ready, and when the first
+	// waiting lane comes due (zero if none waits).
+	QueueNext() (ready bool, due time.Time)
 }
 
 var _ Queue = (*Lifecycle)(nil)
@@ -67,139 +84,15 @@ type Lifecycle struct {
 	// closed when they are claimed (a long broadcast paced past 20:00):
 	// they wait, queued, for its next opening. Nil holds nothing.
 	Window *SendWindow
+
+	mu   sync.Mutex
+	last Phone // the sender a claim served last: senders take turns
 }
 
 // NewLifecycle returns the outbox service on store, reporting through t.
 func NewLifecycle(store Store, t Translator) *Lifecycle {
 	return &Lifecycle{Store: store, Report: ReportTo(t), Clock: SystemClock{}}
 }
-
-// Claim implements Queue. A read-only look comes first, so that an idle
-// dispatcher polling an empty queue costs no commits.
-func (l *Lifecycle) Claim(now time.Time, n int) ([]OutMessage, time.Time, error) {
-	var next time.Time
-	var due []uint64
-	err := l.Store.View(func(tx Tx) error {
-		var err error
-		due, next, err = tx.Due(now, 1)
-		return err
-	})
-	if err != nil || len(due) == 0 {
-		return nil, next, err
-	}
-	var out []OutMessage
-	n = fit(l.Store, n, claimKeys)
-	err = l.Store.Update(func(tx Tx) error {
-		out = nil
-		ids, nx, err := tx.Due(now, n)
-		if err != nil {
-			return err
-		}
-		next = nx
-		c := l.counter(tx, now)
-		optedOut := map[numberPair]bool{}
-		for _, id := range ids {
-			m, err := l.claimOne(tx, id, now, optedOut, c)
-			if err != nil {
-				return fmt.Errorf("message %d: %w", id, err)
-			}
-			switch {
-			case m == nil:
-			case m.Status == StatusSending:
-				out = append(out, *m)
-			case next.IsZero() || m.NextAt.Before(next): // held: look again when it is due
-				next = m.NextAt
-			}
-		}
-		return c.flush()
-	})
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("claim outbox: %w", err)
-	}
-	return out, next, nil
-}
-
-// claimOne marks one queued message sending and returns it, or settles it
-// as skipped when its phone opted out or left the announcement's list (nil
-// then): LEAVE and STOP promise no more messages. An announcement row whose
-// send window has closed is held, still queued, until it opens: returned
-// with that NextAt, not sending.
-func (l *Lifecycle) claimOne(tx OutboxTx, id uint64, now time.Time, optedOut map[numberPair]bool, c *counter) (*OutMessage, error) {
-	m, err := tx.OutMessage(id)
-	if err != nil || m == nil {
-		return nil, err
-	}
-	if m.Status != StatusQueued {
-		return nil, tx.PutOutMessage(m) // an index out of step: bring it back
-	}
-	why, status, err := l.skipWhy(tx, m, optedOut, c)
-	if err != nil {
-		return nil, err
-	}
-	m.UpdatedAt = now
-	if why != "" {
-		m.Status, m.Error = status, why
-		if err := put(tx, m); err != nil {
-			return nil, err
-		}
-		return nil, c.settle(m, StatusQueued)
-	}
-	if at := l.Window.holdAt(m, now); at.After(now) {
-		return m, l.hold(tx, m, at, now, c)
-	}
-	m.Status = StatusSending
-	return m, put(tx, m)
-}
-
-// hold moves queued announcement row m to at and counts it as held.
-func (l *Lifecycle) hold(tx OutboxTx, m *OutMessage, at, now time.Time, c *counter) error {
-	m.NextAt = at
-	if err := put(tx, m); err != nil {
-		return err
-	}
-	a, err := c.announcement(m.AnnouncementID)
-	if err != nil || a == nil {
-		return err
-	}
-	a.hold(at, now, 1)
-	return nil
-}
-
-// skipWhy says why m must not be sent now and the status it settles at,
-// or "".
-func (l *Lifecycle) skipWhy(tx OutboxTx, m *OutMessage, optedOut map[numberPair]bool, c *counter) (string, MessageStatus, error) {
-	pair := numberPair{m.From, m.To}
-	out, seen := optedOut[pair]
-	if !seen {
-		conv, err := tx.Conversation(m.To)
-		if err != nil {
-			return "", "", fmt.Errorf("load recipient %s: %w", m.To, err)
-		}
-		out = conv.OptedOutOf(m.From) // opt-outs are per number pair (§11)
-		optedOut[pair] = out
-	}
-	if out {
-		return "recipient opted out", StatusSkipped, nil
-	}
-	if m.AnnouncementID == 0 {
-		return "", "", nil
-	}
-	a, err := c.announcement(m.AnnouncementID)
-	if err != nil || a == nil {
-		return "", "", err
-	}
-	if a.Halted {
-		return "halted by the client", StatusHalted, nil
-	}
-	on, err := tx.Subscribed(a.Keyword, m.To)
-	if err != nil || on {
-		return "", "", err
-	}
-	return "recipient left the list", StatusSkipped, nil
-}
-
-// numberPair is a sender ("" for the service number) and a recipient.
-type numberPair struct{ from, to Phone }
 
 // put saves m; a login code's row keeps the code only while it may still
 // be sent: once settled, its body is redacted.
@@ -212,7 +105,7 @@ func put(tx Sends, m *OutMessage) error {
 
 // Keys a claim and a record touch per message, about (rows, indexes,
 // recipient, list, log), for the store's transaction limit.
-const claimKeys, recordKeys = 8, 10
+const claimKeys, recordKeys = 12, 10
 
 // Record implements Queue: the outcomes in one transaction, or in a few
 // when the store limits a transaction's size.

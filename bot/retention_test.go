@@ -155,7 +155,7 @@ func BenchmarkBytesPerRecipientAfterRetention(b *testing.B) {
 func settleAll(b testing.TB, db *store.DB, now time.Time) {
 	outbox := &bot.Lifecycle{Store: db}
 	for {
-		msgs, _, err := outbox.Claim(now, 4096)
+		msgs, _, err := outbox.Claim(now, 4096, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -41,6 +41,7 @@ type Tx interface {
 	Plans
 	Outbox
 	Sends
+	Lanes
 	Broadcasts
 	Folds
 	Inbounds

@@ -66,7 +66,7 @@ func TestCarrierOptOutIsPerNumberPair(t *testing.T) {
 	}
 
 	again, service := h.queue(t, yogaNumber, sub), h.queue(t, "", sub)
-	claimed, _, err := h.lifecycle().Claim(h.clock.Now(), 10)
+	claimed, _, err := h.lifecycle().Claim(h.clock.Now(), 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func (h *harness) queue(t *testing.T, from, to bot.Phone) uint64 {
 // carrierRefuses claims message id and records Twilio's 21610 for it.
 func (h *harness) carrierRefuses(t *testing.T, id uint64) {
 	t.Helper()
-	claimed, _, err := h.lifecycle().Claim(h.clock.Now(), 10)
+	claimed, _, err := h.lifecycle().Claim(h.clock.Now(), 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func directiveClaim(h *harness, args string) error {
 	if err != nil {
 		return err
 	}
-	msgs, _, err := h.lifecycle().Claim(h.clock.Now(), n)
+	msgs, _, err := h.lifecycle().Claim(h.clock.Now(), n, nil)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,11 @@ import (
 // encodes rows by hand instead of through reflection and packs the
 // append-only outbox and queue pages full.
 func (t *Tx) EnqueueBulk(msgs []bot.OutMessage) error {
-	outbox, queue := t.b(bOutbox), t.b(bQueue)
+	outbox := t.b(bOutbox)
 	outbox.SetFillPercent(1)
-	queue.SetFillPercent(1)
+	t.b(bQueue).SetFillPercent(1)
 	enc := bulkEncoder{strings: map[string][]byte{}}
+	seen := laneNotes{}
 	for i := range msgs {
 		m := &msgs[i]
 		id, err := outbox.NextSequence()
@@ -34,7 +35,7 @@ func (t *Tx) EnqueueBulk(msgs []bot.OutMessage) error {
 		if err := outbox.Put(itob(id), row); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
-		if err := queue.Put(queuedKey(m.Priority, m.NextAt, m.CreatedAt, id), nil); err != nil {
+		if err := t.enqueueRow(queuedOf(m), id, seen); err != nil {
 			return fmt.Errorf("bulk enqueue %s: %w", m.To, err)
 		}
 	}

@@ -57,7 +57,7 @@ func TestEnqueueBulkQueuesAndLogsOnSend(t *testing.T) {
 	if err := db.Write(func(tx *Tx) error { return tx.EnqueueBulk(msgs) }); err != nil {
 		t.Fatal(err)
 	}
-	claimed, _, err := (&bot.Lifecycle{Store: db}).Claim(now, 10)
+	claimed, _, err := (&bot.Lifecycle{Store: db}).Claim(now, 10, nil)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d, %v", len(claimed), err)
 	}

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"nudges/bot"
+	"nudges/store/kv"
 )
 
 var (
@@ -71,7 +73,7 @@ func dspOutbox(db *DB, report bot.Reporter) *bot.Lifecycle {
 
 func dspClaim(t *testing.T, db *DB, now time.Time, n int, report bot.Reporter) ([]uint64, time.Time) {
 	t.Helper()
-	msgs, next, err := dspOutbox(db, report).Claim(now, n)
+	msgs, next, err := dspOutbox(db, report).Claim(now, n, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,10 +433,12 @@ func TestOpenMigratesTheOldQueueKeys(t *testing.T) {
 	db, path := openDispatchDB(t)
 	id := dspPut(t, db, dspA, bot.PriorityHigh, dspT0, 0)
 	err := db.Write(func(tx *Tx) error {
-		q := tx.b(bQueue)
-		if err := q.Delete(queueKey(bot.PriorityHigh, dspT0, id)); err != nil {
-			return err
+		for _, b := range [][]byte{bQueue, bLanes, bReady, bWaiting} { // as the version before lanes left it
+			if err := clearBucket(tx.b(b)); err != nil {
+				return err
+			}
 		}
+		q := tx.b(bQueue)
 		old := append([]byte{byte(bot.PriorityHigh)}, itob(id)...)
 		return q.Put(old, itob(uint64(dspT0.UnixNano())))
 	})
@@ -451,4 +455,15 @@ func TestOpenMigratesTheOldQueueKeys(t *testing.T) {
 	if ids, _ := dspClaim(t, db, dspT0, 10, nil); !slices.Equal(ids, []uint64{id}) {
 		t.Errorf("claimed %v after the migration, want [%d]", ids, id)
 	}
+}
+
+func clearBucket(b kv.Bucket) error {
+	var keys [][]byte
+	b.ForEach(func(k, _ []byte) error { keys = append(keys, bytes.Clone(k)); return nil })
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -62,14 +63,16 @@ func (t *Tx) queueDepth(out map[bot.Priority]int) {
 
 // waitingForWindow counts queued announcements due later than now (up to
 // gaugeWalkCap): those held for their recipients' send window, and the few
-// waiting out a retry's backoff. The queue is keyed priority, due, id, so
-// this is a seek and a walk of the waiting rows only.
+// waiting out a retry's backoff. Each lane is ordered by due time, so this
+// is a seek per bulk lane and a walk of the waiting rows only.
 func (t *Tx) waitingForWindow(now time.Time) int {
 	n := 0
-	from := queueKey(bot.PriorityBulk, now.Add(time.Nanosecond), 0)
 	c := t.b(bQueue).Cursor()
-	for k, _ := c.Seek(from); k != nil && k[0] == byte(bot.PriorityBulk) && n < gaugeWalkCap; k, _ = c.Next() {
-		n++
-	}
+	eachLane(t.b(bQueue).Cursor(), bot.PriorityBulk, func(lane []byte) bool {
+		for k, _ := c.Seek(queueKey(lane, now.Add(time.Nanosecond), 0)); k != nil && bytes.HasPrefix(k, lane) && n < gaugeWalkCap; k, _ = c.Next() {
+			n++
+		}
+		return n < gaugeWalkCap
+	})
 	return n
 }

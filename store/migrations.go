@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"nudges/store/kv"
@@ -16,6 +17,7 @@ var migrations = []Migration{
 	{To: 2, What: "queue keys carry their due time (priority, due, id)", Step: queueKeysStep},
 	{To: 3, What: "index retry guards by the time they were written", Step: expiryIndexStep},
 	{To: 4, What: "count each list's phones by number prefix (the send window's CONFIRM split)", Step: listGroupsStep},
+	{To: 5, What: "queue rows move into lanes by sender, priority and announcement (fair sending)", Step: queueLanesStep},
 }
 
 // keyExpiryV1 marks a file whose expiry index an earlier binary built.
@@ -101,4 +103,56 @@ func expiryIndexStep(tx *Tx, cursor []byte) ([]byte, error) {
 		}
 	}
 	return nil, nil
+}
+
+// queueLanesStep moves up to migrationBatch queue keys of the (priority,
+// due, id) form into their row's lane, indexing the lane; a key whose row
+// is gone or no longer queued is dropped. Keys already in lanes are passed
+// over (they sort among the old ones).
+func queueLanesStep(tx *Tx, cursor []byte) ([]byte, error) {
+	q := tx.b(bQueue)
+	var old [][]byte
+	var last []byte
+	c := q.Cursor()
+	k, _ := seekAfter(c, cursor)
+	for n := 0; k != nil && n < tx.fit(migrationBatch, 8); n++ {
+		if len(k) == 17 {
+			old = append(old, bytes.Clone(k))
+		}
+		last = bytes.Clone(k)
+		k, _ = c.Next()
+	}
+	more := k != nil
+	seen := laneNotes{}
+	for _, k := range old {
+		if err := q.Delete(k); err != nil {
+			return nil, err
+		}
+		if err := requeue(tx, btoi(k[9:]), seen); err != nil {
+			return nil, err
+		}
+	}
+	if !more {
+		return nil, nil
+	}
+	return last, nil
+}
+
+// requeue puts row id's queue key in its lane if the row is still queued.
+func requeue(tx *Tx, id uint64, seen laneNotes) error {
+	row := tx.b(bOutbox).Get(itob(id))
+	if row == nil {
+		return nil
+	}
+	var r struct {
+		queued
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(row, &r); err != nil {
+		return fmt.Errorf("decode message %d: %w", id, err)
+	}
+	if r.Status != "queued" {
+		return nil
+	}
+	return tx.enqueueRow(r.queued, id, seen)
 }

@@ -13,7 +13,7 @@ func (t *Tx) Enqueue(m *bot.OutMessage) error {
 	if err := t.putJSON(bOutbox, itob(id), m); err != nil {
 		return err
 	}
-	return t.b(bQueue).Put(queuedKey(m.Priority, m.NextAt, m.CreatedAt, id), nil)
+	return t.enqueueRow(queuedOf(m), id, nil)
 }
 
 // OutMessage implements bot.Outbox.

@@ -132,8 +132,8 @@ func checkFixtureData(t *testing.T, db *DB) {
 	}
 	db.Read(func(tx *Tx) error {
 		return tx.b(bQueue).ForEach(func(k, _ []byte) error {
-			if len(k) != 17 {
-				t.Errorf("queue key %x not in the priority, due, id layout", k)
+			if len(k) != qKeyLen {
+				t.Errorf("queue key %x not in the lane, due, id layout", k)
 			}
 			return nil
 		})

@@ -32,7 +32,10 @@ var (
 	bPhoneSubs     = []byte("phone_subs")    // phone \0 KEYWORD → nothing
 	bPlans         = []byte("plans")         // id → Plan
 	bOutbox        = []byte("outbox")        // id → OutMessage
-	bQueue         = []byte("queue")         // priority, due (unix ns), id → nothing
+	bQueue         = []byte("queue")         // lane, due (unix ns), id → nothing: see queue.go
+	bLanes         = []byte("lanes")         // lane → ready and its turn, or waiting and its due time
+	bReady         = []byte("ready")         // sender, priority, turn, announcement → nothing
+	bWaiting       = []byte("waiting")       // due (unix ns), lane → nothing
 	bSIDs          = []byte("sids")          // provider sid → outbox id
 	bAnnouncements = []byte("announcements") // id → Announcement
 	bFanning       = []byte("fanning")       // id of an announcement still fanning out → nothing
@@ -55,7 +58,7 @@ var allBuckets = [][]byte{
 	bPlans, bOutbox, bQueue, bSIDs, bAnnouncements, bInbound, bLog, bStripeEvents,
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
-	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers,
+	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers, bLanes, bReady, bWaiting,
 	bDiscounts,
 }
 

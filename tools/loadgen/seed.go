@@ -124,7 +124,7 @@ func retentionFigure(path string, baseline int64, n int, out io.Writer) error {
 	now := time.Now().UTC()
 	settled := 0
 	for {
-		msgs, _, err := outbox.Claim(now, 4096)
+		msgs, _, err := outbox.Claim(now, 4096, nil)
 		if err != nil || len(msgs) == 0 {
 			if err != nil {
 				db.Close()

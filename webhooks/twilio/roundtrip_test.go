@@ -22,7 +22,7 @@ func TestSendThenStatusCallbackReachesTheStore(t *testing.T) {
 	h.token = tw.AuthToken
 
 	queueText(t, h, testPhone, "you're live")
-	claimed, _, err := outbox.Claim(testNow, 10)
+	claimed, _, err := outbox.Claim(testNow, 10, nil)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
