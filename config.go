@@ -23,6 +23,8 @@ type config struct {
 	AdminPhones   []bot.Phone
 	DefaultLocale string
 	SendRate      float64
+	LocalRate     float64 // NUDGES_LOCAL_RATE: a client's own local number
+	TollFreeRate  float64 // NUDGES_TOLLFREE_RATE: a client's own toll-free number
 	Insecure      bool
 	Support       string         // NUDGES_SUPPORT: the contact HELP gives
 	SendWindow    bot.Window     // NUDGES_SEND_WINDOW: recipients' local hours for announcements
@@ -148,13 +150,23 @@ func checkLocale(c *config, _ func(string, string) string) error {
 	return nil
 }
 
+// checkRate reads each kind of sender's segments per second.
 func checkRate(c *config, env func(string, string) string) error {
-	s := env("NUDGES_SEND_RATE", "1")
-	r, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(r) || r <= 0 || r > 10000 {
-		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 and at most 10000 (1 for a US long code)", s)
+	for _, r := range []struct {
+		key, def, hint string
+		to         *float64
+	}{
+		{"NUDGES_SEND_RATE", "1", "1 for a US long code", &c.SendRate},
+		{"NUDGES_LOCAL_RATE", "1", "1 for a US long code", &c.LocalRate},
+		{"NUDGES_TOLLFREE_RATE", "3", "3 for a verified US toll-free number", &c.TollFreeRate},
+	} {
+		s := env(r.key, r.def)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || v <= 0 || v > 10000 {
+			return fmt.Errorf("%s %q must be a number of segments per second above 0 and at most 10000 (%s)", r.key, s, r.hint)
+		}
+		*r.to = v
 	}
-	c.SendRate = r
 	return nil
 }
 

@@ -226,6 +226,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	outbox := bot.NewLifecycle(db, tr)
 	outbox.Window = window
 	disp := bot.NewDispatcher(outbox, sender, console.NewCapture(slog.Default(), console.DefaultKeep), cfg.SendRate)
+	disp.Rates = bot.SenderRates{Service: cfg.SendRate, Local: cfg.LocalRate, TollFree: cfg.TollFreeRate, Store: db}.Rate
 	fan := &bot.FanOut{Store: db, Compose: flows.Composer(tr), Report: outbox.Report, Due: window.Due,
 		Halt: outbox.Halt, Clock: bot.SystemClock{}, Notify: disp.Kick}
 	wake := func() { disp.Kick(); fan.Kick() }

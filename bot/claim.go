@@ -129,17 +129,9 @@ func (l *Lifecycle) serve(cl *claiming, from Phone, room int) error {
 }
 
 // turn is the sender a claim looked at last: the next starts after it.
-func (l *Lifecycle) turn() Phone {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.last
-}
+func (l *Lifecycle) turn() Phone { return l.last }
 
-func (l *Lifecycle) served(from Phone) {
-	l.mu.Lock()
-	l.last = from
-	l.mu.Unlock()
-}
+func (l *Lifecycle) served(from Phone) { l.last = from }
 
 // claimOne marks one queued message sending and returns it, or settles it
 // as skipped when its phone opted out or left the announcement's list (nil

@@ -3,7 +3,6 @@ package bot
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -85,8 +84,9 @@ type Lifecycle struct {
 	// they wait, queued, for its next opening. Nil holds nothing.
 	Window *SendWindow
 
-	mu   sync.Mutex
-	last Phone // the sender a claim served last: senders take turns
+	// last is the sender the last claim looked at: senders take turns.
+	// Only one dispatcher claims from a queue, so it needs no lock.
+	last Phone
 }
 
 // NewLifecycle returns the outbox service on store, reporting through t.
