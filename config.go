@@ -154,7 +154,7 @@ func checkLocale(c *config, _ func(string, string) string) error {
 func checkRate(c *config, env func(string, string) string) error {
 	for _, r := range []struct {
 		key, def, hint string
-		to         *float64
+		to             *float64
 	}{
 		{"NUDGES_SEND_RATE", "1", "1 for a US long code", &c.SendRate},
 		{"NUDGES_LOCAL_RATE", "1", "1 for a US long code", &c.LocalRate},
