@@ -179,7 +179,7 @@ func (d *Dispatcher) feed(ctx context.Context, jobs chan<- OutMessage, results c
 		if drain && !busy && next.IsZero() {
 			return
 		}
-		d.idle(ctx, next, busy)
+		d.idle(ctx, next, busy, ls.busy())
 	}
 }
 
@@ -216,21 +216,31 @@ func (d *Dispatcher) release(msgs []OutMessage, results chan<- Outcome) {
 // idle waits for new work: a kick, recorded results, a sender done with its
 // batch, the next due time, or the poll interval (a safety net for a path
 // that queues without a Kick).
-func (d *Dispatcher) idle(ctx context.Context, next time.Time, busy bool) {
+//
+// Work due now that was not claimed belongs to senders still handing out
+// their batch: then only a sender freed (or a kick) is worth a look, not
+// every recorded batch.
+func (d *Dispatcher) idle(ctx context.Context, next time.Time, busy, handing bool) {
 	wait := d.poll()
 	if !next.IsZero() {
 		if !busy && d.Sleep != nil {
 			d.Sleep(ctx, next.Sub(d.now()))
 			return
 		}
-		wait = min(wait, next.Sub(d.now()))
+		if next.After(d.now()) || !handing {
+			wait = min(wait, next.Sub(d.now()))
+		}
+	}
+	recorded := d.recorded
+	if handing {
+		recorded = nil
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-d.kick:
-	case <-d.recorded:
+	case <-recorded:
 	case <-d.freed:
 	case <-t.C:
 	}
