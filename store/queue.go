@@ -15,7 +15,7 @@ import (
 // their sender's lane 0). Keys:
 //
 //	queue   lane, due, id                → nothing   (a lane's rows, oldest due first)
-//	lanes   lane                         → state     (ready + turn, or waiting + due)
+//	lanes   lane                         → state     (ready, or waiting + due)
 //	ready   sender, priority, turn, ann  → nothing   (lanes with due work, in turn order)
 //	waiting due, lane                    → nothing   (lanes whose first row is due later)
 //
@@ -179,7 +179,7 @@ func laneOfReady(k []byte) []byte {
 }
 
 // ready puts lane at the end of its sender's turn (removing old, its
-// current ready key, if any).
+// current ready key, if it is ready already).
 func (t *Tx) ready(lane, old []byte) error {
 	rb := t.b(bReady)
 	if old != nil {
@@ -194,7 +194,10 @@ func (t *Tx) ready(lane, old []byte) error {
 	if err := rb.Put(readyKey(lane, turn), nil); err != nil {
 		return err
 	}
-	return t.b(bLanes).Put(bytes.Clone(lane), binary.BigEndian.AppendUint64([]byte{laneReady}, turn))
+	if old != nil {
+		return nil // ready already: its state is left alone, so an enqueue into it never conflicts with a claim
+	}
+	return t.b(bLanes).Put(bytes.Clone(lane), []byte{laneReady})
 }
 
 var _ bot.Lanes = (*Tx)(nil)

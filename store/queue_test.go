@@ -155,3 +155,62 @@ func TestClaimRotatesSenders(t *testing.T) {
 		}
 	}
 }
+
+// Schema 5 moves queue keys of the (priority, due, id) form into their
+// rows' lanes, a bounded number per step: every queued row ends in its lane
+// and is claimed; a key whose row is no longer queued is dropped.
+func TestQueueLanesMigrateInSteps(t *testing.T) {
+	skipOnEtcd(t) // an old bbolt file's layout
+	db, _ := openDispatchDB(t)
+	n := migrationBatch + 3
+	ids := qPut(t, db, qOwn, bot.PriorityBulk, 7, dspT0, n)
+	reply := qPut(t, db, qOwn, bot.PriorityHigh, 0, dspT0, 1)[0]
+	err := db.Write(func(tx *Tx) error {
+		for _, b := range [][]byte{bQueue, bLanes, bReady, bWaiting} {
+			if err := clearBucket(tx.b(b)); err != nil {
+				return err
+			}
+		}
+		old := func(p bot.Priority, id uint64) []byte { // schema 4's key
+			return append(append([]byte{byte(p)}, itob(uint64(dspT0.UnixNano()))...), itob(id)...)
+		}
+		for _, id := range ids {
+			if err := tx.b(bQueue).Put(old(bot.PriorityBulk, id), nil); err != nil {
+				return err
+			}
+		}
+		if err := tx.b(bQueue).Put(old(bot.PriorityHigh, 999_999), nil); err != nil { // its row is gone
+			return err
+		}
+		return tx.b(bQueue).Put(old(bot.PriorityHigh, reply), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	ms := append(slices.Clone(migrations[:4]), Migration{To: 5, What: "lanes", Step: func(tx *Tx, c []byte) ([]byte, error) {
+		steps++
+		return queueLanesStep(tx, c)
+	}})
+	if err := db.migrate(4, false, ms); err != nil {
+		t.Fatal(err)
+	}
+	if steps < 2 {
+		t.Errorf("%d step for %d keys, want more than one", steps, n+2)
+	}
+	db.Read(func(tx *Tx) error {
+		if got := keyCount(tx.b(bQueue)); got != n+1 {
+			t.Errorf("%d queue keys after the migration, want %d", got, n+1)
+		}
+		return tx.b(bQueue).ForEach(func(k, _ []byte) error {
+			if len(k) != qKeyLen {
+				t.Errorf("queue key %x not in a lane", k)
+			}
+			return nil
+		})
+	})
+	msgs, _, err := dspOutbox(db, nil).Claim(dspT0, 3, nil)
+	if err != nil || len(msgs) != 3 || msgs[0].ID != reply || msgs[1].From != qOwn || msgs[2].From != qOwn {
+		t.Fatalf("claimed %d, %v; want the reply, then the bulk", len(msgs), err)
+	}
+}

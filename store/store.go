@@ -33,7 +33,7 @@ var (
 	bPlans         = []byte("plans")         // id → Plan
 	bOutbox        = []byte("outbox")        // id → OutMessage
 	bQueue         = []byte("queue")         // lane, due (unix ns), id → nothing: see queue.go
-	bLanes         = []byte("lanes")         // lane → ready and its turn, or waiting and its due time
+	bLanes         = []byte("lanes")         // lane → ready, or waiting and its due time
 	bReady         = []byte("ready")         // sender, priority, turn, announcement → nothing
 	bWaiting       = []byte("waiting")       // due (unix ns), lane → nothing
 	bSIDs          = []byte("sids")          // provider sid → outbox id
