@@ -2,48 +2,92 @@ package bot
 
 import (
 	"fmt"
-	"slices"
 	"time"
 )
 
+// senderScan bounds the senders a claim's read-only look lists to find
+// one with room (seeks in a read transaction, no commit).
+const senderScan = 4096
+
 // Claim implements Queue: senders take turns (after the last one served),
 // each taking up to room(sender) messages, its lanes in turn. A read-only
-// look comes first, so that an idle dispatcher polling an empty queue, or
-// one whose senders are all busy, costs no commits.
+// look comes first: it lists the senders with due work and asks room of
+// each outside any transaction (room may read the store), so that an idle
+// dispatcher, or one whose senders are all busy, costs no commits, and the
+// claim starts at the first sender with room. A sender first seen inside
+// the claim (its lane came due since the look) takes one message (with a
+// nil room, n as every sender does).
 func (l *Lifecycle) Claim(now time.Time, n int, room func(from Phone) int) ([]OutMessage, time.Time, error) {
+	first := 1 // what a sender first seen inside the claim may take
 	if room == nil {
-		room = func(Phone) int { return n }
+		room, first = func(Phone) int { return n }, n
 	}
 	n = fit(l.Store, n, claimKeys)
 	var next time.Time
-	work := false
+	var senders, fresh []Phone // with ready lanes, with lanes come due
+	promote := false
 	err := l.Store.View(func(tx Tx) error {
 		ready, due := tx.QueueNext()
 		next = nextDue(ready, due, now)
-		if !due.IsZero() && !due.After(now) {
-			work = true
-			return nil
+		promote = !due.IsZero() && !due.After(now)
+		var err error
+		if ready {
+			if senders, err = tx.ReadySenders(l.turn(), senderScan); err != nil {
+				return err
+			}
 		}
-		if !ready {
-			return nil
+		if promote {
+			fresh, err = tx.DueSenders(now, senderScan)
 		}
-		senders, err := tx.ReadySenders(l.turn(), n)
-		work = len(senders) == n || slices.ContainsFunc(senders, func(p Phone) bool { return room(p) > 0 })
 		return err
 	})
-	if err != nil || !work {
+	if err != nil {
 		return nil, next, err
 	}
+	rooms, start, any := roomOf(senders, room, l.turn())
+	for _, p := range fresh {
+		if _, ok := rooms[p]; !ok {
+			rooms[p] = room(p)
+		}
+	}
+	if !any && !promote {
+		return nil, next, nil
+	}
+	l.served(start)
 	var out []OutMessage
 	err = l.Store.Update(func(tx Tx) error {
 		var err error
-		out, next, err = l.claim(tx, now, n, room)
+		out, next, err = l.claim(tx, now, n, func(p Phone) int {
+			if r, ok := rooms[p]; ok {
+				return r
+			}
+			return first
+		})
 		return err
 	})
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("claim outbox: %w", err)
 	}
 	return out, next, nil
+}
+
+// roomOf asks room of each sender, in turn order, and returns the answers,
+// the sender to start after (the one before the first with room, else
+// last) and whether any has room.
+func roomOf(senders []Phone, room func(Phone) int, last Phone) (map[Phone]int, Phone, bool) {
+	rooms := make(map[Phone]int, len(senders))
+	start, any := last, false
+	for i, p := range senders {
+		r := room(p)
+		rooms[p] = r
+		if r > 0 && !any {
+			any = true
+			if i > 0 {
+				start = senders[i-1]
+			}
+		}
+	}
+	return rooms, start, any
 }
 
 // nextDue is when to look at the queue again: now while a lane is ready

@@ -17,7 +17,8 @@ import (
 type Queue interface {
 	// Claim marks up to n due messages as sending in one transaction and
 	// returns them: senders take turns, each taking at most room(sender)
-	// (nil: n), urgent ones first and its announcements in turn. A message
+	// (nil: n), urgent ones first and its announcements in turn; room is
+	// called outside any transaction. A message
 	// sending is never claimed again. A message to an opted-out phone is
 	// settled as skipped instead. next is when to look again: now if more
 	// may be due, the earliest due time if only later messages are left,

@@ -48,6 +48,7 @@ func (ls *lines) of(from Phone) *line {
 
 // room is how many messages from may be claimed now: none while its last
 // batch is being handed out, else about a tenth of a second of its rate.
+// Claim calls it outside any transaction, so it may read the rate.
 func (ls *lines) room(from Phone) int {
 	l := ls.of(from)
 	if l.busy.Load() {

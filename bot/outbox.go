@@ -57,6 +57,9 @@ type Lanes interface {
 	// ReadySenders returns up to n senders with ready lanes, starting after
 	// after and wrapping round to it (the service number is "").
 	ReadySenders(after Phone, n int) ([]Phone, error)
+	// DueSenders returns the senders of up to n waiting lanes come due by
+	// now (the next Promote's), each once.
+	DueSenders(now time.Time, n int) ([]Phone, error)
 	// Take returns the id of the first message due by now in from's next
 	// lane in turn, and moves that lane to the end of its turn; 0 when from
 	// has nothing due.

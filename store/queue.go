@@ -243,6 +243,22 @@ func (t *Tx) ReadySenders(after bot.Phone, n int) ([]bot.Phone, error) {
 	return out, nil
 }
 
+// DueSenders implements bot.Lanes.
+func (t *Tx) DueSenders(now time.Time, n int) ([]bot.Phone, error) {
+	limit := dueNanos(now)
+	var out []bot.Phone
+	seen := map[bot.Phone]bool{}
+	c := t.b(bWaiting).Cursor()
+	for k, _ := c.First(); k != nil && n > 0 && binary.BigEndian.Uint64(k) <= limit; k, _ = c.Next() {
+		n-- // lanes looked at, not senders: the walk stays bounded
+		if p := senderOf(k[8+1 : 8+1+senderLen]); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // Take implements bot.Lanes.
 func (t *Tx) Take(from bot.Phone, now time.Time) (uint64, error) {
 	prefix, err := senderKey(from)
