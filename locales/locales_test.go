@@ -22,7 +22,7 @@ var typical = map[string]any{
 	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
 	"QR":  "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
 	"Now": 40000, "Later": 960000, "Open": "10:30 AM", "Dropped": 999000, "InFlight": 12,
-	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
+	"Unknown": 3, "Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
 	"When":        "Wednesday, September 30, 12:30 PM EST",
 	"PluralCount": 1234, "Seconds": 5,
 	"Since": "Dec 7, 2026", "Service": "+1 555 000 0000", "TollFree": true,
