@@ -147,6 +147,9 @@ func serve(ctx context.Context, cfg config) error {
 	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "store", storeName(cfg), "public_url", cfg.PublicURL,
 		"sms", map[bool]string{true: "twilio", false: "console"}[cfg.twilio()],
 		"payments", map[bool]string{true: "stripe", false: "dev checkout"}[cfg.stripe()])
+	if hint := consoleHint(cfg); hint != "" {
+		slog.Info(hint)
+	}
 	err = a.run(ctx, ln)
 	closeBy = a.stopBegan.Add(a.limits.Grace + workerGrace + closeGrace)
 	return err
