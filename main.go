@@ -1,6 +1,9 @@
 // Command nudges is the whole service in one binary: `nudges` (or `nudges
 // serve`) runs it, `nudges chat PHONE` texts it from a terminal, `nudges
-// cert` makes etcd TLS certificates, `nudges version` prints the version. Configuration is the environment (SPEC §2).
+// cert` makes etcd TLS certificates, `nudges healthcheck` asks a running
+// one whether it is ready, `nudges version` prints the version, `nudges
+// help` all of them (cli.go). Configuration is the environment
+// (docs/configuration.md).
 package main
 
 import (
@@ -43,6 +46,10 @@ func main() {
 }
 
 func run(args []string) error {
+	if text, ok := helpFor(args); ok {
+		fmt.Print(text)
+		return nil
+	}
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -63,14 +70,13 @@ func run(args []string) error {
 		return migrate(args)
 	case "cert":
 		return cert(args)
-	case "version":
+	case "healthcheck":
+		return healthcheck(args)
+	case "version", "--version", "-v":
 		fmt.Println("nudges", version())
 		return nil
-	case "help", "-h", "--help":
-		fmt.Println("usage: nudges [serve | chat [--to NUMBER] PHONE | migrate FROM TO | cert ca DIR | cert node DIR NAME HOST... | version]")
-		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, chat PHONE, migrate FROM TO, cert or version)", cmd)
+	return fmt.Errorf("unknown command %q: nudges help lists the commands", cmd)
 }
 
 // buildVersion is set at build time with -ldflags "-X main.buildVersion=v1.2".
