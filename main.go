@@ -366,7 +366,6 @@ func newEcho() *echo.Echo {
 
 // routes registers the endpoints of SPEC §3.
 func (a *app) routes() {
-	a.echo.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, aboutText(a.cfg)) })
 	a.echo.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	ready := &readiness{ping: a.db.Ping, timeout: readyTimeout}
 	a.echo.GET("/readyz", func(c echo.Context) error {
@@ -424,14 +423,4 @@ func dialable(addr string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// aboutText is the public page HELP points to.
-func aboutText(cfg config) string {
-	return "Nudges: text announcements from the businesses you choose.\n\n" +
-		"Text a business's keyword to " + cmp.Or(serviceNumber(cfg), "this service's number") + " to join its list.\n" +
-		"LIST shows your lists, LEAVE leaves one, HELP lists the commands.\n" +
-		"Reply STOP at any time to get no more messages; START brings your lists back.\n" +
-		"Msg frequency varies. Msg&data rates may apply.\n\n" +
-		"Businesses: text SIGNUP to start a list of your own.\n"
 }
