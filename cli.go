@@ -15,12 +15,12 @@ import (
 const usage = `Nudges: an SMS subscription and announcement service in one binary.
 
 Usage:
-  nudges [serve]            run the service (the default command)
+  nudges [serve]              run the service (the default command)
   nudges chat [--to N] PHONE  text the running server from this terminal as PHONE
-  nudges migrate FROM TO    copy a stopped store into another (bolt:///path/n.db, etcd://h1:2379,...)
-  nudges healthcheck        exit 0 when the server at NUDGES_ADDR is ready, else 1
-  nudges version            print the version (also --version, -v)
-  nudges help [COMMAND]     this text, or one command's (also -h, --help)
+  nudges migrate FROM TO      copy a stopped store into another (bolt:///path/n.db, etcd://h1:2379,...)
+  nudges healthcheck          exit 0 when the server at NUDGES_ADDR is ready, else 1
+  nudges version              print the version (also --version, -v)
+  nudges help [COMMAND]       this text, or one command's (also -h, --help)
 
 Everything else is configured with environment variables (NUDGES_ADDR,
 NUDGES_DB, NUDGES_ADMIN_PHONES, TWILIO_*, STRIPE_*, ...): see docs/cli.md and

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,60 +10,8 @@ import (
 	"time"
 )
 
-// captured runs the command line args and returns what it printed to
-// stdout and its error; it fails the test when the command does not return
-// within 5 s (`serve --help` once started the server).
-func captured(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	t.Setenv("NUDGES_ADDR", "127.0.0.1:18531") // never a server anyone uses
-	t.Setenv("NUDGES_DB", t.TempDir()+"/n.db")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = w
-	defer func() { os.Stdout = old }()
-	done := make(chan error, 1)
-	go func() { done <- run(args) }()
-	var runErr error
-	select {
-	case runErr = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("nudges %s did not return", strings.Join(args, " "))
-	}
-	w.Close()
-	out, _ := io.ReadAll(r)
-	return string(out), runErr
-}
-
-// TestHelpAndVersion: every way of asking for help prints the usage and
-// succeeds, for the whole binary and for one command; --version works.
-func TestHelpAndVersion(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"serve", "--help"}, {"serve", "-h"}, {"help", "serve"}} {
-		out, err := captured(t, args...)
-		if err != nil || !strings.Contains(out, "Usage:") || !strings.Contains(out, "nudges healthcheck") {
-			t.Errorf("nudges %s: %v, printed %q", strings.Join(args, " "), err, out)
-		}
-	}
-	for _, args := range [][]string{{"chat", "--help"}, {"migrate", "-h"}, {"healthcheck", "--help"}} {
-		out, err := captured(t, args...)
-		if err != nil || !strings.Contains(out, "Usage: nudges "+args[0]) {
-			t.Errorf("nudges %s: %v, printed %q", strings.Join(args, " "), err, out)
-		}
-	}
-	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
-		out, err := captured(t, args...)
-		if err != nil || !strings.HasPrefix(out, "nudges ") {
-			t.Errorf("nudges %s: %v, printed %q", strings.Join(args, " "), err, out)
-		}
-	}
-	if _, err := captured(t, "--frobnicate"); err == nil || !strings.Contains(err.Error(), "nudges help") {
-		t.Errorf("unknown flag: %v", err)
-	}
-}
-
-// TestHealthcheck: `nudges healthcheck` succeeds when /readyz at
+// TestHealthcheck (in process; e2e/cli_test.go runs the real binary):
+// `nudges healthcheck` succeeds when /readyz at
 // NUDGES_ADDR answers 200, and fails, within its short timeout, when it
 // answers 503, hangs or nothing listens.
 func TestHealthcheck(t *testing.T) {
