@@ -18,6 +18,8 @@ Usage:
   nudges [serve]              run the service (the default command)
   nudges chat [--to N] PHONE  text the running server from this terminal as PHONE
   nudges migrate FROM TO      copy a stopped store into another (bolt:///path/n.db, etcd://h1:2379,...)
+  nudges cert ca DIR          make a CA for etcd members' TLS (DIR/ca.crt, DIR/ca.key)
+  nudges cert node DIR NAME HOST...  make NAME's member certificate for HOSTs, signed by that CA
   nudges healthcheck          exit 0 when the server at NUDGES_ADDR is ready, else 1
   nudges version              print the version (also --version, -v)
   nudges help [COMMAND]       this text, or one command's (also -h, --help)
@@ -47,6 +49,12 @@ Copies a whole stopped store into another, empty one, e.g.
 Asks GET /readyz of the server at NUDGES_ADDR (a wildcard host means this
 machine) and exits 0 when it answers 200 within 3 s, else prints why and
 exits 1. Docker's HEALTHCHECK runs it.
+`,
+	"cert": `Usage: nudges cert ca DIR | nudges cert node DIR NAME HOST...
+
+cert ca writes DIR/ca.crt and DIR/ca.key; cert node writes DIR/NAME.crt and
+DIR/NAME.key for those hosts, signed by DIR's CA. An etcd+embed store URL
+with certs=DIR uses them for mutual TLS between members.
 `,
 	"version": "Usage: nudges version\n\nPrints the version this binary was built as.\n",
 }
