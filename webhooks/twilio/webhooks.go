@@ -86,6 +86,9 @@ func (w *Webhooks) HandleSMS(c echo.Context) error {
 	if in.OptOutType != "" {
 		reply.Text = "" // Twilio has answered the phone already: never a second confirmation
 	}
+	if w.dev && reply.Text != "" { // as the console driver logs every other SMS
+		w.Log.Info("sms reply", "to", in.From, "body", reply.Text, "in_sid", in.SID)
+	}
 	return respondTwiML(c, reply.Text)
 }
 
