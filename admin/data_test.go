@@ -188,7 +188,11 @@ func TestImportPageImportsALargeFileAndReportsRows(t *testing.T) {
 	mustContain(t, page, "<dt>Added</dt><dd>5000</dd>", "<dt>Already on the list</dt><dd>1</dd>",
 		"<dt>Invalid</dt><dd>1</dd>", `<td class="n">3</td>`, "list.csv", string(adminPhone))
 	var n int
-	h.db.Read(func(tx *store.Tx) error { c, err := tx.Client(adminClientPhone(t, tx, "YOGA")); n = c.Subscribers; return err })
+	h.db.Read(func(tx *store.Tx) error {
+		c, err := tx.Client(adminClientPhone(t, tx, "YOGA"))
+		n = c.Subscribers
+		return err
+	})
 	if n != 5001 {
 		t.Errorf("YOGA has %d subscribers", n)
 	}
