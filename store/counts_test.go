@@ -64,9 +64,10 @@ func TestListSizeFromShardedCounts(t *testing.T) {
 	}
 }
 
-// Two joins of one list at once, by phones counted on different keys, do
-// not conflict: neither runs again (on etcd, where a shared count would
-// make one of them retry; bbolt never retries).
+// Two joins of one list at once, by neighbouring phones counted on
+// different keys, do not conflict: neither runs again (on etcd, where a
+// shared count, or a cursor on one phone's lists reading the next phone's,
+// would make one of them retry; bbolt never retries).
 func TestJoinsOnOneListDoNotConflict(t *testing.T) {
 	db, path := openTestPath(t)
 	obs := &retryCounter{}
@@ -81,6 +82,9 @@ func TestJoinsOnOneListDoNotConflict(t *testing.T) {
 	join := func(tx *Tx, p bot.Phone) error {
 		if c, err := tx.ClientByKeyword("YOGA"); err != nil || c == nil {
 			return fmt.Errorf("client: %v", err)
+		}
+		if _, err := tx.SubscriptionsOf(p); err != nil { // reads the phone's rows, not the next phone's
+			return err
 		}
 		_, err := tx.Subscribe("YOGA", p, t0)
 		return err

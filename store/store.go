@@ -245,6 +245,18 @@ var _ bot.Tx = (*Tx)(nil)
 
 func (t *Tx) b(name []byte) kv.Bucket { return t.tx.Bucket(name) }
 
+// prefixCursor walks the keys of bucket name that start with prefix (a
+// phone's rows): on etcd it reads no key past them, so a turn does not
+// conflict with another phone's writes next to its own. On bbolt it is a
+// plain cursor: callers stop at the prefix's end themselves.
+func (t *Tx) prefixCursor(name, prefix []byte) kv.Cursor {
+	b := t.b(name)
+	if p, ok := b.(kv.PrefixCursorer); ok {
+		return p.PrefixCursor(prefix)
+	}
+	return b.Cursor()
+}
+
 // fit is n, or fewer when touching per keys for each of n items would pass
 // the engine's transaction limit.
 func (t *Tx) fit(n, per int) int {

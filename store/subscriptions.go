@@ -64,7 +64,7 @@ func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 // SubscriptionsOf implements bot.Subscriptions.
 func (t *Tx) SubscriptionsOf(p bot.Phone) ([]bot.Subscription, error) {
 	prefix := pair(string(p), "")
-	cur := t.b(bPhoneSubs).Cursor()
+	cur := t.prefixCursor(bPhoneSubs, prefix)
 	var out []bot.Subscription
 	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
 		kw := string(k[len(prefix):])
