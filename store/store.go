@@ -100,10 +100,10 @@ func Open(path string) (*DB, error) {
 }
 
 // etcdWriters is how many write transactions one process runs on etcd at
-// once. Turns touching a shared key (a list's subscriber count) conflict
-// and run again; with many at once the retries pile up (measured at 32
-// phones on one member: 393 turns/s, p99 1 s unbounded; 488/s, p99 155 ms
-// with 1; 603/s, p99 134 ms with 4).
+// once. Turns touching a shared key (before schema 5, a list's subscriber
+// count) conflict and run again; with many at once the retries pile up
+// (measured at 32 phones on one member: 393 turns/s, p99 1 s unbounded;
+// 488/s, p99 155 ms with 1; 603/s, p99 134 ms with 4).
 const etcdWriters = 4
 
 // limited is an engine that bounds the keys of one write transaction.
