@@ -186,7 +186,9 @@ func (t *Tx) ClientRows() ([]ClientRow, error) {
 		plans[p.ID] = p
 	}
 	var out []ClientRow
+	counts := t.subscriberCounts()
 	err = t.EachClient(func(c *bot.Client) error {
+		c.Subscribers = counts[c.Keyword]
 		conv, err := t.Conversation(c.Phone)
 		if err != nil {
 			return err
