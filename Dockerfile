@@ -26,6 +26,10 @@ ENV NUDGES_DB=/data/nudges.db \
     NUDGES_ADDR=0.0.0.0:8080
 VOLUME ["/data"]
 EXPOSE 8080
+# The image has no shell or curl: the binary asks its own /readyz
+# (NUDGES_ADDR's wildcard host means this container), 3 s at most.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+    CMD ["/usr/local/bin/nudges", "healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/nudges"]
 CMD ["serve"]

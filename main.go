@@ -1,6 +1,9 @@
 // Command nudges is the whole service in one binary: `nudges` (or `nudges
 // serve`) runs it, `nudges chat PHONE` texts it from a terminal, `nudges
-// cert` makes etcd TLS certificates, `nudges version` prints the version. Configuration is the environment (SPEC §2).
+// cert` makes etcd TLS certificates, `nudges healthcheck` asks a running
+// one whether it is ready, `nudges version` prints the version, `nudges
+// help` all of them (cli.go). Configuration is the environment
+// (docs/configuration.md).
 package main
 
 import (
@@ -43,6 +46,10 @@ func main() {
 }
 
 func run(args []string) error {
+	if text, ok := helpFor(args); ok {
+		fmt.Print(text)
+		return nil
+	}
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -63,14 +70,13 @@ func run(args []string) error {
 		return migrate(args)
 	case "cert":
 		return cert(args)
-	case "version":
+	case "healthcheck":
+		return healthcheck(args)
+	case "version", "--version", "-v":
 		fmt.Println("nudges", version())
 		return nil
-	case "help", "-h", "--help":
-		fmt.Println("usage: nudges [serve | chat [--to NUMBER] PHONE | migrate FROM TO | cert ca DIR | cert node DIR NAME HOST... | version]")
-		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, chat PHONE, migrate FROM TO, cert or version)", cmd)
+	return fmt.Errorf("unknown command %q: nudges help lists the commands", cmd)
 }
 
 // buildVersion is set at build time with -ldflags "-X main.buildVersion=v1.2".
@@ -147,6 +153,9 @@ func serve(ctx context.Context, cfg config) error {
 	slog.Info("nudges serving", "version", version(), "addr", ln.Addr().String(), "store", storeName(cfg), "public_url", cfg.PublicURL,
 		"sms", map[bool]string{true: "twilio", false: "console"}[cfg.twilio()],
 		"payments", map[bool]string{true: "stripe", false: "dev checkout"}[cfg.stripe()])
+	if hint := consoleHint(cfg); hint != "" {
+		slog.Info(hint)
+	}
 	err = a.run(ctx, ln)
 	closeBy = a.stopBegan.Add(a.limits.Grace + workerGrace + closeGrace)
 	return err
@@ -361,7 +370,6 @@ func newEcho() *echo.Echo {
 
 // routes registers the endpoints of SPEC §3.
 func (a *app) routes() {
-	a.echo.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, aboutText(a.cfg)) })
 	a.echo.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	ready := &readiness{ping: a.db.Ping, timeout: readyTimeout}
 	a.echo.GET("/readyz", func(c echo.Context) error {
@@ -419,14 +427,4 @@ func dialable(addr string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// aboutText is the public page HELP points to.
-func aboutText(cfg config) string {
-	return "Nudges: text announcements from the businesses you choose.\n\n" +
-		"Text a business's keyword to " + cmp.Or(serviceNumber(cfg), "this service's number") + " to join its list.\n" +
-		"LIST shows your lists, LEAVE leaves one, HELP lists the commands.\n" +
-		"Reply STOP at any time to get no more messages; START brings your lists back.\n" +
-		"Msg frequency varies. Msg&data rates may apply.\n\n" +
-		"Businesses: text SIGNUP to start a list of your own.\n"
 }

@@ -61,7 +61,31 @@ func (c *Console) loginPage(ec echo.Context) error {
 	if c.sessionPhone(ec) != "" {
 		return ec.Redirect(http.StatusSeeOther, "/admin/")
 	}
-	return c.renderView(ec, http.StatusOK, "login.html", view{Title: "Sign in", D: loginView{}})
+	return c.renderView(ec, http.StatusOK, "login.html", view{Title: "Sign in", Notice: c.devLoginHint(), D: loginView{}})
+}
+
+// devLoginHint is what the login page tells a developer in dev mode (no
+// Twilio): where the code goes, or what to set when no phone may log in.
+// Outside dev mode it is empty: the page says nothing about who may log in.
+func (c *Console) devLoginHint() string {
+	switch {
+	case !c.cfg.DevMode:
+		return ""
+	case len(c.admins) == 0:
+		return "Dev mode: no admin phone is set, so no login code can be made. Stop the server and start it with " +
+			"NUDGES_ADMIN_PHONES=+15550100000 go run . (any phone number), then sign in with that phone."
+	}
+	return "Dev mode: no SMS is sent; your login code is printed in the server log."
+}
+
+// devCodeNotice is the answer to a code request in dev mode: the code is in
+// the server log, or the phone is not an admin and what to set.
+func (c *Console) devCodeNotice(p bot.Phone) string {
+	if c.admins[p] {
+		return "Dev mode: your 6-digit code is printed in the server log (not texted). It works for 10 minutes."
+	}
+	return "Dev mode: " + string(p) + " is not in NUDGES_ADMIN_PHONES, so no code was made. " +
+		"Stop the server and start it with NUDGES_ADMIN_PHONES=" + string(p) + " go run . to sign in with it."
 }
 
 // login asks for a code. The page that follows is the same whether or not
@@ -102,6 +126,8 @@ func (c *Console) login(ec echo.Context) error {
 		return c.renderView(ec, http.StatusTooManyRequests, "login.html", view{Title: "Sign in", Error: v.Error, D: loginView{Phone: string(p)}})
 	case errors.Is(reqErr, bot.ErrOTPWait):
 		v.Notice = "A code was sent less than 30 seconds ago. Use it, or wait a little before asking for another."
+	case c.cfg.DevMode:
+		v.Notice = c.devCodeNotice(p)
 	default:
 		v.Notice = "If this phone may use the console, a 6-digit code is on its way. It works for 10 minutes."
 	}

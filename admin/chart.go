@@ -8,11 +8,14 @@ import (
 	"nudges/store"
 )
 
-// Chart geometry in SVG user units; the SVG scales to the page width.
+// Chart geometry in SVG user units; the SVG scales to the page width, at
+// most its own (style.css), so labels of chartFont units are about 11 px on
+// a 390 px phone and chartFont px on a desktop.
 const (
-	chartW, chartH             = 600.0, 220.0
-	padLeft, padRight          = 44.0, 12.0
-	padTop, padBottom          = 12.0, 28.0
+	chartW, chartH             = 600.0, 240.0
+	chartFont                  = 18
+	padLeft, padRight          = 60.0, 14.0
+	padTop, padBottom          = 14.0, 36.0
 	plotW, plotH               = chartW - padLeft - padRight, chartH - padTop - padBottom
 	chartGrid                  = 4
 	chartLine, chartArea, axis = "#2563eb", "#dbeafe", "#94a3b8"
@@ -43,7 +46,7 @@ func growthChart(days []store.DayCount) template.HTML {
 	for g := 0; g <= chartGrid; g++ {
 		v := top * g / chartGrid
 		fmt.Fprintf(&b, `<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="%s" stroke-width="0.5"/>`, padLeft, y(v), chartW-padRight, y(v), axis)
-		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="11" text-anchor="end" fill="#475569">%d</text>`, padLeft-6, y(v)+4, v)
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" font-size="%d" text-anchor="end" fill="#475569">%d</text>`, padLeft-8, y(v)+6, chartFont, v)
 	}
 	var pts strings.Builder
 	for i, d := range days {
@@ -58,8 +61,8 @@ func growthChart(days []store.DayCount) template.HTML {
 		if anchor == "" {
 			anchor = "middle"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="11" text-anchor="%s" fill="#475569">%s</text>`,
-			x(i), chartH-8, anchor, days[i].Day.Format("Jan 2"))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" font-size="%d" text-anchor="%s" fill="#475569">%s</text>`,
+			x(i), chartH-10, chartFont, anchor, days[i].Day.Format("Jan 2"))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

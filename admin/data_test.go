@@ -188,7 +188,11 @@ func TestImportPageImportsALargeFileAndReportsRows(t *testing.T) {
 	mustContain(t, page, "<dt>Added</dt><dd>5000</dd>", "<dt>Already on the list</dt><dd>1</dd>",
 		"<dt>Invalid</dt><dd>1</dd>", `<td class="n">3</td>`, "list.csv", string(adminPhone))
 	var n int
-	h.db.Read(func(tx *store.Tx) error { c, err := tx.ClientByKeyword("YOGA"); n = c.Subscribers; return err })
+	h.db.Read(func(tx *store.Tx) error {
+		c, err := tx.Client(adminClientPhone(t, tx, "YOGA"))
+		n = c.Subscribers
+		return err
+	})
 	if n != 5001 {
 		t.Errorf("YOGA has %d subscribers", n)
 	}
@@ -346,4 +350,15 @@ func TestClientExportLinkSurvivesPreviews(t *testing.T) {
 	if st, rows := h.getCSV("/x/tok123"); st != http.StatusOK || len(rows) != 2 {
 		t.Errorf("the person's download after the previews: %d %q", st, rows)
 	}
+}
+
+// adminClientPhone is the phone of keyword's client: reading the client by
+// phone fills in its list's size.
+func adminClientPhone(t *testing.T, tx *store.Tx, keyword string) bot.Phone {
+	t.Helper()
+	c, err := tx.ClientByKeyword(keyword)
+	if err != nil || c == nil {
+		t.Fatalf("client %s: %v", keyword, err)
+	}
+	return c.Phone
 }

@@ -22,6 +22,19 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// whenIn is t in the IANA zone named zone (a client's own, for its
+// scheduled announcements), else in UTC.
+func whenIn(t time.Time, zone string) string {
+	if t.IsZero() {
+		return "—"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("Mon Jan 2, 3:04 PM MST")
+}
+
 // pages maps a page file name to its template, parsed with the layout.
 type pages map[string]*template.Template
 
@@ -32,9 +45,10 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 MST")
 	},
-	"day":   func(t time.Time) string { return t.UTC().Format("Jan 2") },
-	"money": formatMoney,
-	"upper": strings.ToUpper,
+	"whenIn": whenIn,
+	"day":    func(t time.Time) string { return t.UTC().Format("Jan 2") },
+	"money":  formatMoney,
+	"upper":  strings.ToUpper,
 	"pct": func(f float64) string {
 		if f < 0 {
 			return "—"

@@ -55,7 +55,8 @@ func TestScreensAtDesktopAndPhoneWidths(t *testing.T) {
 	browserLogin(t, ctx, h)
 	dir := outDir(t)
 	pages := map[string]string{"dashboard": "/", "clients": "/clients", "subscribers": "/subscribers",
-		"announcements": "/announcements", "plans": "/plans", "notfound": "/nope"}
+		"announcements": "/announcements", "plans": "/plans", "notfound": "/nope",
+		"subscriber": "/subscribers/+15551110001", "simulator": "/simulator"}
 	for _, width := range []int64{1280, 390} {
 		var opts []chromedp.EmulateViewportOption
 		if width < 500 {
@@ -74,6 +75,9 @@ func TestScreensAtDesktopAndPhoneWidths(t *testing.T) {
 			}
 			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d-%s.png", width, name)), png, 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if width < 500 && name == "dashboard" {
+				checkChartLabels(t, ctx)
 			}
 			if width < 500 {
 				checkFits(t, ctx, name) // leaves the tables scrolled to the right
@@ -112,6 +116,24 @@ func checkFits(t *testing.T, ctx context.Context, page string) {
 	for i, ok := range visible {
 		if !ok {
 			t.Errorf("%s at 390 px: table %d loses its key column when scrolled", page, i+1)
+		}
+	}
+}
+
+// checkChartLabels fails if the growth chart's labels (dates, counts) are
+// drawn smaller than 10 px: the SVG scales with the page, and at 390 px an
+// 11-unit label was 6.5 px.
+func checkChartLabels(t *testing.T, ctx context.Context) {
+	t.Helper()
+	const js = `[...document.querySelectorAll('svg.chart text')].map(e => e.getBoundingClientRect().height)`
+	heights, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](js))
+	if err != nil || len(heights) == 0 {
+		t.Fatalf("chart labels: %v %v", heights, err)
+	}
+	for _, h := range heights {
+		if h < 10 {
+			t.Errorf("a chart label is %.1f px high at 390 px (want 10 or more): %v", h, heights)
+			return
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -125,8 +126,13 @@ type subscriberView struct {
 	Conv   *bot.Conversation
 	Client *bot.Client
 	Subs   []bot.Subscription
-	Log    []bot.LogEntry
+	Log    []bot.LogEntry // newest first, one page
+	Older  string         // the next page's cursor, "" on the last page
+	Paged  bool           // not the newest page
 }
+
+// logPage is how many conversation log entries a subscriber's page shows.
+const logPage = 50
 
 func (c *Console) subscriberPage(ec echo.Context) error {
 	raw, _ := url.PathUnescape(ec.Param("phone"))
@@ -146,12 +152,16 @@ func (c *Console) subscriberPage(ec echo.Context) error {
 		if v.Subs, err = tx.SubscriptionsOf(p); err != nil {
 			return err
 		}
-		v.Log, err = tx.LogOf(p, 500)
+		v.Log, v.Older, err = tx.LogPage(p, ec.QueryParam("before"), logPage)
 		return err
 	})
+	if errors.Is(err, store.ErrBadCursor) {
+		return c.fail(ec, http.StatusBadRequest, "That page link is not valid: start from the newest messages.")
+	}
 	if err != nil {
 		return c.internal(ec, "subscriber", err)
 	}
+	v.Paged = ec.QueryParam("before") != ""
 	if v.Conv.FirstSeen.IsZero() && len(v.Log) == 0 && v.Client == nil && len(v.Subs) == 0 {
 		return c.fail(ec, http.StatusNotFound, "The service has never heard from "+string(p)+".")
 	}

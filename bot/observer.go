@@ -30,6 +30,10 @@ type Observer interface {
 	// Commit is called after each write transaction with the time its
 	// commit took (writing and syncing the file, after the changes were made).
 	Commit(took time.Duration)
+	// Retried is called after a write transaction that had to run again
+	// n times because what it read changed before its commit (etcd's
+	// optimistic transactions; never on bbolt, which has one writer).
+	Retried(n int)
 }
 
 // NopObserver ignores everything; a nil Observer means it.
@@ -43,6 +47,9 @@ func (NopObserver) Outbound(MessageStatus, int) {}
 
 // Commit implements Observer.
 func (NopObserver) Commit(time.Duration) {}
+
+// Retried implements Observer.
+func (NopObserver) Retried(int) {}
 
 // Observe returns o, or NopObserver when o is nil.
 func Observe(o Observer) Observer {

@@ -21,7 +21,10 @@ func ReportTo(t Translator) Reporter {
 		data := map[string]any{
 			"Sent":   c[StatusSent] + c[StatusDelivered],
 			"Total":  a.Total,
-			"Failed": c[StatusFailed] + c[StatusUndelivered] + c[StatusUnknown],
+			"Failed": c[StatusFailed] + c[StatusUndelivered],
+			// Unknown: in flight when a process died or failed over, never
+			// resent; it may well have arrived, so it is no failure either.
+			"Unknown": c[StatusUnknown],
 			// Skipped: the phone opted out or left the list after CONFIRM,
 			// which is the subscriber's choice, not a failure.
 			"Skipped": c[StatusSkipped],

@@ -109,6 +109,29 @@ func Segments(body string) (n int, enc Encoding) {
 	return parts(body, 160, 153, func(r rune) int { return gsmCost[r] }), GSM7
 }
 
+// Units is body's length as its encoding counts it: GSM-7 septets (an
+// extension character such as [ or € costs 2) or UTF-16 code units (an
+// emoji costs 2), with the encoding the whole body would travel in.
+func Units(body string) (n int, enc Encoding) {
+	_, enc = Segments(body)
+	for _, r := range body {
+		if enc == GSM7 {
+			n += gsmCost[r]
+		} else {
+			n += utf16.RuneLen(r)
+		}
+	}
+	return n, enc
+}
+
+// MaxUnits is how many units of enc fit in n segments when split.
+func MaxUnits(n int, enc Encoding) int {
+	if enc == GSM7 {
+		return n * 153
+	}
+	return n * 67
+}
+
 // parts packs body's characters, each cost(r) units, into parts of multi
 // units, or one part when the whole fits single.
 func parts(body string, single, multi int, cost func(rune) int) int {

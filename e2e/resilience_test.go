@@ -124,6 +124,9 @@ func checkOneTurnPerSID(t *testing.T, path string, sids map[bot.Phone]int) {
 				return err
 			}
 			c, err := tx.ClientByKeyword(kw)
+			if err == nil && c != nil {
+				c, err = tx.Client(c.Phone) // by phone: with its list's size
+			}
 			if err != nil {
 				return err
 			}

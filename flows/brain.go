@@ -67,6 +67,9 @@ func (b *Brain) Turn(t *bot.Turn) error {
 		return fmt.Errorf("load client: %w", err)
 	}
 	tc := &turnCtx{Turn: t, m: Parse(t.In.Body), client: client}
+	if client != nil && prose(tc.m) {
+		tc.m = Msg{Raw: tc.m.Raw, Norm: tc.m.Norm} // "Join us Saturday at 9": a draft, not JOIN
+	}
 	owner, err := numberOwner(t)
 	if err != nil {
 		return err

@@ -74,6 +74,8 @@ func TestSimulatedPhoneDoesNotJoinARealList(t *testing.T) {
 	h.db.View(func(tx bot.Tx) error {
 		yoga, _ = tx.ClientByKeyword("YOGA")
 		demo, _ = tx.ClientByKeyword("DEMO")
+		yoga, _ = tx.Client(yoga.Phone) // by phone: with its list's size
+		demo, _ = tx.Client(demo.Phone)
 		return nil
 	})
 	if yoga.Subscribers != 0 || !strings.Contains(r.Text, "Simulated phones") {

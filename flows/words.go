@@ -174,6 +174,20 @@ func Parse(body string) Msg {
 	return m
 }
 
+// prose reports whether m, from a client, reads as an announcement rather
+// than the command its first word names: JOIN, LEAVE or UNSCHEDULE with
+// more than one word after it ("Leave your mats at home"). Such a text
+// becomes a draft, whose reply shows it, instead of a command's answer
+// that drops it. (LATER keeps its typos, "LUEGO 9 DE LA NOCHE", as LATER:
+// its reply quotes the time it could not read and keeps the draft.)
+func prose(m Msg) bool {
+	switch m.Cmd {
+	case CmdJoin, CmdLeave, CmdUnschedule:
+		return len(strings.Fields(m.Arg)) > 1
+	}
+	return false
+}
+
 // optOutPhrases are natural-language opt-outs, matched against the whole
 // message lower-cased with accents and punctuation removed. They are
 // deliberately specific: "stop by our shop today" is not one.

@@ -22,12 +22,65 @@ var typical = map[string]any{
 	"Clicks": 987, "Ignored": 2, "URL": "https://nudges.example.com/j/SUNRISEYOGA",
 	"QR":  "https://nudges.example.com/j/SUNRISEYOGA/qr.svg",
 	"Now": 40000, "Later": 960000, "Open": "10:30 AM", "Dropped": 999000, "InFlight": 12,
-	"Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
+	"Unknown": 3, "Count2": 2, "Max": 60, "Min": 2, "Skipped": 12, "Next": 2, "Word": "UNSUBSCRIBE",
 	"When":        "Wednesday, September 30, 12:30 PM EST",
 	"PluralCount": 1234, "Seconds": 5,
 	"Since": "Dec 7, 2026", "Service": "+1 555 000 0000", "TollFree": true,
 	"Percent": 20, "Amount": "$5.00", "Months": 3, "Off": "20% off", "For": "for 3 months",
 	"Was": "$29.00", "Days": 14,
+}
+
+// typicalEs is what the service fills in differently for Spanish: its
+// dates, intervals, statuses and plan lines.
+var typicalEs = map[string]any{
+	"When": "miércoles 30 de septiembre, 12:30 EST", "Interval": "mes", "Status": "activa",
+	"PeriodEnd": "21 dic 2026", "Open": "8:00",
+	"Plans": "1. Starter: $9.00/mes, 30 anuncios\n2. Pro: $29.00/mes, 200 anuncios",
+}
+
+// longest are the longest values the service lets through: a 60-character
+// business name, a 20-character keyword, a 60-character quote (quote cuts
+// longer text), the largest counts.
+var longest = map[string]any{
+	"Name":    strings.Repeat("Sunrise Yoga ", 5)[:60],
+	"Keyword": "SUNRISEYOGAPORTLAND1", "Example": "SUNRISEYOGAPORTLAND1", "Arg": "SUNRISEYOGAPORTLAND1",
+	"Text": strings.Repeat("Class is on at 7. ", 4)[:57] + "...",
+	"N":    1000000, "Total": 1000000, "Sent": 999999, "Subscribers": 1000000,
+}
+
+// typicalIn is typical as lang fills it.
+func typicalIn(lang string) map[string]any {
+	if lang == bot.Spanish {
+		return with(typical, typicalEs)
+	}
+	return typical
+}
+
+// with is base with over's values on top.
+func with(base, over map[string]any) map[string]any {
+	m := map[string]any{}
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	return m
+}
+
+// TestSpanishSubscriberRepliesAreGSM: what subscribers get most (join,
+// lists, leave, opt-out) is worded without á, í, ó or ú in Spanish too, so
+// that it travels as GSM-7 (160 characters a segment) instead of UCS-2
+// (67): LISTA once took 2 segments for 77 characters.
+func TestSpanishSubscriberRepliesAreGSM(t *testing.T) {
+	c := MustLoad()
+	for _, id := range []string{"Joined", "AlreadyJoined", "ListNone", "ListSome", "Left", "OptedOut",
+		"AlreadyOptedIn", "UnknownKeyword", "NotUnderstood", "HelpNew"} {
+		s := render(t, c, bot.Spanish, id, typicalIn(bot.Spanish))
+		if n, enc := bot.Segments(s); enc != bot.GSM7 {
+			t.Errorf("es/%s travels as %s (%d segments): %q", id, enc, n, s)
+		}
+	}
 }
 
 // TestPluralForms: a message with plural forms follows its count in each
@@ -82,24 +135,51 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 	}
 }
 
+// TestFilledTemplatesFitTwoSegments: every template, in every language,
+// filled with typical values, takes at most 2 SMS segments as Twilio counts
+// them (SPEC §6: in Spanish an á, í, ó or ú makes the whole text UCS-2, 67
+// characters a segment, so the templates are worded around them).
 func TestFilledTemplatesFitTwoSegments(t *testing.T) {
 	c := MustLoad()
 	ids, _ := IDs("en")
 	for _, lang := range Languages {
 		for _, id := range ids {
-			s, err := c.Render(lang, id, typical)
-			if err != nil {
-				t.Errorf("%s/%s: %v", lang, id, err)
-				continue
-			}
-			if strings.Contains(s, "<no value>") {
-				t.Errorf("%s/%s: a variable is missing from the typical values: %q", lang, id, s)
-			}
-			if n := utf8.RuneCountInString(s); n > bot.MaxReply {
-				t.Errorf("%s/%s is %d characters filled (limit %d): %q", lang, id, n, bot.MaxReply, s)
+			s := render(t, c, lang, id, typicalIn(lang))
+			if n, enc := bot.Segments(s); n > 2 {
+				t.Errorf("%s/%s takes %d segments (%s, %d characters) filled with typical values: %q", lang, id, n, enc, utf8.RuneCountInString(s), s)
 			}
 		}
 	}
+}
+
+// TestLongestFilledTemplates: filled with the longest values the service
+// allows (a 60-character name, a 20-character keyword), every template
+// still fits within MaxReply characters and 3 segments.
+func TestLongestFilledTemplates(t *testing.T) {
+	c := MustLoad()
+	ids, _ := IDs("en")
+	for _, lang := range Languages {
+		for _, id := range ids {
+			s := render(t, c, lang, id, with(typicalIn(lang), longest))
+			n, enc := bot.Segments(s)
+			if l := utf8.RuneCountInString(s); n > 3 || l > bot.MaxReply {
+				t.Errorf("%s/%s takes %d segments (%s, %d characters) filled with the longest values: %q", lang, id, n, enc, l, s)
+			}
+		}
+	}
+}
+
+// render fills one template and fails the test when a value is missing.
+func render(t *testing.T, c *Catalog, lang, id string, data map[string]any) string {
+	t.Helper()
+	s, err := c.Render(lang, id, data)
+	if err != nil {
+		t.Errorf("%s/%s: %v", lang, id, err)
+	}
+	if strings.Contains(s, "<no value>") {
+		t.Errorf("%s/%s: a variable is missing from the values: %q", lang, id, s)
+	}
+	return s
 }
 
 func TestUnknownIDRendersIDNotPanic(t *testing.T) {

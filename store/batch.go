@@ -114,11 +114,16 @@ func (db *DB) update(fn func(*Tx) error) error {
 	}
 	var fnErr error
 	var changed time.Time
+	runs := 0
 	err := db.kv.Update(func(ktx kv.Tx) error {
+		runs++
 		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps})
 		changed = time.Now()
 		return fnErr
 	})
+	if runs > 1 {
+		bot.Observe(db.observer).Retried(runs - 1)
+	}
 	switch {
 	case err == nil:
 		db.commitErr.Store(nil)
@@ -131,7 +136,8 @@ func (db *DB) update(fn func(*Tx) error) error {
 	return err
 }
 
-// SetObserver makes o hear every commit's duration (metrics). Call it before
+// SetObserver makes o hear every commit's duration and every conflict
+// retry (metrics). Call it before
 // the database is shared.
 func (db *DB) SetObserver(o bot.Observer) { db.observer = o }
 

@@ -7,12 +7,26 @@ import (
 )
 
 // Client implements bot.Clients.
+// Subscribers is its list's size, counted from the list's count keys (see
+// bListGroups): the client's own commands need it. The lookups by keyword,
+// token, subscription and number leave it 0, since a subscriber's join
+// reads the client by keyword and must not read the keys other joins write.
 func (t *Tx) Client(p bot.Phone) (*bot.Client, error) {
+	c, err := t.rawClient(p)
+	if c != nil && c.Keyword != "" {
+		c.Subscribers = t.subscriberCount(c.Keyword)
+	}
+	return c, err
+}
+
+// rawClient is the stored client record, Subscribers 0.
+func (t *Tx) rawClient(p bot.Phone) (*bot.Client, error) {
 	c := &bot.Client{}
 	ok, err := t.getJSON(bClients, []byte(p), c)
 	if !ok || err != nil {
 		return nil, err
 	}
+	c.Subscribers = 0 // a count kept here before schema 5: stale
 	return c, nil
 }
 
@@ -24,7 +38,7 @@ func (t *Tx) clientByIndex(bucket []byte, key string) (*bot.Client, error) {
 	if p == nil {
 		return nil, nil
 	}
-	return t.Client(bot.Phone(p))
+	return t.rawClient(bot.Phone(p))
 }
 
 // ClientByKeyword implements bot.Clients.
@@ -50,7 +64,7 @@ func (t *Tx) ClientByNumber(p bot.Phone) (*bot.Client, error) {
 // PutClient implements bot.Clients. A keyword held by another client is an
 // ECONFLICT error.
 func (t *Tx) PutClient(c *bot.Client) error {
-	old, err := t.Client(c.Phone)
+	old, err := t.rawClient(c.Phone)
 	if err != nil {
 		return err
 	}
@@ -66,7 +80,9 @@ func (t *Tx) PutClient(c *bot.Client) error {
 	if err := t.reindex(bNumbers, c.Phone, keyOf(old, ownPhone), ownPhone(c)); err != nil {
 		return err
 	}
-	return t.putJSON(bClients, []byte(c.Phone), c)
+	stored := *c
+	stored.Subscribers = 0 // counted from the list, never stored
+	return t.putJSON(bClients, []byte(c.Phone), &stored)
 }
 
 // ownPhone is the index key of c's own number: empty once it is released.
@@ -110,6 +126,7 @@ func (t *Tx) EachClient(fn func(*bot.Client) error) error {
 		if err := jsonDecode(v, c); err != nil {
 			return fmt.Errorf("decode client %s: %w", k, err)
 		}
+		c.Subscribers = 0 // not counted here: see Client
 		return fn(c)
 	})
 }

@@ -116,7 +116,7 @@ func TestEraseKeepsTheLedgerWithoutTheNumber(t *testing.T) {
 		if logs, _ := tx.LogOf(other, 10); len(logs) != 1 || logs[0].SID != "SMx" || logs[0].To != "+15550000000" {
 			t.Errorf("the other phone's log: %+v", logs)
 		}
-		if c, _ := tx.ClientByKeyword("YOGA"); c.Subscribers != 1 {
+		if c, _ := tx.Client("+15550009999"); c.Subscribers != 1 {
 			t.Errorf("client count %d after erase", c.Subscribers)
 		}
 		return nil

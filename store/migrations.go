@@ -17,7 +17,8 @@ var migrations = []Migration{
 	{To: 2, What: "queue keys carry their due time (priority, due, id)", Step: queueKeysStep},
 	{To: 3, What: "index retry guards by the time they were written", Step: expiryIndexStep},
 	{To: 4, What: "count each list's phones by number prefix (the send window's CONFIRM split)", Step: listGroupsStep},
-	{To: 5, What: "queue rows move into lanes by sender, priority and announcement (fair sending)", Step: queueLanesStep},
+	{To: 5, What: "split each list group's count over shard keys (a list's size is their sum, no longer kept on its client)", Step: shardGroupsStep},
+	{To: 6, What: "queue rows move into lanes by sender, priority and announcement (fair sending)", Step: queueLanesStep},
 }
 
 // keyExpiryV1 marks a file whose expiry index an earlier binary built.

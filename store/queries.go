@@ -171,26 +171,33 @@ func (t *Tx) RecentAnnouncements(limit int) ([]bot.Announcement, error) {
 type ClientRow struct {
 	bot.Client
 	PlanName  string
+	Quota     int  // the plan's announcements per period
 	Simulated bool // signed up through the console simulator
 }
 
 // ClientRows returns every client with its plan's name, by name.
 func (t *Tx) ClientRows() ([]ClientRow, error) {
-	plans := map[uint64]string{}
+	plans := map[uint64]bot.Plan{}
 	ps, err := t.Plans()
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range ps {
-		plans[p.ID] = p.Name
+		plans[p.ID] = p
 	}
 	var out []ClientRow
+	counts := t.subscriberCounts()
 	err = t.EachClient(func(c *bot.Client) error {
+		c.Subscribers = counts[c.Keyword]
 		conv, err := t.Conversation(c.Phone)
 		if err != nil {
 			return err
 		}
-		out = append(out, ClientRow{Client: *c, PlanName: plans[c.PlanID], Simulated: conv.Simulated})
+		row := ClientRow{Client: *c, Simulated: conv.Simulated}
+		if p, ok := plans[c.PlanID]; ok {
+			row.PlanName, row.Quota = p.Name, p.Quota
+		}
+		out = append(out, row)
 		return nil
 	})
 	sort.SliceStable(out, func(i, j int) bool {

@@ -188,11 +188,11 @@ func TestQueueLanesMigrateInSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := 0
-	ms := append(slices.Clone(migrations[:4]), Migration{To: 5, What: "lanes", Step: func(tx *Tx, c []byte) ([]byte, error) {
+	ms := append(slices.Clone(migrations[:5]), Migration{To: 6, What: "lanes", Step: func(tx *Tx, c []byte) ([]byte, error) {
 		steps++
 		return queueLanesStep(tx, c)
 	}})
-	if err := db.migrate(4, false, ms); err != nil {
+	if err := db.migrate(5, false, ms); err != nil {
 		t.Fatal(err)
 	}
 	if steps < 2 {

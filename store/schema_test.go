@@ -102,6 +102,9 @@ func checkFixtureData(t *testing.T, db *DB) {
 	t.Helper()
 	err := db.Read(func(tx *Tx) error {
 		c, err := tx.ClientByKeyword("YOGA")
+		if err == nil && c != nil {
+			c, err = tx.Client(c.Phone) // the list's size is filled in by phone
+		}
 		if err != nil || c == nil || c.Name != "Sunrise Yoga" || c.Subscribers != 1 || c.Status != bot.ClientActive {
 			return fmt.Errorf("client YOGA: %+v, %v", c, err)
 		}

@@ -103,10 +103,10 @@ func Open(path string) (*DB, error) {
 }
 
 // etcdWriters is how many write transactions one process runs on etcd at
-// once. Turns touching a shared key (a list's subscriber count) conflict
-// and run again; with many at once the retries pile up (measured at 32
-// phones on one member: 393 turns/s, p99 1 s unbounded; 488/s, p99 155 ms
-// with 1; 603/s, p99 134 ms with 4).
+// once. Turns touching a shared key (before schema 5, a list's subscriber
+// count) conflict and run again; with many at once the retries pile up
+// (measured at 32 phones on one member: 393 turns/s, p99 1 s unbounded;
+// 488/s, p99 155 ms with 1; 603/s, p99 134 ms with 4).
 const etcdWriters = 4
 
 // limited is an engine that bounds the keys of one write transaction.
@@ -247,6 +247,18 @@ type Tx struct {
 var _ bot.Tx = (*Tx)(nil)
 
 func (t *Tx) b(name []byte) kv.Bucket { return t.tx.Bucket(name) }
+
+// prefixCursor walks the keys of bucket name that start with prefix (a
+// phone's rows): on etcd it reads no key past them, so a turn does not
+// conflict with another phone's writes next to its own. On bbolt it is a
+// plain cursor: callers stop at the prefix's end themselves.
+func (t *Tx) prefixCursor(name, prefix []byte) kv.Cursor {
+	b := t.b(name)
+	if p, ok := b.(kv.PrefixCursorer); ok {
+		return p.PrefixCursor(prefix)
+	}
+	return b.Cursor()
+}
 
 // fit is n, or fewer when touching per keys for each of n items would pass
 // the engine's transaction limit.

@@ -108,14 +108,14 @@ func TestSubscriptionsKeepCountsAndOrder(t *testing.T) {
 		if err != nil || len(subs) != 2 || subs[0].Keyword != "COFFEE" {
 			t.Errorf("SubscriptionsOf = %+v, %v; want COFFEE (joined first) then YOGA", subs, err)
 		}
-		if c, _ := tx.ClientByKeyword("YOGA"); c.Subscribers != 2 {
+		if c, _ := tx.Client("+15550000001"); c.Subscribers != 2 {
 			t.Errorf("YOGA has %d subscribers, want 2", c.Subscribers)
 		}
 		if removed, _ := tx.Unsubscribe("YOGA", p); !removed {
 			t.Error("Unsubscribe reported not removed")
 		}
 		tx.Unsubscribe("YOGA", p)
-		if c, _ := tx.ClientByKeyword("YOGA"); c.Subscribers != 1 {
+		if c, _ := tx.Client("+15550000001"); c.Subscribers != 1 {
 			t.Errorf("YOGA has %d subscribers after leave, want 1", c.Subscribers)
 		}
 		var seen []bot.Phone

@@ -23,7 +23,7 @@ func (t *Tx) AddSubscription(s bot.Subscription) (bool, error) {
 // AddSubscriptions implements bot.Subscriptions.
 func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 	added := make([]bool, len(subs))
-	counts, groups := map[string]int{}, map[string]int{}
+	groups := map[string]int{}
 	bs, bp := t.b(bSubs), t.b(bPhoneSubs)
 	enc := bulkEncoder{} // an import adds thousands: by hand, not reflection
 	for i, s := range subs {
@@ -38,16 +38,10 @@ func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 			return nil, fmt.Errorf("index subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
 		added[i] = true
-		counts[s.Keyword]++
-		groups[string(pair(s.Keyword, groupPrefix(s.Phone)))]++
+		groups[groupKey(s.Keyword, s.Phone)]++
 	}
 	if err := addGroups(t.b(bListGroups), groups); err != nil {
 		return nil, err
-	}
-	for kw, n := range counts {
-		if err := t.addSubscribers(kw, n); err != nil {
-			return nil, err
-		}
 	}
 	return added, nil
 }
@@ -64,28 +58,13 @@ func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 	if err := t.b(bPhoneSubs).Delete(pair(string(p), keyword)); err != nil {
 		return false, err
 	}
-	if err := addGroups(t.b(bListGroups), map[string]int{string(pair(keyword, groupPrefix(p))): -1}); err != nil {
-		return false, err
-	}
-	return true, t.addSubscribers(keyword, -1)
-}
-
-func (t *Tx) addSubscribers(keyword string, d int) error {
-	c, err := t.ClientByKeyword(keyword)
-	if err != nil || c == nil {
-		return err
-	}
-	c.Subscribers += d
-	if c.Subscribers < 0 {
-		c.Subscribers = 0
-	}
-	return t.putJSON(bClients, []byte(c.Phone), c)
+	return true, addGroups(t.b(bListGroups), map[string]int{groupKey(keyword, p): -1})
 }
 
 // SubscriptionsOf implements bot.Subscriptions.
 func (t *Tx) SubscriptionsOf(p bot.Phone) ([]bot.Subscription, error) {
 	prefix := pair(string(p), "")
-	cur := t.b(bPhoneSubs).Cursor()
+	cur := t.prefixCursor(bPhoneSubs, prefix)
 	var out []bot.Subscription
 	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
 		kw := string(k[len(prefix):])

@@ -87,6 +87,14 @@ type Cursor interface {
 	Prev() (k, v []byte)
 }
 
+// PrefixCursorer is a Bucket whose cursor can be confined to the keys that
+// start with a prefix. On etcd the commit's conflict check then covers that
+// prefix only, not the keys after it that a page of a plain cursor read.
+type PrefixCursorer interface {
+	// PrefixCursor walks only the keys that start with prefix.
+	PrefixCursor(prefix []byte) Cursor
+}
+
 // Fence is a condition on an etcd key: its create revision must still be
 // Rev (the election key of a leader's term). A zero Fence is no condition.
 type Fence struct {

@@ -37,6 +37,8 @@ type options struct {
 	to        string          // the service number
 	run       uint32          // makes MessageSids unique to this run
 	stop      <-chan struct{} // closed: no new request (those in flight finish)
+	lists     []string        // non-nil: joins and leaves name one of these
+	first     int             // added to worker numbers, so runs at once use other phones
 }
 
 // result is what one run measured.
@@ -101,7 +103,11 @@ func (w *worker) one(ctx context.Context, t target, o options, hc *http.Client, 
 	if replay {
 		m = w.sent[w.r.IntN(len(w.sent))]
 	} else {
-		form := inboundForm(sidOf(o.run, seq.Add(1)), phoneOf(w.id, step%o.perWorker, o.perWorker), o.to, pickBody(w.r))
+		body := pickBody(w.r)
+		if o.lists != nil {
+			body = listBody(w.r, o.lists)
+		}
+		form := inboundForm(sidOf(o.run, seq.Add(1)), phoneOf(o.first+w.id, step%o.perWorker, o.perWorker), o.to, body)
 		m.body = form.Encode()
 		if t.token != "" {
 			m.sig = twilio.Sign(t.token, t.signed, form)

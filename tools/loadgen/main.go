@@ -10,6 +10,8 @@
 //	loadgen -seed ./data/nudges.db   # before starting the server: two active clients, YOGA and BAKERY
 //	loadgen -seed 'etcd://127.0.0.1:2379?max-txn-ops=4096' -list 100000   # an etcd store, servers running: and a list
 //	loadgen -broadcast /tmp/nudges -subscribers 1000000 -phones 32   # one CONFIRM's fan-out under load
+//	loadgen -cluster /tmp/nudges -procs 3 -members 3 -phones 32 [-hot]   # turns/s and conflict retries per turn on etcd
+//	loadgen -targets http://127.0.0.1:8080,http://127.0.0.1:8081 -hot   # the same against running processes
 package main
 
 import (
@@ -50,6 +52,7 @@ type config struct {
 	opts                         options
 	baseline                     bool
 	broadcast                    broadcastPlan
+	cluster                      clusterPlan
 }
 
 func parseFlags(args []string) (config, error) {
@@ -76,6 +79,14 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&b.during, "during", 2*time.Minute, "-broadcast: longest wait for the fan-out")
 	fs.StringVar(&b.rate, "rate", "100", "-broadcast: the server's NUDGES_SEND_RATE")
 	fs.BoolVar(&b.retention, "retention", true, "-broadcast: then settle every row in-process, fold it and print the bytes left per recipient")
+	k := &c.cluster
+	fs.StringVar(&k.bin, "cluster", "", "the nudges binary: start -procs processes on -members embedded etcd members, seed the lists and load them all at once")
+	fs.StringVar(&k.targets, "targets", "", "comma-separated URLs of running processes (seeded with -seed) to load at once, as -cluster does")
+	fs.IntVar(&k.procs, "procs", 3, "-cluster: processes to start (at most 16)")
+	fs.IntVar(&k.members, "members", 3, "-cluster: embedded etcd members among them (0: one bbolt process)")
+	fs.IntVar(&k.port, "port", 19100, "-cluster: first port; process i uses port+3i to port+3i+2 (HTTP, etcd peer, etcd client)")
+	fs.StringVar(&k.dir, "cluster-dir", "", "-cluster: work directory (default: a new temporary one, removed after)")
+	fs.BoolVar(&k.hot, "hot", false, "-cluster/-targets: every join and leave on YOGA (default: spread over five lists)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -93,6 +104,12 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-replay %g must be in [0, 1)", o.replay)
 	case b.subscribers < 1 || b.subscribers > 2_000_000:
 		return c, fmt.Errorf("-subscribers %d must be 1–2000000", b.subscribers)
+	case k.bin != "" || k.targets != "":
+		if err := k.check(); err != nil {
+			return c, err
+		}
+	}
+	switch {
 	case b.phase <= 0 || b.phase > maxDuration || b.during <= 0 || b.during > maxDuration:
 		return c, fmt.Errorf("-phase and -during must be above 0 and at most %s", maxDuration)
 	}
@@ -116,6 +133,9 @@ func run(args []string, out io.Writer) error {
 	hc := loopbackClient(c.opts.workers)
 	if c.broadcast.bin != "" {
 		return broadcast(ctx, c, hc, out)
+	}
+	if c.cluster.bin != "" || c.cluster.targets != "" {
+		return runCluster(ctx, c, hc, out)
 	}
 	base, err := loopbackURL(c.url)
 	if err != nil {

@@ -36,8 +36,8 @@ func openSeed(target string) (*store.DB, error) {
 	return db, err
 }
 
-// seed writes two active clients, YOGA and BAKERY, so that joins in the mix
-// find a list.
+// seed writes five active clients, YOGA, BAKERY, CAFE, GYM and BOOKS (the
+// spreadLists), so that joins in the mix find a list.
 func seed(path string, out io.Writer) error {
 	db, err := openSeed(path)
 	if err != nil {
@@ -45,9 +45,10 @@ func seed(path string, out io.Writer) error {
 	}
 	defer db.Close()
 	now := time.Now()
-	clients := []bot.Client{
-		{Phone: "+15559990001", Keyword: "YOGA", Name: "Sunrise Yoga", Status: bot.ClientActive, CreatedAt: now, LiveAt: now},
-		{Phone: "+15559990002", Keyword: "BAKERY", Name: "Corner Bakery", Status: bot.ClientActive, CreatedAt: now, LiveAt: now},
+	var clients []bot.Client
+	for i, kw := range spreadLists {
+		clients = append(clients, bot.Client{Phone: bot.Phone(fmt.Sprintf("+1555999%04d", i+1)), Keyword: kw,
+			Name: kw + " club", Status: bot.ClientActive, CreatedAt: now, LiveAt: now})
 	}
 	err = db.Update(func(tx bot.Tx) error {
 		for i := range clients {
@@ -60,7 +61,7 @@ func seed(path string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "seeded %s: clients YOGA and BAKERY, active\n", path)
+	fmt.Fprintf(out, "seeded %s: clients %s, active\n", path, strings.Join(spreadLists, ", "))
 	return nil
 }
 

@@ -37,6 +37,7 @@ type Metrics struct {
 	known    map[bot.MessageStatus]prometheus.Counter
 	turn     prometheus.Histogram
 	commit   prometheus.Histogram
+	retries  prometheus.Counter
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -77,7 +78,11 @@ func New(src Source, token, version string) *Metrics {
 		Help:    "Time one database commit takes to write and sync the file.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 	})
-	m.reg.MustRegister(inbound, m.outbound, m.turn, m.commit, newGauges(src))
+	m.retries = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "nudges_txn_conflict_retries_total",
+		Help: "Write transactions run again because what they read changed before their commit (etcd; always 0 on bbolt).",
+	})
+	m.reg.MustRegister(inbound, m.outbound, m.turn, m.commit, m.retries, newGauges(src))
 	return m
 }
 
@@ -104,6 +109,9 @@ func (m *Metrics) Outbound(s bot.MessageStatus, n int) {
 
 // Commit implements bot.Observer.
 func (m *Metrics) Commit(took time.Duration) { m.commit.Observe(took.Seconds()) }
+
+// Retried implements bot.Observer.
+func (m *Metrics) Retried(n int) { m.retries.Add(float64(n)) }
 
 // Registry is the private registry, for tests and extra collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }

@@ -57,12 +57,14 @@ func TestStoreFailureServesTheRest(t *testing.T) {
 	m := New(failingSource{}, "", "v-test")
 	m.Inbound(bot.TurnReply, 3*time.Millisecond)
 	m.Outbound("accepted", 2) // a status the service did not know at start
+	m.Retried(3)
 	code, body := get(t, m, "127.0.0.1:1")
 	if code != http.StatusOK {
 		t.Fatalf("scrape with a failing store: %d %s", code, body)
 	}
 	for _, want := range []string{`nudges_inbound_messages_total{outcome="reply"} 1`, `nudges_outbound_messages_total{status="accepted"} 2`,
-		`nudges_turn_duration_seconds_count 1`, `nudges_build_info{version="v-test"} 1`} {
+		`nudges_turn_duration_seconds_count 1`, `nudges_build_info{version="v-test"} 1`,
+		`nudges_txn_conflict_retries_total 3`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("scrape lacks %q", want)
 		}

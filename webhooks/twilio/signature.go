@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"net/url"
 	"sort"
-	"strings"
 
 	"github.com/twilio/twilio-go/client"
 )
@@ -24,14 +23,17 @@ func Sign(authToken, url string, form url.Values) string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(url)
+	n := len(url) // the signed string in one allocation, not a builder's regrowths and a copy
 	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteString(form.Get(k))
+		n += len(k) + len(form.Get(k))
+	}
+	b := make([]byte, 0, n)
+	b = append(b, url...)
+	for _, k := range keys {
+		b = append(append(b, k...), form.Get(k)...)
 	}
 	mac := hmac.New(sha1.New, []byte(authToken))
-	mac.Write([]byte(b.String()))
+	mac.Write(b)
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 

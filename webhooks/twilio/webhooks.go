@@ -12,7 +12,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/twilio/twilio-go/twiml"
 
 	"nudges/bot"
 )
@@ -86,6 +85,9 @@ func (w *Webhooks) HandleSMS(c echo.Context) error {
 	if in.OptOutType != "" {
 		reply.Text = "" // Twilio has answered the phone already: never a second confirmation
 	}
+	if w.dev && reply.Text != "" { // as the console driver logs every other SMS
+		w.Log.Info("sms reply", "to", in.From, "body", reply.Text, "in_sid", in.SID)
+	}
 	return respondTwiML(c, reply.Text)
 }
 
@@ -146,13 +148,5 @@ func decodeInbound(f url.Values) (bot.Inbound, error) {
 
 // respondTwiML answers with text as one <Message>, or <Response/> if empty.
 func respondTwiML(c echo.Context, text string) error {
-	var verbs []twiml.Element
-	if text != "" {
-		verbs = []twiml.Element{twiml.MessagingMessage{Body: text}}
-	}
-	doc, err := twiml.Messages(verbs)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusInternalServerError, "could not render TwiML").SetInternal(err)
-	}
-	return c.Blob(http.StatusOK, echo.MIMETextXMLCharsetUTF8, []byte(doc))
+	return c.Blob(http.StatusOK, echo.MIMETextXMLCharsetUTF8, twimlMessage(text))
 }

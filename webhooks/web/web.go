@@ -73,9 +73,10 @@ func New(cfg Config) (*Pages, error) {
 	return &Pages{cfg: cfg, tmpl: t, clientIP: ClientIP(cfg.TrustedProxies)}, nil
 }
 
-// Register mounts GET /j/{KEYWORD}, /j/{KEYWORD}/qr.svg, /l/{code} and
+// Register mounts GET /, /j/{KEYWORD}, /j/{KEYWORD}/qr.svg, /l/{code} and
 // /m/{token} on e.
 func (p *Pages) Register(e *echo.Echo) {
+	e.GET("/", p.home)
 	e.GET("/j/:keyword", p.join)
 	e.GET("/j/:keyword/qr.svg", p.qr)
 	e.GET("/l/:code", p.follow)
@@ -84,6 +85,12 @@ func (p *Pages) Register(e *echo.Echo) {
 	for _, prefix := range []string{"/j/*", "/l/*", "/m/*"} {
 		e.GET(prefix, p.notFound) // deeper paths: the same 404 page
 	}
+}
+
+// home is the front page: what the service is, how to join a list (the
+// number to text, join pages), how businesses start one, and the console.
+func (p *Pages) home(c echo.Context) error {
+	return p.render(c, http.StatusOK, "home.html", map[string]any{"Number": p.cfg.Number(nil)})
 }
 
 // lang is the page's language from Accept-Language: Spanish when the

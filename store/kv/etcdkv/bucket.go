@@ -71,6 +71,14 @@ func (b *bucket) writeCheck(key []byte) error {
 // Cursor implements kv.Bucket.
 func (b *bucket) Cursor() kv.Cursor { return &cursor{b: b, limit: firstPage} }
 
+// PrefixCursor implements kv.PrefixCursorer: the cursor sees only the keys
+// that start with prefix, and its pages read no key past them, so the
+// commit's conflict check covers the prefix alone (a cursor that Seeks a
+// phone's rows would otherwise read, and conflict with, the next phone's).
+func (b *bucket) PrefixCursor(prefix []byte) kv.Cursor {
+	return &cursor{b: b, limit: firstPage, within: string(prefix)}
+}
+
 // ForEach implements kv.Bucket.
 func (b *bucket) ForEach(fn func(k, v []byte) error) error {
 	c := b.Cursor()

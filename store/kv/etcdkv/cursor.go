@@ -26,7 +26,20 @@ type cursor struct {
 	lo    string // "": from the bucket's start
 	hi    string // "": to the bucket's end
 	limit int64
+	// within confines the cursor to the keys with this prefix ("": all).
+	within string
 }
+
+// top is the end of the keys the cursor sees, as a full etcd key.
+func (c *cursor) top() string {
+	if c.within != "" {
+		return end(c.b.base + c.within)
+	}
+	return end(c.b.base)
+}
+
+// visible is whether k (bucket-relative) is in the cursor's view.
+func (c *cursor) visible(k string) bool { return strings.HasPrefix(k, c.within) }
 
 type pair struct {
 	k   string
@@ -63,6 +76,7 @@ func (c *cursor) Prev() ([]byte, []byte) {
 
 // ge lands on the smallest key ≥ s.
 func (c *cursor) ge(s string) ([]byte, []byte) {
+	s = max(s, c.within)
 	for {
 		r, rok := c.remoteGE(s)
 		o, ook := c.ownGE(s)
@@ -82,6 +96,9 @@ func (c *cursor) ge(s string) ([]byte, []byte) {
 
 // lt lands on the largest key < s ("": the largest key).
 func (c *cursor) lt(s string) ([]byte, []byte) {
+	if c.within != "" && s != "" && s <= c.within {
+		return c.off() // nothing in view below its start
+	}
 	for {
 		r, rok := c.remoteLT(s)
 		o, ook := c.ownLT(s)
@@ -125,7 +142,7 @@ func (c *cursor) off() ([]byte, []byte) {
 func (c *cursor) ownGE(s string) (string, bool) {
 	w := c.b.tx.written
 	i, _ := slices.BinarySearch(w, c.b.base+s)
-	if i < len(w) && strings.HasPrefix(w[i], c.b.base) {
+	if i < len(w) && strings.HasPrefix(w[i], c.b.base) && c.visible(w[i][len(c.b.base):]) {
 		return w[i][len(c.b.base):], true
 	}
 	return "", false
@@ -136,10 +153,10 @@ func (c *cursor) ownLT(s string) (string, bool) {
 	w := c.b.tx.written
 	bound := c.b.base + s
 	if s == "" {
-		bound = end(c.b.base)
+		bound = c.top()
 	}
 	i, _ := slices.BinarySearch(w, bound)
-	if i > 0 && strings.HasPrefix(w[i-1], c.b.base) {
+	if i > 0 && strings.HasPrefix(w[i-1], c.b.base) && c.visible(w[i-1][len(c.b.base):]) {
 		return w[i-1][len(c.b.base):], true
 	}
 	return "", false
@@ -188,7 +205,7 @@ func (c *cursor) remoteLT(s string) (pair, bool) {
 
 // fetchUp reads the page of keys from s upward.
 func (c *cursor) fetchUp(s string) {
-	top := end(c.b.base)
+	top := c.top()
 	resp, ok := c.b.tx.read(c.b.base+s, clientv3.WithRange(top), clientv3.WithLimit(c.grow()))
 	if !ok {
 		return
@@ -203,11 +220,11 @@ func (c *cursor) fetchUp(s string) {
 
 // fetchDown reads the page of keys below s ("": the bucket's end) downward.
 func (c *cursor) fetchDown(s string) {
-	top := end(c.b.base)
+	top := c.top()
 	if s != "" {
 		top = c.b.base + s
 	}
-	resp, ok := c.b.tx.read(c.b.base, clientv3.WithRange(top), clientv3.WithLimit(c.grow()),
+	resp, ok := c.b.tx.read(c.b.base+c.within, clientv3.WithRange(top), clientv3.WithLimit(c.grow()),
 		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
 	if !ok {
 		return
@@ -216,7 +233,7 @@ func (c *cursor) fetchDown(s string) {
 	if resp.More && len(c.page) > 0 {
 		c.lo = c.page[0].k
 	}
-	c.b.tx.readRange(c.b.base+c.lo, top)
+	c.b.tx.readRange(c.b.base+max(c.lo, c.within), top)
 }
 
 func (c *cursor) pairs(resp *clientv3.GetResponse, descending bool) []pair {
