@@ -22,6 +22,7 @@ const (
 	PathPay         = "/pay/"
 	PathBilling     = "/billing/"
 	PathDevCheckout = "/dev/checkout/"
+	PathConnect     = "/connect/"
 )
 
 // Webhook limits.
@@ -38,8 +39,12 @@ const (
 type Config struct {
 	SecretKey     string // STRIPE_SECRET_KEY; empty: dev checkout
 	WebhookSecret string // STRIPE_WEBHOOK_SECRET, whsec_…; required with SecretKey
-	APIBase       string // STRIPE_API_BASE, default DefaultAPIBase
-	PublicURL     string // NUDGES_PUBLIC_URL: base of links and redirect URLs
+	// ConnectWebhookSecret is STRIPE_CONNECT_WEBHOOK_SECRET: the signing
+	// secret of a Connect endpoint (events from connected accounts) when
+	// it is not the platform endpoint; optional.
+	ConnectWebhookSecret string
+	APIBase              string // STRIPE_API_BASE, default DefaultAPIBase
+	PublicURL            string // NUDGES_PUBLIC_URL: base of links and redirect URLs
 }
 
 // Dev reports whether Stripe is not configured and the dev checkout serves.
