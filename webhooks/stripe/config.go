@@ -1,7 +1,8 @@
 // Package stripe is Nudges' Stripe adapter: the signed /stripe/webhook that
 // turns Stripe events into bot.BillingEvents, the short payment and billing
 // links sent by SMS (/pay/{token}, /billing/{token}) that create Checkout
-// and Billing Portal sessions on click, plan sync to products and prices,
+// and Billing Portal sessions on click, the payouts link (/connect/{token})
+// that onboards a client to Stripe Connect, plan sync to products and prices,
 // and the dev checkout that replaces Stripe when no key is configured.
 package stripe
 
