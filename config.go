@@ -41,10 +41,6 @@ type config struct {
 	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the reverse proxies whose
 	// X-Forwarded-For is believed (click counting, the console's rate limits).
 	TrustedProxies []*net.IPNet
-
-	// PlatformFee is NUDGES_PLATFORM_FEE: the percent of a paid list's
-	// payments the platform keeps.
-	PlatformFee float64
 }
 
 // twilio reports whether SMS go through Twilio (else the console driver).
@@ -82,7 +78,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MetricsToken:        env("NUDGES_METRICS_TOKEN", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
-		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr, checkFee,
+		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
 		checkWindow, checkStore, checkProxies,
 	}
 	for _, check := range checks {
@@ -163,16 +159,6 @@ func checkRate(c *config, env func(string, string) string) error {
 		return fmt.Errorf("NUDGES_SEND_RATE %q must be a number of segments per second above 0 and at most 10000 (1 for a US long code)", s)
 	}
 	c.SendRate = r
-	return nil
-}
-
-func checkFee(c *config, env func(string, string) string) error {
-	s := env("NUDGES_PLATFORM_FEE", "10")
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f > 100 || math.Round(f*100) != f*100 {
-		return fmt.Errorf("NUDGES_PLATFORM_FEE %q must be a percent from 0 to 100 with at most 2 decimals (10 keeps 10%% of paid lists' payments)", s)
-	}
-	c.PlatformFee = f
 	return nil
 }
 

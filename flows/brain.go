@@ -48,9 +48,6 @@ type Brain struct {
 	// console SMS driver). Otherwise the number is left provisioning for
 	// the provider's worker.
 	DevNumbers bool
-	// PlatformFee is the percent of a paid list's payments the platform
-	// keeps (NUDGES_PLATFORM_FEE); PRICE tells the client.
-	PlatformFee float64
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -267,8 +264,6 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.code(tc)
 	case CmdPayouts:
 		return true, b.payouts(tc)
-	case CmdPrice:
-		return true, b.price(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

@@ -56,7 +56,6 @@ const (
 	timeArg                  // LATER 9AM: a few words with a digit; "Later today we open" is no command
 	onOffArg                 // REPLIES OFF: ON/OFF, SI/NO; "Replies to last week's survey" is no command
 	codeArg                  // CODE SPRING20: one code-shaped word; "Code red today" is no command
-	priceArg                 // PRICE 5, PRICE 4.99, PRICE OFF: one amount or OFF; "Price drop today" is no command
 )
 
 // takes reports whether rest, the text after the word, fits w.
@@ -68,8 +67,6 @@ func (w word) takes(rest string) bool {
 		return isNumber(rest)
 	case w.args == codeArg:
 		return codeShape(rest)
-	case w.args == priceArg:
-		return priceShape(rest)
 	case w.args == onOffArg:
 		_, ok := onOff[rest]
 		return ok
@@ -137,7 +134,6 @@ var words = map[string]word{
 	"CODE": {CmdCode, bot.English, codeArg}, "CODIGO": {CmdCode, bot.Spanish, codeArg},
 	"CÓDIGO":  {CmdCode, bot.Spanish, codeArg},
 	"PAYOUTS": {CmdPayouts, bot.English, noArg}, "PAGOS": {CmdPayouts, bot.Spanish, noArg},
-	"PRICE": {CmdPrice, bot.English, priceArg}, "PRECIO": {CmdPrice, bot.Spanish, priceArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise
