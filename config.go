@@ -35,6 +35,9 @@ type config struct {
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
+	// StripeConnectSecret is STRIPE_CONNECT_WEBHOOK_SECRET: the Connect
+	// endpoint's signing secret, when it is not the platform endpoint's.
+	StripeConnectSecret string
 
 	MetricsToken string // NUDGES_METRICS_TOKEN: /metrics for non-loopback scrapers
 	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the reverse proxies whose
@@ -73,6 +76,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StripeAPIBase: strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
 
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
+		StripeConnectSecret: env("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
 		MetricsToken:        env("NUDGES_METRICS_TOKEN", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
@@ -207,6 +211,9 @@ func checkStripe(c *config, _ func(string, string) string) error {
 	}
 	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
 		return fmt.Errorf("STRIPE_WEBHOOK_SECRET must start with whsec_ (the signing secret of the webhook endpoint)")
+	}
+	if c.StripeConnectSecret != "" && (c.StripeKey == "" || !strings.HasPrefix(c.StripeConnectSecret, "whsec_")) {
+		return fmt.Errorf("STRIPE_CONNECT_WEBHOOK_SECRET must start with whsec_ (the Connect endpoint's signing secret) and needs STRIPE_SECRET_KEY")
 	}
 	return nil
 }

@@ -42,6 +42,10 @@ type BillingEvent struct {
 	// checkout's), PromotionID Stripe's promotion code id for it.
 	Code        string
 	PromotionID string
+	// Account is the connected account an account.updated event is about,
+	// and ChargesEnabled whether it can take payments.
+	Account        string
+	ChargesEnabled bool
 }
 
 // Billing applies payment events to clients; the Stripe webhook and the dev

@@ -39,5 +39,10 @@ func SplitBillToken(token string) (pay, secret string) {
 // BillLinkValid reports whether secret is c's live billing link at now.
 func (c *Client) BillLinkValid(secret string, now time.Time) bool {
 	l := c.BillLink
-	return l.Token != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(l.Token)) == 1 && now.Before(l.Expires)
+	return l.Token != "" && secretEqual(secret, l.Token) && now.Before(l.Expires)
+}
+
+// secretEqual compares link secrets in constant time.
+func secretEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -140,6 +140,8 @@ type Client struct {
 	DiscountFrom time.Time `json:"discount_from,omitzero"`
 	// TrialEnd is when the client's free trial ends, while it has one.
 	TrialEnd time.Time `json:"trial_end,omitzero"`
+	// Payouts is the client's connected account for a paid list (PAYOUTS).
+	Payouts Payouts `json:"payouts,omitzero"`
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back

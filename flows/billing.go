@@ -95,12 +95,13 @@ func findClient(tx bot.Clients, ev bot.BillingEvent) (*bot.Client, error) {
 	if c, err := tx.ClientBySubscription(ev.SubscriptionID); err != nil || c != nil {
 		return c, err
 	}
-	if ev.CustomerID == "" && ev.CheckoutID == "" {
+	if ev.CustomerID == "" && ev.CheckoutID == "" && ev.Account == "" {
 		return nil, nil
 	}
 	var found *bot.Client
 	err := tx.EachClient(func(c *bot.Client) error {
-		if (ev.CustomerID != "" && c.CustomerID == ev.CustomerID) || (ev.CheckoutID != "" && c.CheckoutID == ev.CheckoutID) {
+		if (ev.CustomerID != "" && c.CustomerID == ev.CustomerID) || (ev.CheckoutID != "" && c.CheckoutID == ev.CheckoutID) ||
+			(ev.Account != "" && c.Payouts.Account == ev.Account) {
 			found = c
 			return errFound
 		}
@@ -128,8 +129,11 @@ func concerns(c *bot.Client, ev bot.BillingEvent) bool {
 // applyTo changes c as ev says and queues the SMS its new standing calls
 // for. It returns whether an SMS was queued, or why ev was ignored.
 func (b *Billing) applyTo(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now time.Time) (bool, string, error) {
-	if ev.Type == bot.EventTrialWillEnd {
+	switch ev.Type {
+	case bot.EventTrialWillEnd:
 		return b.trialWillEnd(tx, c, ev, now)
+	case bot.EventAccountUpdated:
+		return b.accountUpdated(tx, c, ev, now)
 	}
 	switch {
 	case ev.Created < c.LastEventAt:

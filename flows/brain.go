@@ -265,6 +265,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.numberStatus(tc)
 	case CmdCode:
 		return true, b.code(tc)
+	case CmdPayouts:
+		return true, b.payouts(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

@@ -132,7 +132,8 @@ var words = map[string]word{
 	"REPLIES": {CmdReplies, bot.English, onOffArg}, "RESPUESTAS": {CmdReplies, bot.Spanish, onOffArg},
 	"HALT": {CmdHalt, bot.English, noArg}, "DETENER": {CmdHalt, bot.Spanish, noArg},
 	"CODE": {CmdCode, bot.English, codeArg}, "CODIGO": {CmdCode, bot.Spanish, codeArg},
-	"CÓDIGO": {CmdCode, bot.Spanish, codeArg},
+	"CÓDIGO":  {CmdCode, bot.Spanish, codeArg},
+	"PAYOUTS": {CmdPayouts, bot.English, noArg}, "PAGOS": {CmdPayouts, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

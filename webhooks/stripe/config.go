@@ -1,7 +1,8 @@
 // Package stripe is Nudges' Stripe adapter: the signed /stripe/webhook that
 // turns Stripe events into bot.BillingEvents, the short payment and billing
 // links sent by SMS (/pay/{token}, /billing/{token}) that create Checkout
-// and Billing Portal sessions on click, plan sync to products and prices,
+// and Billing Portal sessions on click, the payouts link (/connect/{token})
+// that onboards a client to Stripe Connect, plan sync to products and prices,
 // and the dev checkout that replaces Stripe when no key is configured.
 package stripe
 
@@ -22,6 +23,7 @@ const (
 	PathPay         = "/pay/"
 	PathBilling     = "/billing/"
 	PathDevCheckout = "/dev/checkout/"
+	PathConnect     = "/connect/"
 )
 
 // Webhook limits.
@@ -38,8 +40,12 @@ const (
 type Config struct {
 	SecretKey     string // STRIPE_SECRET_KEY; empty: dev checkout
 	WebhookSecret string // STRIPE_WEBHOOK_SECRET, whsec_…; required with SecretKey
-	APIBase       string // STRIPE_API_BASE, default DefaultAPIBase
-	PublicURL     string // NUDGES_PUBLIC_URL: base of links and redirect URLs
+	// ConnectWebhookSecret is STRIPE_CONNECT_WEBHOOK_SECRET: the signing
+	// secret of a Connect endpoint (events from connected accounts) when
+	// it is not the platform endpoint; optional.
+	ConnectWebhookSecret string
+	APIBase              string // STRIPE_API_BASE, default DefaultAPIBase
+	PublicURL            string // NUDGES_PUBLIC_URL: base of links and redirect URLs
 }
 
 // Dev reports whether Stripe is not configured and the dev checkout serves.

@@ -10,10 +10,10 @@ import (
 	"nudges/bot"
 )
 
-// The Stripe Connect calls paid lists need. They are not wired to any route
-// or command yet: /connect/{token}, /p/{token}, PAYOUTS and PRICE are to
-// come; these calls are checked against stripe-mock so that what comes
-// builds on request shapes already known to be right.
+// The Stripe Connect calls paid lists need, checked against stripe-mock.
+// ConnectAccount and OnboardingLink serve /connect/{token} (PAYOUTS);
+// ListCheckout is not wired yet: the /p/{token} payment link of a paid
+// list's join is to come.
 
 // ConnectAccount creates the connected account a client is paid through:
 // Stripe collects the requirements, the client uses the Express dashboard,

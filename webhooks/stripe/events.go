@@ -122,6 +122,8 @@ func billingEvent(e stripego.Event) (bot.BillingEvent, bool, error) {
 		ok, err = readSubscription(raw, &ev)
 	case bot.EventInvoicePaid, bot.EventInvoiceFailed:
 		ok, err = readInvoice(raw, &ev)
+	case bot.EventAccountUpdated:
+		ok, err = readAccount(raw, &ev)
 	}
 	if err != nil {
 		return ev, false, fmt.Errorf("read %s %s: %w", ev.Type, ev.ID, err)
@@ -226,6 +228,27 @@ func readInvoice(raw []byte, ev *bot.BillingEvent) (bool, error) {
 			ev.PriceID = string(l.Pricing.PriceDetails.Price)
 		}
 	}
+	return true, nil
+}
+
+type accountObject struct {
+	ID             string            `json:"id"`
+	ChargesEnabled bool              `json:"charges_enabled"`
+	Metadata       map[string]string `json:"metadata"`
+}
+
+// readAccount reads account.updated: which connected account, whose (the
+// metadata ConnectAccount set), and whether it can take payments.
+func readAccount(raw []byte, ev *bot.BillingEvent) (bool, error) {
+	var a accountObject
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return false, err
+	}
+	if a.ID == "" {
+		return false, nil
+	}
+	fromMetadata(ev, a.Metadata)
+	ev.Account, ev.ChargesEnabled = a.ID, a.ChargesEnabled
 	return true, nil
 }
 

@@ -37,6 +37,7 @@ type fixture struct {
 	e       *echo.Echo
 	kicks   int
 	billing *flows.Billing
+	links   int // connect links made (connectToken)
 }
 
 func newFixture(t *testing.T, cfg Config) *fixture {

@@ -61,9 +61,12 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET(PathBilling+":token", s.handleBilling)
 	e.HEAD(PathBilling+":token", s.handleBilling)
 	e.GET(PathBilling+":token/done", s.page("PageBillingDone"))
+	e.GET(PathConnect+":token", s.handleConnect)
+	e.HEAD(PathConnect+":token", s.handleConnect)
 	if s.cfg.Dev() {
 		e.GET(PathDevCheckout+":token", s.handleDevCheckout)
 		e.POST(PathDevCheckout+":token", s.handleDevPay)
+		e.POST(PathConnect+":token", s.handleDevConnect)
 	}
 }
 
@@ -84,13 +87,14 @@ func (s *Server) HandleWebhook(c echo.Context) error {
 		s.Log.Warn("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
 		return echo.NewHTTPError(http.StatusBadRequest, "webhook secret not configured")
 	}
-	if err := webhook.ValidatePayloadWithTolerance(payload, header, s.cfg.WebhookSecret, Tolerance); err != nil {
+	secret, err := s.signedWith(payload, header)
+	if err != nil {
 		s.Log.Warn("stripe webhook refused", "err", err)
 		return echo.NewHTTPError(http.StatusBadRequest, "bad signature")
 	}
 	// Signed by Stripe but not an event this SDK can read: say so, rather
 	// than "bad signature", so the operator looks at the right thing.
-	e, err := webhook.ConstructEventWithOptions(payload, header, s.cfg.WebhookSecret,
+	e, err := webhook.ConstructEventWithOptions(payload, header, secret,
 		webhook.ConstructEventOptions{Tolerance: Tolerance, IgnoreAPIVersionMismatch: true})
 	if err != nil {
 		s.Log.Error("stripe webhook unreadable", "err", err)
@@ -113,4 +117,20 @@ func (s *Server) HandleWebhook(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusInternalServerError, "not applied")
 	}
 	return c.NoContent(http.StatusOK)
+}
+
+// signedWith returns the secret payload's Stripe-Signature header was made
+// with: the platform endpoint's, or the Connect endpoint's when it has its
+// own. Neither: an error.
+func (s *Server) signedWith(payload []byte, header string) (string, error) {
+	err := webhook.ValidatePayloadWithTolerance(payload, header, s.cfg.WebhookSecret, Tolerance)
+	if err == nil {
+		return s.cfg.WebhookSecret, nil
+	}
+	if c := s.cfg.ConnectWebhookSecret; c != "" {
+		if webhook.ValidatePayloadWithTolerance(payload, header, c, Tolerance) == nil {
+			return c, nil
+		}
+	}
+	return "", err
 }
