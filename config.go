@@ -32,7 +32,13 @@ type config struct {
 	OutboxKeep time.Duration
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
-	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
+	TwilioMessagingBase                                              string // TWILIO_MESSAGING_API_BASE
+	// LocalRate and TollFreeRate pace a client's own local or toll-free
+	// number (NUDGES_LOCAL_RATE, NUDGES_TOLLFREE_RATE), in segments a second.
+	LocalRate, TollFreeRate float64
+	// NumberGrace is how long a canceled client keeps its own number.
+	NumberGrace                                   time.Duration
+	StripeKey, StripeWebhookSecret, StripeAPIBase string
 
 	MetricsToken string // NUDGES_METRICS_TOKEN: /metrics for non-loopback scrapers
 	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the reverse proxies whose
@@ -67,15 +73,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TwilioFrom:    env("TWILIO_FROM_NUMBER", ""),
 		TwilioService: env("TWILIO_MESSAGING_SERVICE_SID", ""),
 		TwilioAPIBase: strings.TrimRight(env("TWILIO_API_BASE", "https://api.twilio.com"), "/"),
-		StripeKey:     env("STRIPE_SECRET_KEY", ""),
-		StripeAPIBase: strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
+
+		TwilioMessagingBase: strings.TrimRight(env("TWILIO_MESSAGING_API_BASE", "https://messaging.twilio.com"), "/"),
+		StripeKey:           env("STRIPE_SECRET_KEY", ""),
+		StripeAPIBase:       strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
 
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
 		MetricsToken:        env("NUDGES_METRICS_TOKEN", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
-		checkWindow, checkStore, checkProxies,
+		checkWindow, checkStore, checkProxies, checkNumbers,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -253,5 +261,31 @@ func checkWindow(c *config, env func(string, string) string) error {
 	if c.TimeZone, err = time.LoadLocation(name); err != nil || name == "Local" {
 		return fmt.Errorf("NUDGES_TIMEZONE %q is not an IANA time zone name like America/New_York", name)
 	}
+	return nil
+}
+
+// checkNumbers reads what clients' own numbers need (§11): the Messaging
+// API's base, their kinds' rates and the grace of a canceled client.
+func checkNumbers(c *config, env func(string, string) string) error {
+	if u, err := url.Parse(c.TwilioMessagingBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("TWILIO_MESSAGING_API_BASE %q must be a URL like https://messaging.twilio.com", c.TwilioMessagingBase)
+	}
+	for _, r := range []struct {
+		name, def string
+		to        *float64
+	}{{"NUDGES_LOCAL_RATE", "1", &c.LocalRate}, {"NUDGES_TOLLFREE_RATE", "3", &c.TollFreeRate}} {
+		s := env(r.name, r.def)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || v <= 0 || v > 10000 {
+			return fmt.Errorf("%s %q must be a number of segments per second above 0 and at most 10000", r.name, s)
+		}
+		*r.to = v
+	}
+	s := env("NUDGES_NUMBER_GRACE", "720h")
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("NUDGES_NUMBER_GRACE %q must be a duration like 720h (30 days) or 0 to release at once", s)
+	}
+	c.NumberGrace = d
 	return nil
 }

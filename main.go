@@ -122,6 +122,11 @@ type app struct {
 	// stopBegan is when run began to stop: each later step of the stop
 	// has until a deadline counted from it.
 	stopBegan time.Time
+	// numbers provisions, verifies and releases clients' own numbers on
+	// Twilio (nil with the console driver); it runs in the leader.
+	numbers *bot.NumberWorker
+	// provider is Twilio's side of own numbers (nil with the console driver).
+	provider *twilio.Numbers
 }
 
 // serve runs the service until ctx ends, then drains and closes cleanly.
@@ -216,7 +221,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 		Observer: obs}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
-		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, PublicURL: cfg.PublicURL}
+		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, MessagingAPIBase: cfg.TwilioMessagingBase,
+		PublicURL: cfg.PublicURL}
 	var sender bot.Sender = console.New(slog.Default(), console.DefaultKeep)
 	if cfg.twilio() {
 		if sender, err = twilio.NewClient(tcfg); err != nil {
@@ -233,6 +239,13 @@ func build(cfg config, db *store.DB) (*app, error) {
 	disp.Observer = obs
 	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
 	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, others: []func(context.Context) error{sched.Run, a.prune}}
+	if cfg.twilio() {
+		if a.provider, err = twilio.NewNumbers(tcfg); err != nil {
+			return nil, err
+		}
+		a.numbers = bot.NewNumberWorker(db, a.provider, bot.SystemClock{}, cfg.NumberGrace)
+		a.lead.others = append(a.lead.others, a.numbers.Run)
+	}
 	a.lead.run, a.handover = a.lead.elect(db, cfg)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
