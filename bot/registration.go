@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -141,4 +142,23 @@ func oneOf(s string, set []string) bool {
 		}
 	}
 	return false
+}
+
+// NewRegisterLink gives n a fresh REGISTER link made of secret, valid for
+// RegisterLinkTTL from now, and returns the token its URL carries: the
+// client's pay token (which finds it) and the secret.
+func (n *OwnNumber) NewRegisterLink(payToken, secret string, now time.Time) string {
+	n.Link = BillLink{Token: secret, Expires: now.Add(RegisterLinkTTL)}
+	return payToken + billSep + secret
+}
+
+// RegisterLinkValid reports whether secret is c's live REGISTER link at
+// now, for a toll-free number that can still be submitted.
+func (c *Client) RegisterLinkValid(secret string, now time.Time) bool {
+	n := c.Own
+	if n == nil || n.Kind != NumberTollFree || n.PhoneSID == "" || (n.State != NumberVerifying && n.State != NumberRejected) {
+		return false
+	}
+	l := n.Link
+	return l.Token != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(l.Token)) == 1 && now.Before(l.Expires)
 }

@@ -262,6 +262,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.numberStatus(tc)
 	case CmdCode:
 		return true, b.code(tc)
+	case CmdRegister:
+		return true, b.register(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

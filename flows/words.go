@@ -34,10 +34,11 @@ const (
 	CmdLater      Cmd = "later"
 	CmdScheduled  Cmd = "scheduled"
 	CmdUnschedule Cmd = "unschedule"
-	CmdWelcome    Cmd = "welcome" // flows/welcome.go
-	CmdReplies    Cmd = "replies" // flows/replies.go
-	CmdHalt       Cmd = "halt"    // flows/halt.go
-	CmdNumber     Cmd = "number"  // flows/numberstatus.go
+	CmdWelcome    Cmd = "welcome"  // flows/welcome.go
+	CmdReplies    Cmd = "replies"  // flows/replies.go
+	CmdHalt       Cmd = "halt"     // flows/halt.go
+	CmdNumber     Cmd = "number"   // flows/numberstatus.go
+	CmdRegister   Cmd = "register" // flows/register.go
 )
 
 type word struct {
@@ -132,7 +133,8 @@ var words = map[string]word{
 	"REPLIES": {CmdReplies, bot.English, onOffArg}, "RESPUESTAS": {CmdReplies, bot.Spanish, onOffArg},
 	"HALT": {CmdHalt, bot.English, noArg}, "DETENER": {CmdHalt, bot.Spanish, noArg},
 	"CODE": {CmdCode, bot.English, codeArg}, "CODIGO": {CmdCode, bot.Spanish, codeArg},
-	"CÓDIGO": {CmdCode, bot.Spanish, codeArg},
+	"CÓDIGO":   {CmdCode, bot.Spanish, codeArg},
+	"REGISTER": {CmdRegister, bot.English, noArg}, "REGISTRAR": {CmdRegister, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise
