@@ -265,8 +265,12 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 	}
-	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf,
-		TrustedProxies: cfg.TrustedProxies})
+	wcfg := web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies}
+	if a.provider != nil { // a nil *Numbers in the interface would count as set
+		wcfg.Registrar = a.provider
+	}
+	pages, err := web.New(wcfg)
 	if err != nil {
 		return nil, err
 	}
