@@ -292,6 +292,10 @@ func build(cfg config, db *store.DB) (*app, error) {
 	if api := pay.API(); api != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = api, api
 	}
+	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
+	if a.provider != nil {
+		acfg.Numbers, acfg.NumberKick = a.provider, a.numbers.Kick
+	}
 	con, err := admin.New(acfg, db)
 	if err != nil {
 		return nil, err
