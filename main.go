@@ -244,6 +244,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 		a.numbers = bot.NewNumberWorker(db, a.provider, bot.SystemClock{}, cfg.NumberGrace)
+		// the turn that asks commits within milliseconds; the pass after it sees the number due
+		brain.NumberAsked = func() { time.AfterFunc(askDelay, a.numbers.Kick) }
 		a.lead.others = append(a.lead.others, a.numbers.Run)
 	}
 	a.lead.run, a.handover = a.lead.elect(db, cfg)
@@ -344,6 +346,10 @@ func (a *app) prune(ctx context.Context) error {
 		}
 	}
 }
+
+// askDelay lets a turn that asked about its number commit before the
+// own-number worker looks.
+const askDelay = 200 * time.Millisecond
 
 // tuneGC collects less often than Go's default: the live heap is small and
 // turns allocate briskly, and GOGC=400 measured about +10 % inbound

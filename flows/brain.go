@@ -48,6 +48,10 @@ type Brain struct {
 	// console SMS driver). Otherwise the number is left provisioning for
 	// the provider's worker.
 	DevNumbers bool
+	// NumberAsked wakes the own-number worker when a client asks where its
+	// number stands (REGISTER, NUMBER), so that a pending verification is
+	// polled at once; nil: the worker's next tick.
+	NumberAsked func()
 }
 
 var _ bot.Brain = (*Brain)(nil)

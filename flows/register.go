@@ -37,6 +37,7 @@ func (b *Brain) register(tc *turnCtx) error {
 		tc.Say("RegisterWait", data)
 	case own.VerificationSID != "" && own.State == bot.NumberVerifying:
 		tc.Say("RegisterPending", data)
+		return b.askNumber(tc, c)
 	default:
 		link, err := b.registerLink(tc, c)
 		if err != nil {
@@ -44,6 +45,22 @@ func (b *Brain) register(tc *turnCtx) error {
 		}
 		data["Link"] = link
 		tc.Say("RegisterLink", data)
+	}
+	return nil
+}
+
+// askNumber has a pending verification of c's number polled at once: it
+// becomes due, c is saved, and the worker is woken (NUMBER uses it too).
+func (b *Brain) askNumber(tc *turnCtx, c *bot.Client) error {
+	if c.Own == nil || c.Own.State != bot.NumberVerifying || c.Own.VerificationSID == "" {
+		return nil
+	}
+	c.Own.AskNow()
+	if err := tc.Tx.PutClient(c); err != nil {
+		return fmt.Errorf("save client %s: %w", c.Phone, err)
+	}
+	if b.NumberAsked != nil {
+		b.NumberAsked()
 	}
 	return nil
 }

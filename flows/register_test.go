@@ -3,6 +3,7 @@ package flows
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"nudges/bot"
 )
@@ -58,6 +59,15 @@ func TestRegisterTextsTheFormLink(t *testing.T) {
 	if !c.RegisterLinkValid("SECRET", h.clock.Now()) || c.RegisterLinkValid("SECRET", h.clock.Now().Add(bot.RegisterLinkTTL)) ||
 		c.RegisterLinkValid("OTHER", h.clock.Now()) {
 		t.Fatal("link validity")
+	}
+	asked := 0
+	h.brain.NumberAsked = func() { asked++ }
+	setOwn(t, h, "+15550001111", &bot.OwnNumber{Kind: bot.NumberTollFree, State: bot.NumberVerifying, Phone: "+18335550100",
+		PhoneSID: "PN1", VerificationSID: "HH1", NextTry: h.clock.Now().Add(time.Hour)})
+	h.text("+15550001111", "REGISTER")
+	h.db.View(func(tx bot.Tx) (err error) { c, err = tx.Client("+15550001111"); return err })
+	if asked != 1 || !c.Own.NextTry.IsZero() {
+		t.Fatalf("pending: asked %d, next poll %v", asked, c.Own.NextTry)
 	}
 	if got := h.text("+15550002222", "REGISTER"); !strings.Contains(got, "You have none") {
 		t.Fatalf("not a client: %q", got)
