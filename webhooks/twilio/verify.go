@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 	messaging "github.com/twilio/twilio-go/rest/messaging/v1"
@@ -11,10 +12,11 @@ import (
 	"nudges/bot"
 )
 
-// Toll-free verification statuses Twilio reports (others are pending).
+// Toll-free verification statuses Twilio reports (others are pending),
+// compared without case: Twilio writes them in capitals, TWILIO_APPROVED.
 const (
-	tfApproved = "TWILIO_APPROVED"
-	tfRejected = "TWILIO_REJECTED"
+	tfApproved = "twilio_approved"
+	tfRejected = "twilio_rejected"
 )
 
 // optInType is how a client's subscribers opt in: they text a keyword.
@@ -56,7 +58,7 @@ func (n *Numbers) Verification(ctx context.Context, own bot.OwnNumber) (bot.Numb
 	if err != nil {
 		return bot.NumberVerifying, "", fmt.Errorf("fetch toll-free verification: %w", err)
 	}
-	switch deref(v.Status) {
+	switch strings.ToLower(deref(v.Status)) {
 	case tfApproved:
 		return bot.NumberReady, "", nil
 	case tfRejected:
