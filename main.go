@@ -239,14 +239,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 	disp.Observer = obs
 	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
 	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, others: []func(context.Context) error{sched.Run, a.prune}}
-	if cfg.twilio() {
-		if a.provider, err = twilio.NewNumbers(tcfg); err != nil {
-			return nil, err
-		}
-		a.numbers = bot.NewNumberWorker(db, a.provider, bot.SystemClock{}, cfg.NumberGrace)
-		// the turn that asks commits within milliseconds; the pass after it sees the number due
-		brain.NumberAsked = func() { time.AfterFunc(askDelay, a.numbers.Kick) }
-		a.lead.others = append(a.lead.others, a.numbers.Run)
+	if err := a.ownNumbers(tcfg, brain); err != nil {
+		return nil, err
 	}
 	a.lead.run, a.handover = a.lead.elect(db, cfg)
 
@@ -295,8 +289,9 @@ func build(cfg config, db *store.DB) (*app, error) {
 		acfg.Plans, acfg.Discounts = api, api
 	}
 	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
+	acfg.NumberKick = a.numbers.Kick
 	if a.provider != nil {
-		acfg.Numbers, acfg.NumberKick = a.provider, a.numbers.Kick
+		acfg.Numbers = a.provider
 	}
 	con, err := admin.New(acfg, db)
 	if err != nil {
@@ -345,6 +340,25 @@ func (a *app) prune(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// ownNumbers wires the worker that carries clients' own numbers through
+// their lifecycle, in the leader: on Twilio, or with dev mode's fictional
+// numbers (which need no verification and nothing released).
+func (a *app) ownNumbers(tcfg twilio.Config, brain *flows.Brain) error {
+	var provider bot.NumberProvider = bot.DevNumbers{}
+	if a.cfg.twilio() {
+		n, err := twilio.NewNumbers(tcfg)
+		if err != nil {
+			return err
+		}
+		a.provider, provider = n, n
+	}
+	a.numbers = bot.NewNumberWorker(a.db, provider, bot.SystemClock{}, a.cfg.NumberGrace)
+	// the turn that asks commits within milliseconds; the pass after it sees the number due
+	brain.NumberAsked = func() { time.AfterFunc(askDelay, a.numbers.Kick) }
+	a.lead.others = append(a.lead.others, a.numbers.Run)
+	return nil
 }
 
 // askDelay lets a turn that asked about its number commit before the

@@ -3,9 +3,11 @@ package twiliotest
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The numbers side of the fake: available numbers (local and toll-free),
@@ -72,8 +74,9 @@ func (s *Server) SetAvailable(kind string, phones ...string) {
 }
 
 // ScriptNumbers queues answers for the next requests to the numbers
-// endpoints (not Messages), one per request; a zero Response lets the
-// request through.
+// endpoints (not Messages), one per request: an error Status fails it; a
+// Status of 0 lets it through, its answer held back Delay (the purchase is
+// made, the caller hears of it late or never).
 func (s *Server) ScriptNumbers(rs ...Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -162,25 +165,42 @@ func (s *Server) serveNumbers(w http.ResponseWriter, r *http.Request) bool {
 		form = r.URL.Query()
 	}
 	user, pass, _ := r.BasicAuth()
+	rec := httptest.NewRecorder()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	status := s.answerNumbers(w, route, arg, form, user == s.AccountSID && pass == s.AuthToken)
+	status, delay := s.answerNumbers(rec, route, arg, form, user == s.AccountSID && pass == s.AuthToken)
 	s.nums.calls = append(s.nums.calls, Call{Method: r.Method, Path: r.URL.Path, Form: form, Status: status})
+	s.mu.Unlock()
+	if !wait(r, delay) { // done at "Twilio", but the answer never reaches the caller
+		return true
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
 	return true
 }
 
-// answerNumbers runs one numbers request with s.mu held.
-func (s *Server) answerNumbers(w http.ResponseWriter, route, arg string, form url.Values, authed bool) int {
+// answerNumbers runs one numbers request with s.mu held, and says how
+// long to hold the answer back (a scripted Delay: the request is done, its
+// answer late).
+func (s *Server) answerNumbers(w http.ResponseWriter, route, arg string, form url.Values, authed bool) (int, time.Duration) {
 	if !authed {
-		return writeError(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return writeError(w, http.StatusUnauthorized, 20003, "Authenticate"), 0
 	}
+	var resp Response
 	if len(s.nums.script) > 0 {
-		resp := s.nums.script[0]
+		resp = s.nums.script[0]
 		s.nums.script = s.nums.script[1:]
 		if resp.Status >= 300 {
-			return writeError(w, resp.Status, resp.Code, cmpMsg(resp))
+			return writeError(w, resp.Status, resp.Code, cmpMsg(resp)), resp.Delay
 		}
 	}
+	return s.runNumbers(w, route, arg, form), resp.Delay
+}
+
+// runNumbers does what one numbers request asks.
+func (s *Server) runNumbers(w http.ResponseWriter, route, arg string, form url.Values) int {
 	n := &s.nums
 	switch route {
 	case "available":
