@@ -176,6 +176,11 @@ func TestRegisterSubmitValidatesEveryField(t *testing.T) {
 	if code, _ := s.post(t, s.link+"?BusinessName=x", url.Values{}); code != 400 {
 		t.Errorf("empty form: %d", code)
 	}
+	huge := goodForm()
+	huge.Set("Sample", strings.Repeat("x", 40_000))
+	if code, _ := s.post(t, s.link, huge); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("40 kB form: %d", code)
+	}
 	if len(s.reg.got) != 0 {
 		t.Fatalf("bad input was submitted: %d", len(s.reg.got))
 	}

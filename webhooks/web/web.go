@@ -16,12 +16,16 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"nudges/bot"
 )
 
 //go:embed templates/*.html
 var templates embed.FS
+
+// RegisterBodyLimit bounds a posted registration form (413 beyond it).
+const RegisterBodyLimit = "32K"
 
 // Store reads clients and saves a registration (the bot.Store is one).
 type Store interface {
@@ -95,7 +99,7 @@ func (p *Pages) Register(e *echo.Echo) {
 	e.GET("/m/:token", p.picture)
 	if p.cfg.Registrar != nil {
 		e.GET("/r/:token", p.registerForm)
-		e.POST("/r/:token", p.registerSubmit)
+		e.POST("/r/:token", p.registerSubmit, middleware.BodyLimit(RegisterBodyLimit))
 	}
 	for _, prefix := range []string{"/j/*", "/l/*", "/m/*", "/r/*"} {
 		e.GET(prefix, p.notFound) // deeper paths: the same 404 page
