@@ -73,10 +73,10 @@ func (r *Registration) Validate() map[string]string {
 	}
 	need("Street", r.Street, 120)
 	need("City", r.City, 80)
-	if need("Region", r.Region, 2) && !letters(r.Region, 2) {
+	if need("Region", r.Region, 40) && !letters(r.Region, 2) {
 		bad["Region"] = "Two letters, like NY."
 	}
-	if need("PostalCode", r.PostalCode, 10) && !zip(r.PostalCode) {
+	if need("PostalCode", r.PostalCode, 40) && !zip(r.PostalCode) {
 		bad["PostalCode"] = "Five digits, like 10001."
 	}
 	need("ContactFirst", r.ContactFirst, 60)
