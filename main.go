@@ -289,7 +289,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		acfg.Plans, acfg.Discounts = api, api
 	}
 	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
-	acfg.NumberKick = a.numbers.Kick
+	acfg.NumberKick, acfg.NumberReady = a.numbers.Kick, a.numberReady
 	if a.provider != nil {
 		acfg.Numbers = a.provider
 	}
@@ -355,10 +355,16 @@ func (a *app) ownNumbers(tcfg twilio.Config, brain *flows.Brain) error {
 		a.provider, provider = n, n
 	}
 	a.numbers = bot.NewNumberWorker(a.db, provider, bot.SystemClock{}, a.cfg.NumberGrace)
+	a.numbers.Ready = a.numberReady
 	// the turn that asks commits within milliseconds; the pass after it sees the number due
 	brain.NumberAsked = func() { time.AfterFunc(askDelay, a.numbers.Kick) }
 	a.lead.others = append(a.lead.others, a.numbers.Run)
 	return nil
+}
+
+// numberReady makes c's number carry its messages and tells c.
+func (a *app) numberReady(tx bot.Tx, c *bot.Client, now time.Time) error {
+	return bot.ReadyNumber(tx, a.tr, c, now)
 }
 
 // askDelay lets a turn that asked about its number commit before the

@@ -166,14 +166,10 @@ func (c *Console) retry(tx bot.Tx, cl *bot.Client, now time.Time) (string, error
 		if err != nil {
 			return "", err
 		}
-		if plan == nil || plan.Number == bot.NumberShared {
+		if !bot.StartNumber(cl, plan, now) {
 			return "", bot.Errorf(bot.EINVALID, "%s's plan sends from the service number: put it on a local or toll-free plan first.", cl.Name)
 		}
-		fresh := &bot.OwnNumber{Kind: plan.Number, State: bot.NumberProvisioning, Since: now}
-		if n != nil {
-			fresh.History = n.History
-		}
-		cl.Own, n = fresh, fresh
+		n = cl.Own
 	case n.State != bot.NumberProvisioning:
 		return "", bot.Errorf(bot.EINVALID, "The number is %s, not being provisioned: nothing to retry.", n.State)
 	}

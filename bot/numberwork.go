@@ -164,23 +164,18 @@ func (w *NumberWorker) reschedule(p Phone, now time.Time) error {
 
 // schedule applies the rules that need no provider to c and reports
 // whether c changed: an active client whose plan includes a number and
-// that has none (or only a released one) starts provisioning one; a
+// that has none (or only a released one) starts provisioning one
+// (StartNumber, as billing does when the plan becomes active); a
 // canceled client's number is kept for Grace; paying again keeps it.
 func (w *NumberWorker) schedule(tx Tx, c *Client, now time.Time) (bool, error) {
 	own := c.Own
 	switch {
 	case c.Status == ClientActive && (own == nil || own.State == NumberReleased):
 		plan, err := tx.Plan(c.PlanID)
-		if err != nil || plan == nil || (plan.Number != NumberLocal && plan.Number != NumberTollFree) {
+		if err != nil {
 			return false, err
 		}
-		n := &OwnNumber{Kind: plan.Number, State: NumberProvisioning, Since: now}
-		if own != nil {
-			n.History = own.History
-		}
-		n.Note(now, "provisioning a %s number", plan.Number)
-		c.Own = n
-		return true, nil
+		return StartNumber(c, plan, now), nil
 	case own == nil || own.State == NumberReleased:
 		return false, nil
 	case c.Status == ClientCanceled && own.ReleaseAt.IsZero():

@@ -23,7 +23,7 @@ func (b *Brain) register(tc *turnCtx) error {
 	own := c.Own
 	data := map[string]any{"Support": b.Support}
 	if own != nil {
-		data["Number"] = readable(own.Phone)
+		data["Number"] = bot.FormatNumber(own.Phone)
 		data["When"] = own.Since.Format("Jan 2, 2006")
 	}
 	switch {
@@ -37,7 +37,7 @@ func (b *Brain) register(tc *turnCtx) error {
 		tc.Say("RegisterWait", data)
 	case own.VerificationSID != "" && own.State == bot.NumberVerifying:
 		tc.Say("RegisterPending", data)
-		return b.askNumber(tc, c)
+		return b.askNow(tc, c)
 	default:
 		link, err := b.registerLink(tc, c)
 		if err != nil {
@@ -45,22 +45,6 @@ func (b *Brain) register(tc *turnCtx) error {
 		}
 		data["Link"] = link
 		tc.Say("RegisterLink", data)
-	}
-	return nil
-}
-
-// askNumber has a pending verification of c's number polled at once: it
-// becomes due, c is saved, and the worker is woken (NUMBER uses it too).
-func (b *Brain) askNumber(tc *turnCtx, c *bot.Client) error {
-	if c.Own == nil || c.Own.State != bot.NumberVerifying || c.Own.VerificationSID == "" {
-		return nil
-	}
-	c.Own.AskNow()
-	if err := tc.Tx.PutClient(c); err != nil {
-		return fmt.Errorf("save client %s: %w", c.Phone, err)
-	}
-	if b.NumberAsked != nil {
-		b.NumberAsked()
 	}
 	return nil
 }
@@ -82,14 +66,4 @@ func (b *Brain) registerLink(tc *turnCtx, c *bot.Client) (string, error) {
 		return "", fmt.Errorf("save register link of %s: %w", c.Phone, err)
 	}
 	return strings.TrimRight(b.PublicURL, "/") + "/r/" + token, nil
-}
-
-// readable writes a North American number as people read it (+1 833 555
-// 0100); other numbers stay as they are.
-func readable(p bot.Phone) string {
-	s := string(p)
-	if len(s) != 12 || s[:2] != "+1" {
-		return s
-	}
-	return s[:2] + " " + s[2:5] + " " + s[5:8] + " " + s[8:]
 }
