@@ -195,3 +195,22 @@ func TestAssignAnExistingNumber(t *testing.T) {
 		t.Fatal("assigning bought a number")
 	}
 }
+
+// In a test binary a Messaging API base that is not loopback is refused
+// at the first call, never reached.
+func TestNumbersNeverLeaveTheMachineInTests(t *testing.T) {
+	tw := twiliotest.New(t)
+	n, err := NewNumbers(Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, From: testNumber,
+		APIBase: tw.URL, PublicURL: testPublic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.Provision(context.Background(), ownClient("+13125550000", bot.NumberLocal))
+	if !errors.Is(err, ErrNotLoopback) {
+		t.Fatalf("provision against messaging.twilio.com: %v", err)
+	}
+	if _, err := NewNumbers(Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, From: testNumber,
+		PublicURL: testPublic, MessagingAPIBase: tw.URL}); !errors.Is(err, ErrNotLoopback) {
+		t.Fatalf("api.twilio.com accepted: %v", err)
+	}
+}
