@@ -35,9 +35,12 @@ type config struct {
 
 	TwilioSID, TwilioToken, TwilioFrom, TwilioService, TwilioAPIBase string
 	StripeKey, StripeWebhookSecret, StripeAPIBase                    string
+	TwilioMessagingBase                                              string // TWILIO_MESSAGING_API_BASE
 	// StripeConnectSecret is STRIPE_CONNECT_WEBHOOK_SECRET: the Connect
 	// endpoint's signing secret, when it is not the platform endpoint's.
 	StripeConnectSecret string
+	// NumberGrace is how long a canceled client keeps its own number.
+	NumberGrace time.Duration
 
 	MetricsToken string // NUDGES_METRICS_TOKEN: /metrics for non-loopback scrapers
 	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the reverse proxies whose
@@ -72,8 +75,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TwilioFrom:    env("TWILIO_FROM_NUMBER", ""),
 		TwilioService: env("TWILIO_MESSAGING_SERVICE_SID", ""),
 		TwilioAPIBase: strings.TrimRight(env("TWILIO_API_BASE", "https://api.twilio.com"), "/"),
-		StripeKey:     env("STRIPE_SECRET_KEY", ""),
-		StripeAPIBase: strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
+
+		TwilioMessagingBase: strings.TrimRight(env("TWILIO_MESSAGING_API_BASE", "https://messaging.twilio.com"), "/"),
+		StripeKey:           env("STRIPE_SECRET_KEY", ""),
+		StripeAPIBase:       strings.TrimRight(env("STRIPE_API_BASE", ""), "/"),
 
 		StripeWebhookSecret: env("STRIPE_WEBHOOK_SECRET", ""),
 		StripeConnectSecret: env("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
@@ -81,7 +86,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
-		checkWindow, checkStore, checkProxies,
+		checkWindow, checkStore, checkProxies, checkNumbers,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -272,5 +277,21 @@ func checkWindow(c *config, env func(string, string) string) error {
 	if c.TimeZone, err = time.LoadLocation(name); err != nil || name == "Local" {
 		return fmt.Errorf("NUDGES_TIMEZONE %q is not an IANA time zone name like America/New_York", name)
 	}
+	return nil
+}
+
+// checkNumbers reads what clients' own numbers need (§11): the Messaging
+// API's base and the grace of a canceled client (checkRate reads their
+// kinds' rates).
+func checkNumbers(c *config, env func(string, string) string) error {
+	if u, err := url.Parse(c.TwilioMessagingBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("TWILIO_MESSAGING_API_BASE %q must be a URL like https://messaging.twilio.com", c.TwilioMessagingBase)
+	}
+	s := env("NUDGES_NUMBER_GRACE", "720h")
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("NUDGES_NUMBER_GRACE %q must be a duration like 720h (30 days) or 0 to release at once", s)
+	}
+	c.NumberGrace = d
 	return nil
 }

@@ -128,6 +128,11 @@ type app struct {
 	// stopBegan is when run began to stop: each later step of the stop
 	// has until a deadline counted from it.
 	stopBegan time.Time
+	// numbers provisions, verifies and releases clients' own numbers on
+	// Twilio (nil with the console driver); it runs in the leader.
+	numbers *bot.NumberWorker
+	// provider is Twilio's side of own numbers (nil with the console driver).
+	provider *twilio.Numbers
 }
 
 // serve runs the service until ctx ends, then drains and closes cleanly.
@@ -225,7 +230,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 		Observer: obs}
 
 	tcfg := twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, From: cfg.TwilioFrom,
-		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, PublicURL: cfg.PublicURL}
+		MessagingServiceSID: cfg.TwilioService, APIBase: cfg.TwilioAPIBase, MessagingAPIBase: cfg.TwilioMessagingBase,
+		PublicURL: cfg.PublicURL}
 	var sender bot.Sender = console.New(slog.Default(), console.DefaultKeep)
 	if cfg.twilio() {
 		if sender, err = twilio.NewClient(tcfg); err != nil {
@@ -243,6 +249,9 @@ func build(cfg config, db *store.DB) (*app, error) {
 	disp.Observer = obs
 	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
 	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, others: []func(context.Context) error{sched.Run, a.prune}}
+	if err := a.ownNumbers(tcfg, brain); err != nil {
+		return nil, err
+	}
 	a.lead.run, a.handover = a.lead.elect(db, cfg)
 
 	if err := flows.EnsureDefaultPlan(db, time.Now().UTC()); err != nil {
@@ -262,8 +271,12 @@ func build(cfg config, db *store.DB) (*app, error) {
 			return nil, err
 		}
 	}
-	pages, err := web.New(web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf,
-		TrustedProxies: cfg.TrustedProxies})
+	wcfg := web.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies}
+	if a.provider != nil { // a nil *Numbers in the interface would count as set
+		wcfg.Registrar = a.provider
+	}
+	pages, err := web.New(wcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +297,11 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	if api := pay.API(); api != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = api, api
+	}
+	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
+	acfg.NumberKick, acfg.NumberReady = a.numbers.Kick, a.numberReady
+	if a.provider != nil {
+		acfg.Numbers = a.provider
 	}
 	con, err := admin.New(acfg, db)
 	if err != nil {
@@ -333,6 +351,35 @@ func (a *app) prune(ctx context.Context) error {
 		}
 	}
 }
+
+// ownNumbers wires the worker that carries clients' own numbers through
+// their lifecycle, in the leader: on Twilio, or with dev mode's fictional
+// numbers (which need no verification and nothing released).
+func (a *app) ownNumbers(tcfg twilio.Config, brain *flows.Brain) error {
+	var provider bot.NumberProvider = bot.DevNumbers{}
+	if a.cfg.twilio() {
+		n, err := twilio.NewNumbers(tcfg)
+		if err != nil {
+			return err
+		}
+		a.provider, provider = n, n
+	}
+	a.numbers = bot.NewNumberWorker(a.db, provider, bot.SystemClock{}, a.cfg.NumberGrace)
+	a.numbers.Ready = a.numberReady
+	// the turn that asks commits within milliseconds; the pass after it sees the number due
+	brain.NumberAsked = func() { time.AfterFunc(askDelay, a.numbers.Kick) }
+	a.lead.others = append(a.lead.others, a.numbers.Run)
+	return nil
+}
+
+// numberReady makes c's number carry its messages and tells c.
+func (a *app) numberReady(tx bot.Tx, c *bot.Client, now time.Time) error {
+	return bot.ReadyNumber(tx, a.tr, c, now)
+}
+
+// askDelay lets a turn that asked about its number commit before the
+// own-number worker looks.
+const askDelay = 200 * time.Millisecond
 
 // tuneGC collects less often than Go's default: the live heap is small and
 // turns allocate briskly, and GOGC=400 measured about +10 % inbound

@@ -48,6 +48,18 @@ type Config struct {
 	// such keywords. Nil: no check.
 	KeywordClash func(keyword string) string
 	Log          *slog.Logger
+	// Numbers assigns and releases clients' own numbers at the provider
+	// (nil with the console driver: those two actions need Twilio).
+	Numbers NumberOps
+	// NumberKick wakes the own-number worker after a retry.
+	NumberKick func()
+	// NumberReady makes a client's number carry its messages and tells the
+	// client (inside tx); nil only sets the state.
+	NumberReady func(tx bot.Tx, c *bot.Client, now time.Time) error
+	// LocalRate and TollFreeRate are the kinds' default segments a second
+	// (NUDGES_LOCAL_RATE, NUDGES_TOLLFREE_RATE), shown for numbers without
+	// a rate of their own.
+	LocalRate, TollFreeRate float64
 	// LoginRate and LoginBurst shape the in-memory per-IP limiter in front of
 	// the login forms (defaults 1 request every 2 s, bursts of 20).
 	LoginRate  rate.Limit
@@ -153,6 +165,8 @@ func (c *Console) Register(e *echo.Echo) {
 	g.GET("/clients", c.clientsPage, csrf, auth)
 	g.POST("/clients/suspend", c.clientSuspend, csrf, auth)
 	g.POST("/clients/resume", c.clientResume, csrf, auth)
+	g.GET("/clients/:phone", c.clientPage, csrf, auth)
+	g.POST("/clients/:phone/number/:action", c.numberAction, csrf, auth)
 	g.GET("/subscribers", c.subscribersPage, csrf, auth)
 	g.GET("/subscribers/:phone", c.subscriberPage, csrf, auth)
 	g.POST("/subscribers/:phone/erase", c.subscriberErase, csrf, auth)

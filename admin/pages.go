@@ -66,6 +66,8 @@ func (c *Console) dashboard(ec echo.Context) error {
 type clientsView struct {
 	Rows   []store.ClientRow
 	Squats []squat // keywords too close to a compliance word
+	// RateOf is a number's effective rate (its own, else its kind's).
+	RateOf func(*bot.OwnNumber) float64
 }
 
 // squat is a client whose keyword is one typo from an opt-out, opt-in or
@@ -99,7 +101,7 @@ func (c *Console) clientsPage(ec echo.Context) error {
 		return c.internal(ec, "clients", err)
 	}
 	notice, failure := c.takeFlash(ec)
-	v := view{Title: "Clients", D: clientsView{Rows: rows, Squats: c.squats(rows)}, Notice: notice, Error: failure}
+	v := view{Title: "Clients", D: clientsView{Rows: rows, Squats: c.squats(rows), RateOf: c.rateOf}, Notice: notice, Error: failure}
 	return c.renderView(ec, http.StatusOK, "clients.html", v)
 }
 

@@ -25,6 +25,7 @@ type planForm struct {
 	Interval    string
 	Quota       string
 	TrialDays   string
+	Number      string // shared (""), local or toll-free
 	Active      bool
 	Errors      map[string]string
 }
@@ -58,7 +59,7 @@ func (c *Console) planEdit(ec echo.Context) error {
 		return err
 	}
 	f := planForm{ID: p.ID, Name: p.Name, Description: p.Description, Price: formatPrice(p.PriceMinor, p.Currency),
-		Currency: p.Currency, Interval: string(p.Interval), Quota: strconv.Itoa(p.Quota), Active: p.Active,
+		Currency: p.Currency, Interval: string(p.Interval), Quota: strconv.Itoa(p.Quota), Active: p.Active, Number: string(p.Number),
 		TrialDays: strconv.Itoa(p.TrialDays)}
 	return c.renderView(ec, http.StatusOK, "plan.html", view{Title: "Edit " + p.Name, Nav: "plans", D: f})
 }
@@ -113,7 +114,7 @@ func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
 			return bot.Errorf(bot.ECONFLICT, "another plan is called %s", p.Name)
 		}
 		cur.Name, cur.Description, cur.PriceMinor, cur.Currency = p.Name, p.Description, p.PriceMinor, p.Currency
-		cur.Interval, cur.Quota, cur.Active, cur.TrialDays = p.Interval, p.Quota, p.Active, p.TrialDays
+		cur.Interval, cur.Quota, cur.Active, cur.TrialDays, cur.Number = p.Interval, p.Quota, p.Active, p.TrialDays, p.Number
 		return nil
 	})
 	if bot.ErrorCode(err) == bot.ECONFLICT {
@@ -221,6 +222,7 @@ func readPlanForm(ec echo.Context) planForm {
 		Interval:    strings.ToLower(strings.TrimSpace(ec.FormValue("interval"))),
 		Quota:       strings.TrimSpace(ec.FormValue("quota")),
 		TrialDays:   strings.TrimSpace(ec.FormValue("trial_days")),
+		Number:      strings.TrimSpace(ec.FormValue("number")),
 		Active:      ec.FormValue("active") != "",
 		Errors:      map[string]string{},
 	}
@@ -261,11 +263,18 @@ func (f *planForm) apply(p *bot.Plan) bool {
 			f.Errors["trial_days"] = "Empty or 0 for no trial, else whole days up to 730."
 		}
 	}
+	number := bot.NumberKind(f.Number)
+	if number == "shared" {
+		number = bot.NumberShared
+	}
+	if number != bot.NumberShared && number != bot.NumberLocal && number != bot.NumberTollFree {
+		f.Errors["number"] = "Pick shared, local or toll-free."
+	}
 	if len(f.Errors) > 0 {
 		return false
 	}
 	p.Name, p.Description, p.PriceMinor, p.Currency = f.Name, f.Description, minor, f.Currency
-	p.Interval, p.Quota, p.Active, p.TrialDays = iv, quota, f.Active, trial
+	p.Interval, p.Quota, p.Active, p.TrialDays, p.Number = iv, quota, f.Active, trial, number
 	return true
 }
 

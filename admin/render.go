@@ -55,8 +55,9 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f%%", f)
 	},
-	"phonePath": phonePath,
-	"join":      strings.Join,
+	"phonePath":  phonePath,
+	"clientPath": clientPath,
+	"join":       strings.Join,
 }
 
 // pluralFunc is the templates' {{n "ConsoleRecipients" 3}}: the message's

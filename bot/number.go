@@ -51,6 +51,11 @@ type OwnNumber struct {
 	// ReleaseAt is when a canceled client's number is released (zero:
 	// not scheduled).
 	ReleaseAt time.Time `json:"release_at,omitzero"`
+	// Link is the live REGISTER link to the toll-free verification form.
+	Link BillLink `json:"link,omitzero"`
+	// History is what happened to the number, oldest first (the last
+	// HistoryKeep events), for the console.
+	History []NumberEvent `json:"history,omitempty"`
 }
 
 // Ready reports whether n carries the client's messages.

@@ -42,7 +42,12 @@ func StartNumber(c *Client, plan *Plan, now time.Time) bool {
 	if c.Own != nil && c.Own.State != NumberReleased {
 		return false
 	}
-	c.Own = &OwnNumber{Kind: plan.Number, State: NumberProvisioning, Since: now}
+	var history []NumberEvent // a released number's history goes on
+	if c.Own != nil {
+		history = c.Own.History
+	}
+	c.Own = &OwnNumber{Kind: plan.Number, State: NumberProvisioning, Since: now, History: history}
+	c.Own.Note(now, "provisioning a %s number", plan.Number)
 	return true
 }
 

@@ -67,4 +67,5 @@ type Gauges struct {
 	Waiting     int                  // announcements queued with a due time after now (the send window's backlog)
 	Subscribers int                  // list memberships (a phone on two lists counts twice)
 	Clients     map[ClientStatus]int // clients by status
+	Numbers     map[NumberState]int  // clients' own numbers by state
 }

@@ -48,6 +48,10 @@ type Brain struct {
 	// console SMS driver). Otherwise the number is left provisioning for
 	// the provider's worker.
 	DevNumbers bool
+	// NumberAsked wakes the own-number worker when a client asks where its
+	// number stands (REGISTER, NUMBER), so that a pending verification is
+	// polled at once; nil: the worker's next tick.
+	NumberAsked func()
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -267,6 +271,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.code(tc)
 	case CmdPayouts:
 		return true, b.payouts(tc)
+	case CmdRegister:
+		return true, b.register(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

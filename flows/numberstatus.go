@@ -2,7 +2,6 @@ package flows
 
 import (
 	"fmt"
-	"time"
 
 	"nudges/bot"
 )
@@ -62,13 +61,20 @@ var numberStateMessage = map[bot.NumberState]string{
 	bot.NumberReleased:     "NumberReleased",
 }
 
-// askNow makes a submitted toll-free verification due at once: the
-// number worker asks Twilio on its next pass instead of within the hour.
+// askNow makes a submitted toll-free verification due at once and wakes
+// the number worker (NumberAsked), which asks Twilio on its next pass
+// instead of within the hour.
 func (b *Brain) askNow(tc *turnCtx, c *bot.Client) error {
 	n := c.Own
-	if n.State != bot.NumberVerifying || n.VerificationSID == "" || n.NextTry.IsZero() {
+	if n == nil || n.State != bot.NumberVerifying || n.VerificationSID == "" || n.NextTry.IsZero() {
 		return nil
 	}
-	n.NextTry = time.Time{}
-	return b.saveClient(tc, c)
+	n.AskNow()
+	if err := b.saveClient(tc, c); err != nil {
+		return err
+	}
+	if b.NumberAsked != nil {
+		b.NumberAsked()
+	}
+	return nil
 }

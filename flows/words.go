@@ -34,10 +34,11 @@ const (
 	CmdLater      Cmd = "later"
 	CmdScheduled  Cmd = "scheduled"
 	CmdUnschedule Cmd = "unschedule"
-	CmdWelcome    Cmd = "welcome" // flows/welcome.go
-	CmdReplies    Cmd = "replies" // flows/replies.go
-	CmdHalt       Cmd = "halt"    // flows/halt.go
-	CmdNumber     Cmd = "number"  // flows/numberstatus.go
+	CmdWelcome    Cmd = "welcome"  // flows/welcome.go
+	CmdReplies    Cmd = "replies"  // flows/replies.go
+	CmdHalt       Cmd = "halt"     // flows/halt.go
+	CmdNumber     Cmd = "number"   // flows/numberstatus.go
+	CmdRegister   Cmd = "register" // flows/register.go
 )
 
 type word struct {
@@ -134,6 +135,7 @@ var words = map[string]word{
 	"CODE": {CmdCode, bot.English, codeArg}, "CODIGO": {CmdCode, bot.Spanish, codeArg},
 	"CÓDIGO":  {CmdCode, bot.Spanish, codeArg},
 	"PAYOUTS": {CmdPayouts, bot.English, noArg}, "PAGOS": {CmdPayouts, bot.Spanish, noArg},
+	"REGISTER": {CmdRegister, bot.English, noArg}, "REGISTRAR": {CmdRegister, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

@@ -18,15 +18,18 @@ const gaugeWalkCap = 100_000
 // transaction: the queue by priority (bbolt's page counts give the total
 // without reading a million rows), the announcements due later (a bounded
 // walk of those only), the subscribers from the lists' count keys, and
-// the clients by status.
+// the clients by status and their own numbers by state.
 func (db *DB) Gauges(now time.Time) (bot.Gauges, error) {
-	g := bot.Gauges{Outbox: map[bot.Priority]int{}, Clients: map[bot.ClientStatus]int{}}
+	g := bot.Gauges{Outbox: map[bot.Priority]int{}, Clients: map[bot.ClientStatus]int{}, Numbers: map[bot.NumberState]int{}}
 	err := db.Read(func(tx *Tx) error {
 		tx.queueDepth(g.Outbox)
 		g.Waiting = tx.waitingForWindow(now)
 		tx.eachGroupCount(nil, func(_ []byte, n int) { g.Subscribers += n })
 		return tx.EachClient(func(c *bot.Client) error {
 			g.Clients[c.Status]++
+			if c.Own != nil {
+				g.Numbers[c.Own.State]++
+			}
 			return nil
 		})
 	})

@@ -13,6 +13,7 @@ import (
 type gauges struct {
 	src                                  Source
 	outbox, waiting, subscribers, client *prometheus.Desc
+	numbers                              *prometheus.Desc
 }
 
 func newGauges(src Source) *gauges {
@@ -27,7 +28,14 @@ func newGauges(src Source) *gauges {
 			"List memberships across all clients (a phone on two lists counts twice).", nil, nil),
 		client: prometheus.NewDesc("nudges_clients",
 			"Clients by billing status.", []string{"status"}, nil),
+		numbers: prometheus.NewDesc("nudges_numbers",
+			"Clients' own numbers by state (provisioning, verifying, rejected, ready, released).", []string{"state"}, nil),
 	}
+}
+
+// numberStates are always exported, at zero when no number is in them.
+var numberStates = []bot.NumberState{
+	bot.NumberProvisioning, bot.NumberVerifying, bot.NumberRejected, bot.NumberReady, bot.NumberReleased,
 }
 
 // clientStatuses are always exported, at zero when no client has them.
@@ -37,7 +45,7 @@ var clientStatuses = []bot.ClientStatus{
 
 // Describe implements prometheus.Collector.
 func (g *gauges) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client} {
+	for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client, g.numbers} {
 		ch <- d
 	}
 }
@@ -46,7 +54,7 @@ func (g *gauges) Describe(ch chan<- *prometheus.Desc) {
 func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 	v, err := g.src.Gauges(time.Now())
 	if err != nil {
-		for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client} {
+		for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client, g.numbers} {
 			ch <- prometheus.NewInvalidMetric(d, err)
 		}
 		return
@@ -65,6 +73,9 @@ func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 		if !seen[s] {
 			ch <- prometheus.MustNewConstMetric(g.client, prometheus.GaugeValue, float64(n), string(s))
 		}
+	}
+	for _, s := range numberStates { // a state outside the list is a bug, not a series
+		ch <- prometheus.MustNewConstMetric(g.numbers, prometheus.GaugeValue, float64(v.Numbers[s]), string(s))
 	}
 }
 

@@ -32,6 +32,7 @@ type Config struct {
 	From                string        // TWILIO_FROM_NUMBER
 	MessagingServiceSID string        // TWILIO_MESSAGING_SERVICE_SID; wins over From
 	APIBase             string        // TWILIO_API_BASE, default DefaultAPIBase
+	MessagingAPIBase    string        // TWILIO_MESSAGING_API_BASE, default DefaultMessagingAPIBase
 	PublicURL           string        // NUDGES_PUBLIC_URL, e.g. https://sms.example.com
 	Timeout             time.Duration // one REST call; default DefaultTimeout
 }
@@ -47,6 +48,13 @@ func (c Config) apiBase() string {
 		return DefaultAPIBase
 	}
 	return strings.TrimRight(c.APIBase, "/")
+}
+
+func (c Config) messagingBase() string {
+	if c.MessagingAPIBase == "" {
+		return DefaultMessagingAPIBase
+	}
+	return strings.TrimRight(c.MessagingAPIBase, "/")
 }
 
 func (c Config) timeout() time.Duration {

@@ -1,6 +1,7 @@
 // Package web serves the public pages anyone may open, no login: a client's
 // join page and its QR code (/j/), tracked links from announcements (/l/)
-// and the pictures of MMS announcements (/m/).
+// the pictures of MMS announcements (/m/) and a client's toll-free number
+// registration form (/r/).
 package web
 
 import (
@@ -11,9 +12,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"nudges/bot"
 )
@@ -21,9 +24,13 @@ import (
 //go:embed templates/*.html
 var templates embed.FS
 
-// Store reads clients (the bot.Store is one).
+// RegisterBodyLimit bounds a posted registration form (413 beyond it).
+const RegisterBodyLimit = "32K"
+
+// Store reads clients and saves a registration (the bot.Store is one).
 type Store interface {
 	View(fn func(tx bot.Tx) error) error
+	Update(fn func(tx bot.Tx) error) error
 }
 
 // Links resolves tracked links and counts their clicks (the store is one).
@@ -49,6 +56,12 @@ type Config struct {
 	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the peers whose
 	// X-Forwarded-For is believed when a click's address is read.
 	TrustedProxies []*net.IPNet
+	// Registrar submits toll-free verifications from /r/{token}; nil: the
+	// registration form is not served.
+	Registrar bot.TollFreeVerifier
+	// PublicURL builds the join page's address the form offers as the
+	// opt-in evidence.
+	PublicURL string
 }
 
 // Pages serves the public endpoints.
@@ -56,6 +69,9 @@ type Pages struct {
 	cfg      Config
 	tmpl     *template.Template
 	clientIP echo.IPExtractor // ClientIP(cfg.TrustedProxies)
+	// submit lets one registration at a time reach the provider, so that a
+	// double click does not create two verifications.
+	submit sync.Mutex
 }
 
 // New parses the templates and returns the pages.
@@ -66,15 +82,15 @@ func New(cfg Config) (*Pages, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = bot.SystemClock{}
 	}
-	t, err := template.ParseFS(templates, "templates/*.html")
+	t, err := template.New("").Funcs(template.FuncMap{"field": formField}).ParseFS(templates, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)
 	}
 	return &Pages{cfg: cfg, tmpl: t, clientIP: ClientIP(cfg.TrustedProxies)}, nil
 }
 
-// Register mounts GET /, /j/{KEYWORD}, /j/{KEYWORD}/qr.svg, /l/{code} and
-// /m/{token} on e.
+// Register mounts GET /, /j/{KEYWORD}, /j/{KEYWORD}/qr.svg, /l/{code},
+// /m/{token} and, with a Registrar, GET and POST /r/{token} on e.
 func (p *Pages) Register(e *echo.Echo) {
 	e.GET("/", p.home)
 	e.GET("/j/:keyword", p.join)
@@ -82,7 +98,11 @@ func (p *Pages) Register(e *echo.Echo) {
 	e.GET("/l/:code", p.follow)
 	e.HEAD("/l/:code", p.follow)
 	e.GET("/m/:token", p.picture)
-	for _, prefix := range []string{"/j/*", "/l/*", "/m/*"} {
+	if p.cfg.Registrar != nil {
+		e.GET("/r/:token", p.registerForm)
+		e.POST("/r/:token", p.registerSubmit, middleware.BodyLimit(RegisterBodyLimit))
+	}
+	for _, prefix := range []string{"/j/*", "/l/*", "/m/*", "/r/*"} {
 		e.GET(prefix, p.notFound) // deeper paths: the same 404 page
 	}
 }

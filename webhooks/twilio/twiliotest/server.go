@@ -9,7 +9,10 @@
 //
 // Requests beyond the script get a 201 with a fresh "SM…" sid. The server is
 // closed when the test ends. AddMedia makes it serve a picture the way
-// Twilio serves an inbound MMS's MediaUrl0 (GET, with basic auth).
+// Twilio serves an inbound MMS's MediaUrl0 (GET, with basic auth). It also
+// plays the numbers endpoints (numbers.go): available numbers, incoming
+// numbers, Messaging Services and toll-free verifications, so that
+// provisioning runs offline (use its URL as TWILIO_MESSAGING_API_BASE too).
 package twiliotest
 
 import (
@@ -71,12 +74,13 @@ type Server struct {
 	seq     int
 	media   map[string]media // path → picture
 	fetches int
+	nums    numbers // the numbers endpoints (numbers.go)
 }
 
 // New starts a fake Twilio on 127.0.0.1, closed at the end of the test.
 func New(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{AccountSID: AccountSID, AuthToken: AuthToken}
+	s := &Server{AccountSID: AccountSID, AuthToken: AuthToken, nums: defaultNumbers()}
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = hs.URL
 	t.Cleanup(hs.Close)
@@ -127,6 +131,9 @@ func (s *Server) Sent() []Request {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.serveNumbers(w, r) {
+		return
+	}
 	if r.Method == http.MethodGet {
 		s.serveMedia(w, r)
 		return
