@@ -11,6 +11,7 @@ type Answer struct {
 	At          time.Time `json:"at"`
 	Fingerprint string    `json:"fingerprint"` // hash of the request: method, path, body
 	Status      int       `json:"status"`
+	ContentType string    `json:"content_type"`
 	Body        []byte    `json:"body"`
 }
 
