@@ -31,6 +31,7 @@ import (
 	"nudges/locales"
 	"nudges/store"
 	"nudges/store/kv/kvopen"
+	"nudges/webhooks/api"
 	"nudges/webhooks/console"
 	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
@@ -295,8 +296,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 		DefaultLocale: cfg.DefaultLocale, T: tr, Handler: a.engine, Kick: disp.Kick,
 		KeywordClash: flows.SquatWord,
 	}
-	if api := pay.API(); api != nil { // a nil *API in the interface would count as set
-		acfg.Plans, acfg.Discounts = api, api
+	if plans := pay.API(); plans != nil { // a nil *API in the interface would count as set
+		acfg.Plans, acfg.Discounts = plans, plans
 	}
 	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
 	acfg.NumberKick, acfg.NumberReady = a.numbers.Kick, a.numberReady
@@ -308,6 +309,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
+	api.New(api.Config{Store: db}).Register(a.echo)
 	a.routes()
 	return a, nil
 }

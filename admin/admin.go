@@ -175,6 +175,9 @@ func (c *Console) Register(e *echo.Echo) {
 	g.GET("/simulator", c.simulatorPage, csrf, auth)
 	g.POST("/simulator", c.simulate, csrf, auth)
 	g.GET("/backup", c.backup, auth)
+	g.GET("/keys", c.keysPage, csrf, auth)
+	g.POST("/keys", c.keyCreate, csrf, auth)
+	g.POST("/keys/revoke", c.keyRevoke, csrf, auth)
 }
 
 func (c *Console) secureConfig() middleware.SecureConfig {

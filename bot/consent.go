@@ -16,6 +16,7 @@ const (
 	ConsentOptIn         ConsentKind = "opt-in"
 	ConsentImport        ConsentKind = "import"
 	ConsentCarrierOptOut ConsentKind = "carrier-opt-out"
+	ConsentAPI           ConsentKind = "api" // added through the HTTP API
 )
 
 // ConsentRecord is one append-only line of the consent ledger: when, which
@@ -34,11 +35,22 @@ type ConsentRecord struct {
 	File    string      `json:"file,omitempty"` // the imported file
 	Admin   Phone       `json:"admin,omitempty"`
 	Note    string      `json:"note,omitempty"` // e.g. the source column of an import, "twilio 21610"
+	Key     string      `json:"key,omitempty"`  // the API key that added the phone
+	Given   time.Time   `json:"given,omitzero"` // when the phone gave consent, as the API caller states it
 }
 
 // Source is the record's origin in one line, as the exports show it.
 func (r ConsentRecord) Source() string {
 	switch {
+	case r.Key != "":
+		s := fmt.Sprintf("API key %s: %s", r.Key, r.Note)
+		if !r.Given.IsZero() {
+			s += ", consent given " + r.Given.UTC().Format(time.RFC3339)
+		}
+		if r.Text != "" {
+			s += fmt.Sprintf(", text %q", r.Text)
+		}
+		return s
 	case r.File != "" || r.Admin != "":
 		s := fmt.Sprintf("import by admin %s, file %s", r.Admin, r.File)
 		if r.Note != "" {

@@ -26,6 +26,7 @@ type ImportRequest struct {
 	Keyword string
 	File    string // the uploaded file's name, for the consent records
 	Admin   Phone  // who ran it
+	Key     string // the API key that adds a phone (AddSubscriber), not a file
 }
 
 // BadRow is an invalid row of an import and why.
@@ -58,6 +59,7 @@ type importRow struct {
 	locale   string
 	joinedAt time.Time
 	source   string
+	text     string // the consent text an API caller gives
 }
 
 // columns is where the header put each known column; -1 when absent.
@@ -279,8 +281,12 @@ func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res
 }
 
 func importRecord(now time.Time, req ImportRequest, row importRow) ConsentRecord {
-	return ConsentRecord{At: now, Phone: row.phone, Keyword: req.Keyword, Kind: ConsentImport,
+	r := ConsentRecord{At: now, Phone: row.phone, Keyword: req.Keyword, Kind: ConsentImport,
 		File: req.File, Admin: req.Admin, Note: row.source}
+	if req.Key != "" {
+		r.Kind, r.Key, r.Text, r.Given = ConsentAPI, req.Key, row.text, row.joinedAt
+	}
+	return r
 }
 
 // importedPhone gives a phone first known from an import the file's

@@ -55,6 +55,8 @@ type Tx interface {
 	Exports
 	Assets
 	Discounts
+	APIKeys
+	Answers
 }
 
 // Assets keeps what an announcement carries besides its text: tracked

@@ -20,7 +20,7 @@ const (
 	expEarly   byte = 3 // bEarlyStatus: callbacks for sids not recorded yet
 )
 
-var expiryBuckets = map[byte][]byte{expInbound: bInbound, expEvent: bStripeEvents, expEarly: bEarlyStatus}
+var expiryBuckets = map[byte][]byte{expInbound: bInbound, expEvent: bStripeEvents, expEarly: bEarlyStatus, expAnswer: bAnswers}
 
 func expiryKey(kind byte, at time.Time, key string) []byte {
 	k := make([]byte, 9, 9+len(key))

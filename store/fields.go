@@ -233,7 +233,7 @@ func fastAudienceConv(data []byte, c *audienceConv) bool {
 // consent encodes r byte for byte as encoding/json would (an import writes
 // one per row).
 func (e *bulkEncoder) consent(r *bot.ConsentRecord) ([]byte, error) {
-	if y := r.At.Year(); y < 0 || y > 9999 {
+	if y, g := r.At.Year(), r.Given.Year(); y < 0 || y > 9999 || g < 0 || g > 9999 {
 		return json.Marshal(r) // its error, as putJSON would give
 	}
 	b := make([]byte, 0, 192)
@@ -246,11 +246,14 @@ func (e *bulkEncoder) consent(r *bot.ConsentRecord) ([]byte, error) {
 	b = e.str(append(b, `,"kind":`...), string(r.Kind))
 	for _, f := range [...]struct{ name, v string }{
 		{`,"text":`, r.Text}, {`,"sid":`, r.SID}, {`,"to":`, r.To},
-		{`,"file":`, r.File}, {`,"admin":`, string(r.Admin)}, {`,"note":`, r.Note},
+		{`,"file":`, r.File}, {`,"admin":`, string(r.Admin)}, {`,"note":`, r.Note}, {`,"key":`, r.Key},
 	} {
 		if f.v != "" {
 			b = e.str(append(b, f.name...), f.v)
 		}
+	}
+	if !r.Given.IsZero() {
+		b = appendTime(append(b, `,"given":`...), r.Given)
 	}
 	return append(b, '}'), nil
 }

@@ -30,8 +30,8 @@ func (t *Tx) PruneInbound(cutoff time.Time) (int, error) {
 	return t.pruneKind(expInbound, cutoff)
 }
 
-// Prune forgets inbound replies, Stripe event ids and status callbacks kept
-// for messages that never showed up, past their retention,
+// Prune forgets inbound replies, Stripe event ids, status callbacks kept
+// for messages that never showed up and API answers kept for retries, past their retention,
 // in bounded transactions, and returns how many records went.
 func (db *DB) Prune(now time.Time) (int, error) {
 	total, err := db.pruneAll(expInbound, now.Add(-InboundKeep))
@@ -49,6 +49,11 @@ func (db *DB) Prune(now time.Time) (int, error) {
 		return total, err
 	}
 	n, err = db.pruneAssets(now)
+	total += n
+	if err != nil {
+		return total, err
+	}
+	n, err = db.pruneAnswers(now)
 	total += n
 	if err != nil {
 		return total, err

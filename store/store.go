@@ -59,7 +59,7 @@ var allBuckets = [][]byte{
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
 	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers, bLanes, bReady, bWaiting,
-	bDiscounts,
+	bDiscounts, bAPIKeys, bAPIKeyHash, bAnswers,
 }
 
 // DB is the open database.

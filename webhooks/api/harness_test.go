@@ -1,0 +1,172 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
+	"nudges/bot"
+	"nudges/store"
+)
+
+var t0 = time.Date(2026, 3, 30, 15, 0, 0, 0, time.UTC)
+
+const (
+	yogaPhone  = bot.Phone("+15550009999") // client YOGA
+	bakePhone  = bot.Phone("+15550008888") // client BAKE
+	adminPhone = bot.Phone("+15550000001")
+)
+
+// harness is the API on a real store with two clients, a key for each and
+// an admin key. Every request and response it makes is checked against
+// the OpenAPI document.
+type harness struct {
+	t                 *testing.T
+	db                *store.DB
+	clock             *bot.FixedClock
+	e                 *echo.Echo
+	v                 validator.Validator
+	yoga, bake, admin string // keys
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "n.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	err = db.Write(func(tx *store.Tx) error {
+		for _, c := range []bot.Client{{Phone: yogaPhone, Name: "Sunrise Yoga", Keyword: "YOGA", Status: bot.ClientActive},
+			{Phone: bakePhone, Name: "Corner Bakery", Keyword: "BAKE", Status: bot.ClientActive}} {
+			if err := tx.PutClient(&c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, clock: bot.NewFixedClock(t0), e: echo.New(), v: docValidator(t)}
+	New(Config{Store: db, Clock: h.clock}).Register(h.e)
+	h.yoga = h.key(yogaPhone, "")
+	h.bake = h.key(bakePhone, "")
+	h.admin = h.key("", adminPhone)
+	return h
+}
+
+func (h *harness) key(client, admin bot.Phone) string {
+	token, _, err := bot.CreateAPIKey(h.db, t0, client, admin, "test")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return token
+}
+
+func docValidator(t *testing.T) validator.Validator {
+	t.Helper()
+	doc, err := libopenapi.NewDocument(OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if ok, errs := v.ValidateDocument(); !ok {
+		t.Fatalf("the OpenAPI document is not valid: %v", errs)
+	}
+	return v
+}
+
+// reply is one answer, its body decoded.
+type reply struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+	JSON   map[string]any
+}
+
+// call sends a request the document allows and checks the answer against it.
+func (h *harness) call(method, path, token, body string, header ...string) reply {
+	h.t.Helper()
+	if ok, errs := h.v.ValidateHttpRequest(h.request(method, path, token, body, header)); !ok {
+		h.t.Errorf("%s %s: request does not match the OpenAPI document: %s", method, path, describe(errs))
+	}
+	return h.send(method, path, token, body, header...)
+}
+
+// send sends a request that may break the document (bad input) and checks
+// only the answer against it.
+func (h *harness) send(method, path, token, body string, header ...string) reply {
+	h.t.Helper()
+	rec := httptest.NewRecorder()
+	h.e.ServeHTTP(rec, h.request(method, path, token, body, header))
+	res := rec.Result()
+	data, _ := io.ReadAll(res.Body)
+	if err := checkResponse(h.v, h.request(method, path, token, body, header), res.StatusCode, res.Header, data); err != nil {
+		h.t.Errorf("%s %s: %v", method, path, err)
+	}
+	if res.StatusCode >= 500 {
+		h.t.Errorf("%s %s: %d %s", method, path, res.StatusCode, data)
+	}
+	r := reply{Code: res.StatusCode, Header: res.Header, Body: data}
+	json.Unmarshal(data, &r.JSON)
+	return r
+}
+
+// checkResponse validates one answer against the document.
+func checkResponse(v validator.Validator, req *http.Request, status int, header http.Header, body []byte) error {
+	res := &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)), Request: req}
+	if ok, errs := v.ValidateHttpResponse(req, res); !ok {
+		return fmt.Errorf("response %d %s does not match the OpenAPI document: %s", status, body, describe(errs))
+	}
+	return nil
+}
+
+func (h *harness) request(method, path, token, body string, header []string) *http.Request {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return req
+}
+
+func describe[E error](errs []E) string {
+	var b strings.Builder
+	for _, e := range errs {
+		b.WriteString("\n\t" + e.Error())
+	}
+	return b.String()
+}
+
+// wantProblem checks r is a problem of kind with status.
+func (h *harness) wantProblem(r reply, status int, kind string) {
+	h.t.Helper()
+	if r.Code != status || r.Header.Get("Content-Type") != "application/problem+json" ||
+		r.JSON["type"] != ProblemBase+kind || r.JSON["status"] != float64(status) {
+		h.t.Errorf("got %d %s %s, want a %d %s problem", r.Code, r.Header.Get("Content-Type"), r.Body, status, kind)
+	}
+}
