@@ -90,6 +90,9 @@ func RecordConsent(log ConsentLog, r ConsentRecord, keywords ...string) error {
 		if err := log.AppendConsent(&rec); err != nil {
 			return fmt.Errorf("record %s consent for %s: %w", r.Kind, r.Phone, err)
 		}
+		if err := hookConsent(log, &rec); err != nil {
+			return fmt.Errorf("record %s consent for %s: %w", r.Kind, r.Phone, err)
+		}
 	}
 	return nil
 }

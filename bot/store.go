@@ -57,6 +57,7 @@ type Tx interface {
 	Discounts
 	APIKeys
 	Answers
+	Hooks
 }
 
 // Assets keeps what an announcement carries besides its text: tracked

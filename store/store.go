@@ -59,7 +59,7 @@ var allBuckets = [][]byte{
 	bAuth, bInflight, bEarlyStatus, bFanning, bDone, bSIDGuards, bExpiry, bMeta, bLinks, bClickSeen, bMedia, bMediaData,
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
 	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers, bLanes, bReady, bWaiting,
-	bDiscounts, bAPIKeys, bAPIKeyHash, bAnswers,
+	bDiscounts, bAPIKeys, bAPIKeyHash, bAnswers, bHooks, bHookIDs, bHookRows, bHookDue,
 }
 
 // DB is the open database.
