@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"nudges/bot"
 	"nudges/locales"
 	"nudges/store/kv/kvopen"
+	"nudges/webhooks/hookout"
 )
 
 // config is everything the environment sets (SPEC §2).
@@ -46,6 +48,9 @@ type config struct {
 	// TrustedProxies (NUDGES_TRUSTED_PROXIES) are the reverse proxies whose
 	// X-Forwarded-For is believed (click counting, the console's rate limits).
 	TrustedProxies []*net.IPNet
+	// WebhookAllow (NUDGES_WEBHOOK_ALLOW) are the addresses on the
+	// operator's own network that outbound webhooks may reach.
+	WebhookAllow []netip.Prefix
 }
 
 // twilio reports whether SMS go through Twilio (else the console driver).
@@ -86,7 +91,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checks := []func(*config, func(string, string) string) error{
 		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
-		checkWindow, checkStore, checkProxies, checkNumbers,
+		checkWindow, checkStore, checkProxies, checkNumbers, checkWebhookAllow,
 	}
 	for _, check := range checks {
 		if err := check(&c, env); err != nil {
@@ -258,6 +263,14 @@ func checkProxies(c *config, env func(string, string) string) error {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	return nil
+}
+
+// checkWebhookAllow reads NUDGES_WEBHOOK_ALLOW: comma-separated CIDRs
+// that webhook endpoints may resolve to although they are not public.
+func checkWebhookAllow(c *config, env func(string, string) string) error {
+	var err error
+	c.WebhookAllow, err = hookout.ParseAllow(env("NUDGES_WEBHOOK_ALLOW", ""))
+	return err
 }
 
 // checkWindow reads the support contact, the send window (on by default

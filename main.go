@@ -30,6 +30,7 @@ import (
 	"nudges/store/kv/kvopen"
 	"nudges/webhooks/api"
 	"nudges/webhooks/console"
+	"nudges/webhooks/hookout"
 	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
@@ -246,7 +247,9 @@ func build(cfg config, db *store.DB) (*app, error) {
 	a.engine.Notify = wake
 	disp.Observer = obs
 	sched := flows.NewScheduler(db, bot.SystemClock{}, tr, wake, brain)
-	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, others: []func(context.Context) error{sched.Run, a.prune}}
+	hookQ := &bot.HookQueue{Store: db, T: tr, Default: cfg.DefaultLocale}
+	hookWork := hookout.NewWorker(hookQ, hookout.Guard{Allow: cfg.WebhookAllow})
+	a.lead = leaderWork{db: db, outbox: outbox, disp: disp, fan: fan, others: []func(context.Context) error{sched.Run, a.prune, hookWork.Run}}
 	if err := a.ownNumbers(tcfg, brain); err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func NewWorker(q *bot.HookQueue, g Guard) *Worker {
 }
 
 // Run delivers until ctx ends.
-func (w *Worker) Run(ctx context.Context) {
+func (w *Worker) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		n, err := w.Pass(ctx)
 		if err != nil {
@@ -60,6 +60,7 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 		}
 	}
+	return nil
 }
 
 // Pass claims the rows due now, posts them in parallel and records the
