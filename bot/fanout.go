@@ -46,7 +46,7 @@ func StartFanout(tx Outbox, a *Announcement) error {
 	if err := tx.PutAnnouncement(a); err != nil {
 		return fmt.Errorf("start fan-out: %w", err)
 	}
-	return nil
+	return emitIf(tx, a.Client, HookAnnouncementSent, a.CreatedAt, announcementHook(a))
 }
 
 // FanOut adds the recipients of confirmed announcements to the outbox, a

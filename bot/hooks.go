@@ -195,3 +195,19 @@ func hookConsent(log ConsentLog, r *ConsentRecord) error {
 	data := map[string]any{"phone": r.Phone, "keyword": r.Keyword, "at": r.At.UTC()}
 	return EmitHook(tx, owner, typ, r.At, data)
 }
+
+// emitIf is EmitHook on tx when it keeps webhooks (the store's
+// transactions do; narrow test doubles may not).
+func emitIf(tx any, owner Phone, typ string, now time.Time, data any) error {
+	h, ok := tx.(Hooks)
+	if !ok {
+		return nil
+	}
+	return EmitHook(h, owner, typ, now, data)
+}
+
+// announcementHook is the data of an announcement's events.
+func announcementHook(a *Announcement) map[string]any {
+	return map[string]any{"id": a.ID, "keyword": a.Keyword, "text": a.Text, "total": a.Total,
+		"counts": a.Counts, "created_at": a.CreatedAt.UTC()}
+}

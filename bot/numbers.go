@@ -120,7 +120,10 @@ func ReadyNumber(tx NumberTx, t Translator, c *Client, now time.Time) error {
 		To: c.Phone, Kind: KindBilling, Priority: PriorityHigh, Client: c.Locale,
 		Body: func(lang string) string { return t.T(lang, "NumberReady", data) },
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return emitIf(tx, c.Phone, HookNumberReady, now, map[string]any{"number": c.Own.Phone, "keyword": c.Keyword})
 }
 
 // FormatNumber writes a North American number as people read it

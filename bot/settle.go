@@ -89,6 +89,9 @@ func complete(tx ReportTx, now time.Time, a *Announcement, report Reporter, log 
 	}
 	if a.DoneAt.IsZero() {
 		a.DoneAt = now
+		if err := emitIf(tx, a.Client, HookAnnouncementCompleted, now, announcementHook(a)); err != nil {
+			log.Error("announcement.completed webhook not queued", "announcement", a.ID, "err", err)
+		}
 	}
 	if a.Reported || report == nil {
 		return

@@ -65,6 +65,10 @@ func (b *Brain) forwardTo(tc *turnCtx, c *bot.Client) (bool, error) {
 	if err := tc.Tx.AddForward(c.Phone, tc.Now); err != nil {
 		return false, err
 	}
+	hook := map[string]any{"handle": fmt.Sprintf("#%d", n), "phone": tc.Conv.Phone, "keyword": c.Keyword, "text": tc.m.Raw, "at": tc.Now.UTC()}
+	if err := bot.EmitHook(tc.Tx, c.Phone, bot.HookReplyReceived, tc.Now, hook); err != nil {
+		return false, err
+	}
 	tc.Conv.Misses = nil
 	if at, ok := tc.Conv.ReplyAcks[c.Keyword]; !ok || tc.Now.Sub(at) >= AckEvery {
 		if tc.Conv.ReplyAcks == nil {

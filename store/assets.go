@@ -121,7 +121,10 @@ func (db *DB) FollowLink(code, visitor string, count bool, now time.Time, window
 			return nil
 		}
 		r.Clicks++
-		return tx.putJSON(bLinks, []byte(code), r)
+		if err := tx.putJSON(bLinks, []byte(code), r); err != nil {
+			return err
+		}
+		return tx.hookClick(code, r, now)
 	})
 	return url, found, err
 }

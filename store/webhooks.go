@@ -180,3 +180,14 @@ func (t *Tx) HookDeliveries(endpoint uint64, n int) ([]bot.HookDelivery, error) 
 	}
 	return out, nil
 }
+
+// hookClick emits link.clicked for a counted click, to the client of the
+// link's announcement.
+func (t *Tx) hookClick(code string, r linkRecord, now time.Time) error {
+	a, err := t.Announcement(r.Announcement)
+	if err != nil || a == nil {
+		return err
+	}
+	data := map[string]any{"code": code, "url": r.URL, "announcement": a.ID, "keyword": a.Keyword, "clicks": r.Clicks, "at": now.UTC()}
+	return bot.EmitHook(t, a.Client, bot.HookLinkClicked, now, data)
+}
