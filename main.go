@@ -294,7 +294,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	acfg := admin.Config{
 		AdminPhones: cfg.AdminPhones, PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(),
 		DefaultLocale: cfg.DefaultLocale, T: tr, Handler: a.engine, Kick: disp.Kick,
-		KeywordClash: flows.SquatWord,
+		KeywordClash: flows.SquatWord, WebhookAllow: cfg.WebhookAllow,
 	}
 	if plans := pay.API(); plans != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = plans, plans

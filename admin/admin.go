@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -64,6 +65,9 @@ type Config struct {
 	// the login forms (defaults 1 request every 2 s, bursts of 20).
 	LoginRate  rate.Limit
 	LoginBurst int
+	// WebhookAllow (NUDGES_WEBHOOK_ALLOW) are the non-public addresses
+	// webhook endpoints may resolve to.
+	WebhookAllow []netip.Prefix
 }
 
 // Limits on the login forms, kept in the database. Codes are counted per
@@ -158,6 +162,10 @@ func (c *Console) Register(e *echo.Echo) {
 	g.GET("/plans/:id", c.planEdit, csrf, auth)
 	g.POST("/plans/:id", c.planUpdate, csrf, auth)
 	g.POST("/plans/:id/archive", c.planArchive, csrf, auth)
+	g.GET("/webhooks", c.hooksPage, csrf, auth)
+	g.POST("/webhooks", c.hookCreate, csrf, auth)
+	g.POST("/webhooks/:id/delete", c.hookDelete, csrf, auth)
+	g.POST("/webhooks/:id/test", c.hookTest, csrf, auth)
 	g.GET("/codes", c.codesPage, csrf, auth)
 	g.GET("/codes/new", c.codeNew, csrf, auth)
 	g.POST("/codes", c.codeCreate, csrf, auth)
