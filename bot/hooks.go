@@ -102,7 +102,7 @@ type Hooks interface {
 	// DueHookDeliveries returns up to n pending rows due by now.
 	DueHookDeliveries(now time.Time, n int) ([]uint64, error)
 	// HookDeliveries returns up to n rows, newest first, of the endpoint
-	// (all for 0).
+	// (all for 0), looking among the newest 20·n rows only.
 	HookDeliveries(endpoint uint64, n int) ([]HookDelivery, error)
 }
 

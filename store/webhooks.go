@@ -165,11 +165,13 @@ func (t *Tx) DueHookDeliveries(now time.Time, n int) ([]uint64, error) {
 	return ids, nil
 }
 
-// HookDeliveries implements bot.Hooks.
+// HookDeliveries implements bot.Hooks, among the 20·n newest rows.
 func (t *Tx) HookDeliveries(endpoint uint64, n int) ([]bot.HookDelivery, error) {
 	var out []bot.HookDelivery
 	c := t.b(bHookRows).Cursor()
-	for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+	scan := 20 * n // an endpoint's rows among everyone's: look this far back
+	for k, v := c.Last(); k != nil && len(out) < n && scan > 0; k, v = c.Prev() {
+		scan--
 		var d bot.HookDelivery
 		if err := jsonDecode(v, &d); err != nil {
 			return nil, err

@@ -322,3 +322,38 @@ func TestParseAllow(t *testing.T) {
 		t.Fatalf("a bare address: %v", err)
 	}
 }
+
+// TestClaimLeaseRetriesAfterCrash: a row claimed but never recorded (the
+// process died mid-delivery) is claimed again once its lease ends, with
+// the same webhook-id: at least once.
+func TestClaimLeaseRetriesAfterCrash(t *testing.T) {
+	f := newFixture(t, loopback)
+	f.endpoint(t, client, "http://127.0.0.1:1/")
+	f.emit(t, client)
+	q := f.worker.Queue
+	first, err := q.Claim(f.clock.Now(), 10)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("claim: %v %v", first, err)
+	}
+	if again, _ := q.Claim(f.clock.Now().Add(bot.HookLease-time.Second), 10); len(again) != 0 {
+		t.Fatalf("claimed twice within the lease: %v", again)
+	}
+	again, err := q.Claim(f.clock.Now().Add(bot.HookLease), 10)
+	if err != nil || len(again) != 1 || again[0].Delivery.MsgID != first[0].Delivery.MsgID {
+		t.Fatalf("after the lease: %v %v", again, err)
+	}
+}
+
+// TestDeletedEndpointFailsItsRows: rows of a deleted endpoint fail when
+// due instead of being sent.
+func TestDeletedEndpointFailsItsRows(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	f := newFixture(t, loopback)
+	e := f.endpoint(t, client, rcv.URL)
+	f.emit(t, client)
+	f.db.Update(func(tx bot.Tx) error { return tx.DeleteHookEndpoint(e.ID) })
+	f.pass(t)
+	if d := f.deliveries(t)[0]; d.Status != bot.HookFailed || rcv.count() != 0 {
+		t.Fatalf("row %+v, receiver got %d", d, rcv.count())
+	}
+}
