@@ -330,6 +330,9 @@ func pictures(tcfg twilio.Config, db *store.DB) (*bot.Pictures, error) {
 // prune forgets retry guards past their retention (store.Prune) and folds
 // announcements settled for longer than NUDGES_OUTBOX_KEEP (bot.Retention),
 // at start and then hourly, until ctx ends.
+// hookKeep is how long a delivered or failed webhook row stays listed.
+const hookKeep = 30 * 24 * time.Hour
+
 func (a *app) prune(ctx context.Context) error {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -339,6 +342,11 @@ func (a *app) prune(ctx context.Context) error {
 			slog.Error("prune old retry guards", "err", err)
 		} else if n > 0 {
 			slog.Info("pruned old retry guards", "n", n)
+		}
+		if n, err := a.db.PruneHookDeliveries(now.Add(-hookKeep)); err != nil {
+			slog.Error("prune old webhook deliveries", "err", err)
+		} else if n > 0 {
+			slog.Info("pruned old webhook deliveries", "n", n)
 		}
 		r := bot.Retention{Store: a.db, Keep: a.cfg.OutboxKeep}
 		if n, err := r.Fold(ctx, now); err != nil && ctx.Err() == nil {

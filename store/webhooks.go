@@ -193,3 +193,46 @@ func (t *Tx) hookClick(code string, r linkRecord, now time.Time) error {
 	data := map[string]any{"code": code, "url": r.URL, "announcement": a.ID, "keyword": a.Keyword, "clicks": r.Clicks, "at": now.UTC()}
 	return bot.EmitHook(t, a.Client, bot.HookLinkClicked, now, data)
 }
+
+// PruneHookDeliveries deletes delivered and failed webhook rows created
+// before before, oldest first, in transactions of at most 1,000 rows; it
+// returns how many went. Pending rows are never older than
+// bot.HookGiveUp, so a cut-off past that leaves them all.
+func (db *DB) PruneHookDeliveries(before time.Time) (int, error) {
+	total := 0
+	for {
+		n, more := 0, false
+		err := db.Write(func(tx *Tx) error {
+			n, more = 0, false
+			c := tx.b(bHookRows).Cursor()
+			var dead [][]byte
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if len(dead) == 1000 {
+					more = true
+					break
+				}
+				var d bot.HookDelivery
+				if err := jsonDecode(v, &d); err != nil {
+					return err
+				}
+				if !d.CreatedAt.Before(before) {
+					break
+				}
+				if d.Status != bot.HookPending {
+					dead = append(dead, bytes.Clone(k))
+				}
+			}
+			for _, k := range dead {
+				if err := tx.b(bHookRows).Delete(k); err != nil {
+					return err
+				}
+			}
+			n = len(dead)
+			return nil
+		})
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}

@@ -72,3 +72,28 @@ func TestHookTargets(t *testing.T) {
 		}
 	}
 }
+
+// Settled rows older than the cut-off go; pending and newer rows stay.
+func TestPruneHookDeliveries(t *testing.T) {
+	db := openTest(t)
+	now := time.Date(2026, 1, 5, 15, 0, 0, 0, time.UTC)
+	for i, st := range []string{bot.HookDelivered, bot.HookFailed, bot.HookPending, bot.HookDelivered} {
+		at := now.Add(-40 * 24 * time.Hour)
+		if i == 3 {
+			at = now
+		}
+		d := &bot.HookDelivery{MsgID: "m", Endpoint: 1, Status: st, CreatedAt: at, NextAt: at}
+		db.Write(func(tx *Tx) error { return tx.PutHookDelivery(d) })
+	}
+	n, err := db.PruneHookDeliveries(now.Add(-30 * 24 * time.Hour))
+	var left []bot.HookDelivery
+	db.Read(func(tx *Tx) error { left, _ = tx.HookDeliveries(0, 10); return nil })
+	if err != nil || n != 2 || len(left) != 2 || left[0].ID != 4 || left[1].Status != bot.HookPending {
+		t.Fatalf("pruned %d (%v), left %+v", n, err, left)
+	}
+	var due []uint64
+	db.Read(func(tx *Tx) error { due, _ = tx.DueHookDeliveries(now, 10); return nil })
+	if len(due) != 1 || due[0] != 3 {
+		t.Fatalf("due %v", due)
+	}
+}
