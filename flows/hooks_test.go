@@ -112,3 +112,27 @@ func TestDisabledEndpointHearsNothing(t *testing.T) {
 		t.Fatalf("disabled heard %v, picky heard %v", a, b)
 	}
 }
+
+// TestHooksCompletedAndNumberReady: an announcement whose every message
+// settled queues announcement.completed, and a number made ready queues
+// number.ready, both for the client's endpoint.
+func TestHooksCompletedAndNumberReady(t *testing.T) {
+	h := yogaHarness(t, 30)
+	e := hookEndpoint(t, h, bot.MustPhone(yogaPhone))
+	h.text(sub1, "YOGA")
+	h.text(yogaPhone, "Class at 7")
+	h.text(yogaPhone, "CONFIRM")
+	msgs, _, err := h.lifecycle().Claim(h.clock.Now(), 100, nil)
+	if err != nil || len(msgs) == 0 {
+		t.Fatalf("claim: %d, %v", len(msgs), err)
+	}
+	h.claimed = msgs
+	if err := directiveRecord(h, ""); err != nil {
+		t.Fatal(err)
+	}
+	h.run("! number " + yogaPhone + " +15550100001\n! ready " + yogaPhone)
+	want := []string{bot.HookSubscriberJoined, bot.HookAnnouncementSent, bot.HookAnnouncementCompleted, bot.HookNumberReady}
+	if got := hookTypes(t, h, e.ID); !slices.Equal(got, want) {
+		t.Fatalf("queued %v, want %v", got, want)
+	}
+}
