@@ -161,7 +161,7 @@ func randomID() string {
 // consentHook is the event a consent record is, or "".
 func consentHook(k ConsentKind) string {
 	switch k {
-	case ConsentJoin, ConsentImport:
+	case ConsentJoin, ConsentImport, ConsentAPI:
 		return HookSubscriberJoined
 	case ConsentLeave:
 		return HookSubscriberLeft
@@ -192,8 +192,28 @@ func hookConsent(log ConsentLog, r *ConsentRecord) error {
 			owner = c.Phone
 		}
 	}
-	data := map[string]any{"phone": r.Phone, "keyword": r.Keyword, "at": r.At.UTC()}
-	return EmitHook(tx, owner, typ, r.At, data)
+	return EmitHook(tx, owner, typ, r.At, consentData(r))
+}
+
+func consentData(r *ConsentRecord) map[string]any {
+	return map[string]any{"phone": r.Phone, "keyword": r.Keyword, "at": r.At.UTC()}
+}
+
+// importHooks are the endpoints that hear an import's joins into c's list:
+// looked up once per chunk.
+func importHooks(tx Hooks, c *Client) ([]HookEndpoint, error) {
+	if c == nil {
+		return nil, nil
+	}
+	return tx.HookTargets(c.Phone, HookSubscriberJoined)
+}
+
+// joinedHook queues subscriber.joined for an imported row to eps.
+func joinedHook(tx Hooks, eps []HookEndpoint, r *ConsentRecord) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	return queueHook(tx, eps, HookSubscriberJoined, r.At, consentData(r))
 }
 
 // emitIf is EmitHook on tx when it keeps webhooks (the store's

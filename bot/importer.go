@@ -262,6 +262,10 @@ func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res
 	if err != nil {
 		return err
 	}
+	hooks, err := importHooks(tx, c)
+	if err != nil {
+		return err
+	}
 	for i, row := range rows {
 		if !added[i] {
 			r.Already++
@@ -273,6 +277,9 @@ func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res
 		}
 		rec := importRecord(now, req, row)
 		if err := tx.AppendConsent(&rec); err != nil {
+			return err
+		}
+		if err := joinedHook(tx, hooks, &rec); err != nil {
 			return err
 		}
 	}

@@ -136,3 +136,22 @@ func TestHooksCompletedAndNumberReady(t *testing.T) {
 		t.Fatalf("queued %v, want %v", got, want)
 	}
 }
+
+// TestHooksAPIAddAndRemove: a subscriber added and removed through the
+// API (as an import row, and as LEAVE) queues joined and left.
+func TestHooksAPIAddAndRemove(t *testing.T) {
+	h := yogaHarness(t, 30)
+	e := hookEndpoint(t, h, bot.MustPhone(yogaPhone))
+	now := h.clock.Now()
+	c := bot.Consent{Source: "website form", At: now, Text: "Yes, text me"}
+	if _, err := bot.AddSubscriber(h.db, now, "YOGA", bot.MustPhone(sub1), c, "key1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := bot.RemoveSubscriber(h.db, now, "YOGA", bot.MustPhone(sub1), "key1"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{bot.HookSubscriberJoined, bot.HookSubscriberLeft}
+	if got := hookTypes(t, h, e.ID); !slices.Equal(got, want) {
+		t.Fatalf("queued %v, want %v", got, want)
+	}
+}
