@@ -74,6 +74,10 @@ func (w *Worker) Pass(ctx context.Context) (int, error) {
 	for _, j := range jobs {
 		go func() {
 			code, why := w.post(ctx, j)
+			if ctx.Err() != nil { // stopping: the lease retries it, no try counted
+				errs <- nil
+				return
+			}
 			errs <- w.Queue.Record(w.Clock.Now(), j.Delivery.ID, code, why)
 		}()
 	}
