@@ -68,4 +68,7 @@ type Gauges struct {
 	Subscribers int                  // list memberships (a phone on two lists counts twice)
 	Clients     map[ClientStatus]int // clients by status
 	Numbers     map[NumberState]int  // clients' own numbers by state
+	// BySender is the queue by sender kind: NumberService for the service
+	// number, NumberLocal or NumberTollFree for clients' own numbers.
+	BySender map[NumberKind]int
 }

@@ -20,9 +20,13 @@ const gaugeWalkCap = 100_000
 // walk of those only), the subscribers from the lists' count keys, and
 // the clients by status and their own numbers by state.
 func (db *DB) Gauges(now time.Time) (bot.Gauges, error) {
-	g := bot.Gauges{Outbox: map[bot.Priority]int{}, Clients: map[bot.ClientStatus]int{}, Numbers: map[bot.NumberState]int{}}
+	g := bot.Gauges{Outbox: map[bot.Priority]int{}, Clients: map[bot.ClientStatus]int{}, Numbers: map[bot.NumberState]int{},
+		BySender: map[bot.NumberKind]int{}}
 	err := db.Read(func(tx *Tx) error {
 		tx.queueDepth(g.Outbox)
+		if err := tx.queueBySender(g.Outbox, g.BySender); err != nil {
+			return err
+		}
 		g.Waiting = tx.waitingForWindow(now)
 		tx.eachGroupCount(nil, func(_ []byte, n int) { g.Subscribers += n })
 		return tx.EachClient(func(c *bot.Client) error {
@@ -78,4 +82,45 @@ func (t *Tx) waitingForWindow(now time.Time) int {
 		return n < gaugeWalkCap
 	})
 	return n
+}
+
+// queueBySender splits the queue (total from depth) by sender kind: the
+// rows of lanes from clients' own numbers are walked (up to gaugeWalkCap),
+// and the service number has the rest, so a million-row broadcast from the
+// service number costs no walk. A number no client holds counts as local,
+// the rate the dispatcher gives it.
+func (t *Tx) queueBySender(depth map[bot.Priority]int, out map[bot.NumberKind]int) error {
+	total := depth[bot.PriorityHigh] + depth[bot.PriorityBulk]
+	kinds := map[bot.Phone]bot.NumberKind{}
+	own, walked := 0, 0
+	q := t.b(bQueue).Cursor()
+	err := t.b(bLanes).ForEach(func(lane, _ []byte) error {
+		if len(lane) != laneLen || walked >= gaugeWalkCap {
+			return nil
+		}
+		from := senderOf(lane[1 : 1+senderLen])
+		if from == "" {
+			return nil
+		}
+		kind, ok := kinds[from]
+		if !ok {
+			c, err := t.ClientByNumber(from)
+			if err != nil {
+				return err
+			}
+			kind = bot.NumberLocal
+			if c != nil && c.Own != nil && c.Own.Kind == bot.NumberTollFree {
+				kind = bot.NumberTollFree
+			}
+			kinds[from] = kind
+		}
+		for k, _ := q.Seek(lane); k != nil && bytes.HasPrefix(k, lane) && walked < gaugeWalkCap; k, _ = q.Next() {
+			out[kind]++
+			own++
+			walked++
+		}
+		return nil
+	})
+	out[bot.NumberService] = max(total-own, 0)
+	return err
 }

@@ -13,7 +13,7 @@ import (
 type gauges struct {
 	src                                  Source
 	outbox, waiting, subscribers, client *prometheus.Desc
-	numbers                              *prometheus.Desc
+	numbers, bySender                    *prometheus.Desc
 }
 
 func newGauges(src Source) *gauges {
@@ -30,6 +30,8 @@ func newGauges(src Source) *gauges {
 			"Clients by billing status.", []string{"status"}, nil),
 		numbers: prometheus.NewDesc("nudges_numbers",
 			"Clients' own numbers by state (provisioning, verifying, rejected, ready, released).", []string{"state"}, nil),
+		bySender: prometheus.NewDesc("nudges_outbox_queued_by_sender_kind",
+			"Outbound messages waiting in the outbox, by the kind of number they go from (service, local, toll-free).", []string{"kind"}, nil),
 	}
 }
 
@@ -45,7 +47,7 @@ var clientStatuses = []bot.ClientStatus{
 
 // Describe implements prometheus.Collector.
 func (g *gauges) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client, g.numbers} {
+	for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client, g.numbers, g.bySender} {
 		ch <- d
 	}
 }
@@ -54,7 +56,7 @@ func (g *gauges) Describe(ch chan<- *prometheus.Desc) {
 func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 	v, err := g.src.Gauges(time.Now())
 	if err != nil {
-		for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client, g.numbers} {
+		for _, d := range []*prometheus.Desc{g.outbox, g.waiting, g.subscribers, g.client, g.numbers, g.bySender} {
 			ch <- prometheus.NewInvalidMetric(d, err)
 		}
 		return
@@ -76,6 +78,9 @@ func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, s := range numberStates { // a state outside the list is a bug, not a series
 		ch <- prometheus.MustNewConstMetric(g.numbers, prometheus.GaugeValue, float64(v.Numbers[s]), string(s))
+	}
+	for _, k := range []bot.NumberKind{bot.NumberService, bot.NumberLocal, bot.NumberTollFree} {
+		ch <- prometheus.MustNewConstMetric(g.bySender, prometheus.GaugeValue, float64(v.BySender[k]), string(k))
 	}
 }
 
