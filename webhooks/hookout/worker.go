@@ -63,6 +63,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
+// stopGrace is how long a delivery under way may finish once the process stops.
+const stopGrace = time.Second
+
 // Pass claims the rows due now, posts them in parallel and records the
 // outcomes; it returns how many it tried.
 func (w *Worker) Pass(ctx context.Context) (int, error) {
@@ -70,11 +73,16 @@ func (w *Worker) Pass(ctx context.Context) (int, error) {
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
+	// A delivery under way when the process stops gets a second to finish
+	// and be recorded, so a receiver that answered is not sent it again.
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancel) })()
 	errs := make(chan error, len(jobs))
 	for _, j := range jobs {
 		go func() {
-			code, why := w.post(ctx, j)
-			if ctx.Err() != nil { // stopping: the lease retries it, no try counted
+			code, why := w.post(pctx, j)
+			if code == 0 && pctx.Err() != nil { // stopped before an answer: the lease retries it, no try counted
 				errs <- nil
 				return
 			}
