@@ -56,7 +56,8 @@ func TestScreensAtDesktopAndPhoneWidths(t *testing.T) {
 	dir := outDir(t)
 	pages := map[string]string{"dashboard": "/", "clients": "/clients", "subscribers": "/subscribers",
 		"announcements": "/announcements", "plans": "/plans", "notfound": "/nope",
-		"subscriber": "/subscribers/+15551110001", "simulator": "/simulator"}
+		"subscriber": "/subscribers/+15551110001", "simulator": "/simulator",
+		"client": "/clients/" + string(yogaPhone), "codes": "/codes", "keys": "/keys", "webhooks": "/webhooks"}
 	for _, width := range []int64{1280, 390} {
 		var opts []chromedp.EmulateViewportOption
 		if width < 500 {
