@@ -153,7 +153,8 @@ func (c *Console) syncCode(parent context.Context, d *bot.Discount) error {
 	return c.cfg.Discounts.SyncDiscount(ctx, d, products)
 }
 
-// saveStripeIDs stores the Stripe ids a plan sync got, as afterPlanSave does.
+// saveStripeIDs stores the Stripe ids a plan sync got (the price id only
+// while the plan's price is still the one synced).
 func (c *Console) saveStripeIDs(p *bot.Plan) error {
 	return c.db.Write(func(tx *store.Tx) error {
 		cur, err := tx.Plan(p.ID)

@@ -177,18 +177,7 @@ func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) err
 		msg := notice + " Syncing it to Stripe failed (" + bot.ErrorMessage(err) + "); save it again to retry."
 		return c.redirectFlash(ec, "/admin/plans", msg, true)
 	}
-	err := c.db.Write(func(tx *store.Tx) error {
-		cur, err := tx.Plan(p.ID)
-		if err != nil || cur == nil {
-			return err
-		}
-		cur.StripeProductID = p.StripeProductID
-		if cur.PriceMinor == p.PriceMinor && cur.Currency == p.Currency && cur.Interval == p.Interval {
-			cur.StripePriceID = p.StripePriceID
-		}
-		return tx.PutPlan(cur)
-	})
-	if err != nil {
+	if err := c.saveStripeIDs(p); err != nil {
 		return c.internal(ec, "save Stripe ids", err)
 	}
 	return c.redirectFlash(ec, "/admin/plans", notice+" Synced to Stripe.", false)

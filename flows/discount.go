@@ -146,16 +146,7 @@ func (b *Brain) codeStrike(tc *turnCtx, err error, plans []bot.Plan) error {
 	if err != nil {
 		return err
 	}
-	tc.Conv.Strikes++
-	if tc.Conv.Strikes >= MaxStrikes {
-		if err := signupFlow.fire(tc.Conv, evSignupQuit); err != nil {
-			return err
-		}
-		tc.Say("SignupGaveUp", map[string]any{"Count": MaxStrikes})
-		return nil
-	}
-	tc.Say("SignupCodeRetry", map[string]any{"Count": len(plans)})
-	return nil
+	return b.reask(tc, "SignupCodeRetry", map[string]any{"Count": len(plans)})
 }
 
 // pickPlanAndCode reads a plan answer followed by a code: "1 SPRING20", or
