@@ -197,7 +197,10 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	if in.Simulated && !conv.FirstSeen.IsZero() && !conv.Simulated {
 		return nil, Errorf(EINVALID, "%s has texted the service for real: simulate with a made-up number", in.From)
 	}
-	if conv.FirstSeen.IsZero() {
+	// Only a phone with no conversation yet can be an erased one (Erase
+	// drops the conversation; START lifts the suppression).
+	unknown := conv.FirstSeen.IsZero()
+	if unknown {
 		conv.FirstSeen = now
 		if conv.Locale == "" { // an imported phone may have one
 			conv.Locale = e.DefaultLocale
@@ -212,10 +215,12 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	if err := e.Brain.Turn(t); err != nil {
 		return nil, brainError{err}
 	}
-	if erased, err := tx.Suppressed(in.From); err != nil {
-		return nil, fmt.Errorf("suppression: %w", err)
-	} else if erased {
-		return t, errForget // answered, and nothing of it kept
+	if unknown {
+		if erased, err := tx.Suppressed(in.From); err != nil {
+			return nil, fmt.Errorf("suppression: %w", err)
+		} else if erased {
+			return t, errForget // answered, and nothing of it kept
+		}
 	}
 	if err := tx.PutConversation(conv); err != nil {
 		return nil, fmt.Errorf("save conversation: %w", err)
