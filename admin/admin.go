@@ -8,18 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
 	"nudges/bot"
 	"nudges/store"
 	"nudges/webhooks/web"
+	"nudges/webhooks/webkit"
 )
 
 // PlanSyncer mirrors a plan to the payment provider (Stripe products and
@@ -29,7 +27,7 @@ type PlanSyncer interface {
 }
 
 // CodeSource makes one 6-digit login code; tests inject a fixed one.
-type CodeSource func() (string, error)
+type CodeSource = webkit.CodeSource
 
 // Config is what the console needs from main.
 type Config struct {
@@ -70,13 +68,9 @@ type Config struct {
 	WebhookAllow []netip.Prefix
 }
 
-// Limits on the login forms, kept in the database. Codes are counted per
-// requesting address (each address has its own code for a phone:
-// bot.DefaultOTPPolicy, 5 an hour), so other addresses can never use up
-// or replace the admin's. A phone's cap bounds the SMS one phone gets
-// however many addresses ask; an address the admin signed in from within
-// knownFor is past that cap, so a flood from elsewhere never locks the
-// admin out there.
+// The console's login limits (webkit.Limits): codes per requesting
+// address, checks per address, codes per phone, and how long an address
+// the admin signed in from stays past the phone's cap.
 const (
 	ipCodesPerHour    = 20
 	ipChecksPerHour   = 40
@@ -84,14 +78,20 @@ const (
 	knownFor          = 90 * 24 * time.Hour
 )
 
+// The console's cookies: its session, the pre-session CSRF secret, and
+// the flash (webkit names them from the prefix).
+const (
+	cookiePrefix  = "nudges"
+	sessionCookie = cookiePrefix + "_session"
+	csrfCookie    = cookiePrefix + "_csrf"
+)
+
 // Console serves the /admin pages.
 type Console struct {
 	cfg    Config
 	db     *store.DB
 	admins map[bot.Phone]bool
-	secure bool
-	policy bot.OTPPolicy
-	pages  pages
+	kit    *webkit.Kit
 	log    *slog.Logger
 	jobs   importJobs
 }
@@ -104,30 +104,21 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = bot.SystemClock{}
 	}
-	if cfg.Codes == nil {
-		cfg.Codes = randomCode
-	}
-	if cfg.DefaultLocale == "" {
-		cfg.DefaultLocale = bot.English
-	}
-	if cfg.LoginRate == 0 {
-		cfg.LoginRate = 0.5
-	}
-	if cfg.LoginBurst == 0 {
-		cfg.LoginBurst = 20
-	}
-	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, policy: bot.DefaultOTPPolicy, log: cfg.Log}
+	c := &Console{cfg: cfg, db: db, admins: map[bot.Phone]bool{}, log: cfg.Log}
 	if c.log == nil {
 		c.log = slog.Default()
 	}
 	for _, p := range cfg.AdminPhones {
 		c.admins[p] = true
 	}
-	c.secure = strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
-	var err error
-	if c.pages, err = parsePages(cfg.T); err != nil {
-		return nil, fmt.Errorf("admin templates: %w", err)
+	kit, err := webkit.New(c.audience(), webkit.Config{
+		PublicURL: cfg.PublicURL, DevMode: cfg.DevMode, DefaultLocale: cfg.DefaultLocale, Clock: cfg.Clock,
+		T: cfg.T, Kick: cfg.Kick, Codes: cfg.Codes, Log: c.log, LoginRate: cfg.LoginRate, LoginBurst: cfg.LoginBurst,
+	}, db, templateFS, funcs(cfg.T))
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
 	}
+	c.kit = kit
 	return c, nil
 }
 
@@ -138,22 +129,9 @@ func (c *Console) Register(e *echo.Echo) {
 	if e.IPExtractor == nil {
 		e.IPExtractor = web.ClientIP(nil)
 	}
-	g := e.Group("/admin",
-		c.htmlErrors,
-		recoverPanics(),
-		middleware.RequestID(),
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K", Skipper: isUpload}),
-		middleware.SecureWithConfig(c.secureConfig()),
-		noStore,
-	)
-	csrf := c.csrf()
-	auth := c.requireSession
-	limit := c.loginLimiter()
-	g.GET("/static/*", staticHandler())
-	g.GET("/login", c.loginPage, csrf)
-	g.POST("/login", c.login, limit, csrf)
-	g.POST("/verify", c.verify, limit, csrf)
-	g.POST("/logout", c.logout, csrf, auth)
+	g := c.kit.Group(e)
+	csrf := c.kit.CSRF()
+	auth := c.kit.RequireSession
 	g.GET("", c.dashboard, csrf, auth)
 	g.GET("/", c.dashboard, csrf, auth)
 	g.GET("/plans", c.plansPage, csrf, auth)
@@ -186,55 +164,4 @@ func (c *Console) Register(e *echo.Echo) {
 	g.GET("/keys", c.keysPage, csrf, auth)
 	g.POST("/keys", c.keyCreate, csrf, auth)
 	g.POST("/keys/revoke", c.keyRevoke, csrf, auth)
-}
-
-func (c *Console) secureConfig() middleware.SecureConfig {
-	cfg := middleware.SecureConfig{
-		ContentTypeNosniff: "nosniff",
-		XFrameOptions:      "DENY",
-		ReferrerPolicy:     "same-origin",
-		ContentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self' data:; " +
-			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	}
-	if c.secure {
-		cfg.HSTSMaxAge = 31536000
-	}
-	return cfg
-}
-
-// noStore keeps console pages out of shared and browser caches.
-func noStore(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(ec echo.Context) error {
-		ec.Response().Header().Set("Cache-Control", "no-store")
-		return next(ec)
-	}
-}
-
-func (c *Console) loginLimiter() echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: c.cfg.LoginRate, Burst: c.cfg.LoginBurst,
-		}),
-		IdentifierExtractor: func(ec echo.Context) (string, error) { return ec.RealIP(), nil },
-		DenyHandler: func(ec echo.Context, _ string, _ error) error {
-			return c.fail(ec, http.StatusTooManyRequests, "Too many attempts from your network. Wait a minute and try again.")
-		},
-		ErrorHandler: func(ec echo.Context, _ error) error {
-			return c.fail(ec, http.StatusForbidden, "Your address could not be read.")
-		},
-	})
-}
-
-// fail renders the error page with status.
-func (c *Console) fail(ec echo.Context, status int, msg string) error {
-	return c.render(ec, status, "error.html", errorTitle(status), struct {
-		Message string
-		Status  int
-	}{msg, status})
-}
-
-// internal logs err and renders a 500 page that does not reveal it.
-func (c *Console) internal(ec echo.Context, what string, err error) error {
-	c.log.Error("console: "+what, "err", err, "request_id", ec.Response().Header().Get(echo.HeaderXRequestID))
-	return c.fail(ec, http.StatusInternalServerError, "Something went wrong. The error is in the server log.")
 }

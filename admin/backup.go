@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"nudges/webhooks/webkit"
 )
 
 // How a backup reaches a slow reader: in chunks, each of which must be
@@ -31,7 +33,7 @@ func (c *Console) backup(ec echo.Context) error {
 	start := time.Now()
 	f, size, err := c.snapshot()
 	if err != nil {
-		return c.internal(ec, "backup snapshot", err)
+		return c.kit.Internal(ec, "backup snapshot", err)
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
@@ -47,7 +49,7 @@ func (c *Console) backup(ec echo.Context) error {
 		c.log.Error("console: backup download cut off", "err", err, "bytes", n, "of", size)
 		return nil
 	}
-	c.log.Info("console: backup downloaded", "bytes", n, "took", time.Since(start), "by", ec.Get(adminKey))
+	c.log.Info("console: backup downloaded", "bytes", n, "took", time.Since(start), "by", webkit.Who(ec))
 	return nil
 }
 

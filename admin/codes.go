@@ -46,11 +46,11 @@ func (c *Console) codesPage(ec echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "codes", err)
+		return c.kit.Internal(ec, "codes", err)
 	}
 	v.Now = c.cfg.Clock.Now()
-	notice, failure := c.takeFlash(ec)
-	return c.renderView(ec, http.StatusOK, "codes.html", view{Title: "Discount codes", Nav: "codes", Notice: notice, Error: failure, D: v})
+	notice, failure := c.kit.TakeFlash(ec)
+	return c.kit.Render(ec, http.StatusOK, "codes.html", view{Title: "Discount codes", Nav: "codes", Notice: notice, Error: failure, D: v})
 }
 
 func planNames(tx *store.Tx) (map[uint64]string, error) {
@@ -65,9 +65,9 @@ func planNames(tx *store.Tx) (map[uint64]string, error) {
 func (c *Console) codeNew(ec echo.Context) error {
 	f := codeForm{Kind: "percent", Currency: "usd", Duration: bot.DurationOnce, Errors: map[string]string{}}
 	if err := c.loadPlansInto(&f); err != nil {
-		return c.internal(ec, "plans", err)
+		return c.kit.Internal(ec, "plans", err)
 	}
-	return c.renderView(ec, http.StatusOK, "code.html", view{Title: "New discount code", Nav: "codes", D: f})
+	return c.kit.Render(ec, http.StatusOK, "code.html", view{Title: "New discount code", Nav: "codes", D: f})
 }
 
 func (c *Console) loadPlansInto(f *codeForm) error {
@@ -83,19 +83,19 @@ func (c *Console) loadPlansInto(f *codeForm) error {
 func (c *Console) codeCreate(ec echo.Context) error {
 	f := readCodeForm(ec)
 	if err := c.loadPlansInto(&f); err != nil {
-		return c.internal(ec, "plans", err)
+		return c.kit.Internal(ec, "plans", err)
 	}
 	d, ok := f.discount(c.cfg.Clock.Now())
 	if ok {
 		c.codeTaken(&f, d.Code)
 	}
 	if len(f.Errors) > 0 {
-		return c.renderView(ec, http.StatusUnprocessableEntity, "code.html", view{Title: "New discount code", Nav: "codes", Error: "Please fix the fields marked below.", D: f})
+		return c.kit.Render(ec, http.StatusUnprocessableEntity, "code.html", view{Title: "New discount code", Nav: "codes", Error: "Please fix the fields marked below.", D: f})
 	}
 	if c.cfg.Discounts != nil {
 		if err := c.syncCode(ec.Request().Context(), d); err != nil {
 			c.log.Error("console: sync code to Stripe", "code", d.Code, "err", err)
-			return c.renderView(ec, http.StatusBadGateway, "code.html", view{Title: "New discount code", Nav: "codes",
+			return c.kit.Render(ec, http.StatusBadGateway, "code.html", view{Title: "New discount code", Nav: "codes",
 				Error: "Stripe refused the code (" + bot.ErrorMessage(err) + "); nothing was saved.", D: f})
 		}
 	}
@@ -109,12 +109,12 @@ func (c *Console) codeCreate(ec echo.Context) error {
 		return tx.PutDiscount(d)
 	})
 	if bot.ErrorCode(err) == bot.ECONFLICT {
-		return c.redirectFlash(ec, "/admin/codes", bot.ErrorMessage(err), true)
+		return c.kit.RedirectFlash(ec, "/admin/codes", bot.ErrorMessage(err), true)
 	}
 	if err != nil {
-		return c.internal(ec, "save code", err)
+		return c.kit.Internal(ec, "save code", err)
 	}
-	return c.redirectFlash(ec, "/admin/codes", "Code "+d.Code+" created.", false)
+	return c.kit.RedirectFlash(ec, "/admin/codes", "Code "+d.Code+" created.", false)
 }
 
 // codeTaken marks the code field when the code exists already.
@@ -183,20 +183,20 @@ func (c *Console) codeArchive(ec echo.Context) error {
 		return tx.PutDiscount(d)
 	})
 	if err != nil {
-		return c.internal(ec, "archive code", err)
+		return c.kit.Internal(ec, "archive code", err)
 	}
 	if d == nil {
-		return c.fail(ec, http.StatusNotFound, "No such code.")
+		return c.kit.Fail(ec, http.StatusNotFound, "No such code.")
 	}
 	if c.cfg.Discounts != nil {
 		ctx, cancel := context.WithTimeout(ec.Request().Context(), 20*time.Second)
 		defer cancel()
 		if err := c.cfg.Discounts.ArchiveDiscount(ctx, d); err != nil {
 			c.log.Error("console: archive code in Stripe", "code", d.Code, "err", err)
-			return c.redirectFlash(ec, "/admin/codes", "Code "+d.Code+" archived here, but Stripe refused to turn it off ("+bot.ErrorMessage(err)+"); archive it again to retry.", true)
+			return c.kit.RedirectFlash(ec, "/admin/codes", "Code "+d.Code+" archived here, but Stripe refused to turn it off ("+bot.ErrorMessage(err)+"); archive it again to retry.", true)
 		}
 	}
-	return c.redirectFlash(ec, "/admin/codes", "Code "+d.Code+" archived.", false)
+	return c.kit.RedirectFlash(ec, "/admin/codes", "Code "+d.Code+" archived.", false)
 }
 
 func readCodeForm(ec echo.Context) codeForm {

@@ -11,6 +11,7 @@ import (
 	"nudges/bot"
 	"nudges/store"
 	"nudges/webhooks/web"
+	"nudges/webhooks/webkit"
 )
 
 // exportChunk is how many records or rows one read transaction of an export
@@ -20,15 +21,15 @@ const exportChunk = 1000
 // registerData mounts the console's data pages (consent export, import,
 // erase) and the public one-time list export /x/{token}.
 func (c *Console) registerData(e *echo.Echo, g *echo.Group, auth echo.MiddlewareFunc) {
-	csrf := c.csrf()
+	csrf := c.kit.CSRF()
 	g.GET("/consent.csv", c.consentCSV, auth)
 	g.GET("/import", c.importPage, csrf, auth)
 	// The upload's CSRF token travels in the query: reading it from the
 	// multipart body would make the server parse (and buffer) the file first.
-	g.POST("/import", c.importUpload, middleware.BodyLimit(maxImportBody), c.csrfQuery(), auth)
+	g.POST("/import", c.importUpload, middleware.BodyLimit(maxImportBody), c.kit.CSRFQuery(), auth)
 	g.GET("/import/:id", c.importStatus, csrf, auth)
-	e.GET("/x/:token", c.clientExport, middleware.Recover(), noStore)
-	e.HEAD("/x/:token", c.clientExport, middleware.Recover(), noStore)
+	e.GET("/x/:token", c.clientExport, middleware.Recover(), webkit.NoStore)
+	e.HEAD("/x/:token", c.clientExport, middleware.Recover(), webkit.NoStore)
 }
 
 // isUpload is the one console request allowed past the 64 KiB body limit.

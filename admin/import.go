@@ -20,6 +20,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/webkit"
 )
 
 const (
@@ -86,9 +87,9 @@ type importView struct {
 func (c *Console) importPage(ec echo.Context) error {
 	v, err := c.importForm(ec.QueryParam("keyword"))
 	if err != nil {
-		return c.internal(ec, "import form", err)
+		return c.kit.Internal(ec, "import form", err)
 	}
-	return c.render(ec, http.StatusOK, "import.html", "Import a list", v)
+	return c.kit.Render(ec, http.StatusOK, "import.html", view{Title: "Import a list", D: v})
 }
 
 func (c *Console) importForm(keyword string) (importView, error) {
@@ -129,11 +130,11 @@ func (c *Console) importUpload(ec echo.Context) error {
 	if err != nil {
 		v, ferr := c.importForm(up.keyword)
 		if ferr != nil {
-			return c.internal(ec, "import form", ferr)
+			return c.kit.Internal(ec, "import form", ferr)
 		}
-		return c.renderView(ec, http.StatusBadRequest, "import.html", view{Title: "Import a list", Error: bot.ErrorMessage(err), D: v})
+		return c.kit.Render(ec, http.StatusBadRequest, "import.html", view{Title: "Import a list", Error: bot.ErrorMessage(err), D: v})
 	}
-	j := &importJob{ID: newJobID(), Keyword: up.keyword, File: up.name, Admin: ec.Get(adminKey).(bot.Phone), Started: c.cfg.Clock.Now()}
+	j := &importJob{ID: newJobID(), Keyword: up.keyword, File: up.name, Admin: webkit.Who(ec), Started: c.cfg.Clock.Now()}
 	c.jobs.add(j)
 	go c.runImport(j, up.spool)
 	up.spool = nil
@@ -265,7 +266,7 @@ func (j *importJob) progress(r bot.ImportResult) {
 func (c *Console) importStatus(ec echo.Context) error {
 	j := c.jobs.get(ec.Param("id"))
 	if j == nil {
-		return c.fail(ec, http.StatusNotFound, "No such import: its page is gone after a restart. Check the list on the Subscribers page.")
+		return c.kit.Fail(ec, http.StatusNotFound, "No such import: its page is gone after a restart. Check the list on the Subscribers page.")
 	}
 	j.mu.Lock()
 	v := importView{Job: j, Res: j.res, Running: j.finished.IsZero(), Err: j.err, Keyword: j.Keyword}
@@ -278,7 +279,7 @@ func (c *Console) importStatus(ec echo.Context) error {
 	if v.Running {
 		ec.Response().Header().Set("Refresh", "1") // the page follows the import, no script needed
 	}
-	return c.render(ec, http.StatusOK, "import_status.html", "Import onto "+j.Keyword, v)
+	return c.kit.Render(ec, http.StatusOK, "import_status.html", view{Title: "Import onto " + j.Keyword, D: v})
 }
 
 func newJobID() string {

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/webhooks/webkit"
 )
 
 // keysView is the admin API keys page; New holds a key just made, shown
@@ -24,21 +25,21 @@ func (c *Console) keysPage(ec echo.Context) error {
 func (c *Console) renderKeys(ec echo.Context, status int, v keysView) error {
 	keys, err := bot.APIKeysOf(c.db, "")
 	if err != nil {
-		return c.internal(ec, "api keys", err)
+		return c.kit.Internal(ec, "api keys", err)
 	}
 	v.Keys = keys
-	return c.render(ec, status, "keys.html", "API keys", v)
+	return c.kit.Render(ec, status, "keys.html", view{Title: "API keys", D: v})
 }
 
 // keyCreate makes an admin API key and shows it once.
 func (c *Console) keyCreate(ec echo.Context) error {
-	admin, _ := ec.Get(adminKey).(bot.Phone)
+	admin := webkit.Who(ec)
 	token, _, err := bot.CreateAPIKey(c.db, c.cfg.Clock.Now(), "", admin, ec.FormValue("name"))
 	if bot.ErrorCode(err) == bot.EINVALID {
 		return c.renderKeys(ec, http.StatusUnprocessableEntity, keysView{Message: bot.ErrorMessage(err)})
 	}
 	if err != nil {
-		return c.internal(ec, "create api key", err)
+		return c.kit.Internal(ec, "create api key", err)
 	}
 	ec.Response().Header().Set("Cache-Control", "no-store")
 	return c.renderKeys(ec, http.StatusOK, keysView{New: token})
@@ -52,7 +53,7 @@ func (c *Console) keyRevoke(ec echo.Context) error {
 		return c.renderKeys(ec, http.StatusNotFound, keysView{Message: "No such key."})
 	}
 	if err != nil {
-		return c.internal(ec, "revoke api key", err)
+		return c.kit.Internal(ec, "revoke api key", err)
 	}
 	return c.renderKeys(ec, http.StatusOK, keysView{Message: "The key is revoked."})
 }

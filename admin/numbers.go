@@ -47,7 +47,7 @@ func pathPhone(ec echo.Context) (bot.Phone, error) {
 func (c *Console) clientPage(ec echo.Context) error {
 	p, err := pathPhone(ec)
 	if err != nil {
-		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+		return c.kit.Fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
 	}
 	v := clientView{CanCall: c.cfg.Numbers != nil}
 	err = c.db.Read(func(tx *store.Tx) error {
@@ -61,14 +61,14 @@ func (c *Console) clientPage(ec echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "client", err)
+		return c.kit.Internal(ec, "client", err)
 	}
 	if v.Client == nil {
-		return c.fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
+		return c.kit.Fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
 	}
 	v.Rate = c.rateOf(v.Client.Own)
-	notice, failure := c.takeFlash(ec)
-	return c.renderView(ec, http.StatusOK, "client.html", view{Title: v.Client.Name, Nav: "clients", D: v, Notice: notice, Error: failure})
+	notice, failure := c.kit.TakeFlash(ec)
+	return c.kit.Render(ec, http.StatusOK, "client.html", view{Title: v.Client.Name, Nav: "clients", D: v, Notice: notice, Error: failure})
 }
 
 // rateOf is n's segments a second: its own, else its kind's default.
@@ -89,7 +89,7 @@ func (c *Console) rateOf(n *bot.OwnNumber) float64 {
 func (c *Console) numberAction(ec echo.Context) error {
 	p, err := pathPhone(ec)
 	if err != nil {
-		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+		return c.kit.Fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
 	}
 	var notice string
 	switch ec.Param("action") {
@@ -100,7 +100,7 @@ func (c *Console) numberAction(ec echo.Context) error {
 	case "rate":
 		rate, bad := parseRate(ec.FormValue("rate"))
 		if bad != "" {
-			return c.redirectFlash(ec, clientPath(p), bad, true)
+			return c.kit.RedirectFlash(ec, clientPath(p), bad, true)
 		}
 		notice, err = c.numberChange(p, func(tx bot.Tx, cl *bot.Client, now time.Time) (string, error) {
 			notice, err := setRate(cl, rate, now)
@@ -114,7 +114,7 @@ func (c *Console) numberAction(ec echo.Context) error {
 	case "release":
 		notice, err = c.release(ec, p)
 	default:
-		return c.fail(ec, http.StatusNotFound, "No such action.")
+		return c.kit.Fail(ec, http.StatusNotFound, "No such action.")
 	}
 	return c.afterNumber(ec, p, notice, err)
 }
@@ -123,14 +123,14 @@ func (c *Console) numberAction(ec echo.Context) error {
 func (c *Console) afterNumber(ec echo.Context, p bot.Phone, notice string, err error) error {
 	switch code := bot.ErrorCode(err); {
 	case err == nil:
-		return c.redirectFlash(ec, clientPath(p), notice, false)
+		return c.kit.RedirectFlash(ec, clientPath(p), notice, false)
 	case errors.As(err, new(noClient)):
-		return c.fail(ec, http.StatusNotFound, err.Error())
+		return c.kit.Fail(ec, http.StatusNotFound, err.Error())
 	case code == bot.EINVALID || code == bot.ECONFLICT || code == bot.ENOTFOUND:
-		return c.redirectFlash(ec, clientPath(p), bot.ErrorMessage(err), true)
+		return c.kit.RedirectFlash(ec, clientPath(p), bot.ErrorMessage(err), true)
 	}
 	c.log.Error("console: number action", "client", p, "err", err)
-	return c.redirectFlash(ec, clientPath(p), "Twilio did not do it: "+err.Error(), true)
+	return c.kit.RedirectFlash(ec, clientPath(p), "Twilio did not do it: "+err.Error(), true)
 }
 
 // noClient is an action on a phone that is no client's.

@@ -10,6 +10,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/webkit"
 )
 
 const dashboardDays = 30
@@ -44,9 +45,9 @@ func (c *Console) dashboard(ec echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "dashboard", err)
+		return c.kit.Internal(ec, "dashboard", err)
 	}
-	v := dashboardView{S: s, Chart: growthChart(s.Growth), NoReceipts: c.cfg.DevMode}
+	v := dashboardView{S: s, Chart: webkit.GrowthChart(s.Growth), NoReceipts: c.cfg.DevMode}
 	for _, st := range statusOrder {
 		v.Clients = append(v.Clients, statusCount{string(st), s.ClientsByStatus[st]})
 	}
@@ -60,7 +61,7 @@ func (c *Console) dashboard(ec echo.Context) error {
 	if v.ToGo > 0 {
 		page.Refresh = refreshSeconds
 	}
-	return c.renderView(ec, http.StatusOK, "dashboard.html", page)
+	return c.kit.Render(ec, http.StatusOK, "dashboard.html", page)
 }
 
 type clientsView struct {
@@ -98,11 +99,11 @@ func (c *Console) clientsPage(ec echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "clients", err)
+		return c.kit.Internal(ec, "clients", err)
 	}
-	notice, failure := c.takeFlash(ec)
+	notice, failure := c.kit.TakeFlash(ec)
 	v := view{Title: "Clients", D: clientsView{Rows: rows, Squats: c.squats(rows), RateOf: c.rateOf}, Notice: notice, Error: failure}
-	return c.renderView(ec, http.StatusOK, "clients.html", v)
+	return c.kit.Render(ec, http.StatusOK, "clients.html", v)
 }
 
 // clientSuspend stops a client from broadcasting. Its billing standing
@@ -143,7 +144,7 @@ func (c *Console) clientResume(ec echo.Context) error {
 func (c *Console) changeClient(ec echo.Context, change func(*store.Tx, *bot.Client) (string, error)) error {
 	p, err := bot.ParsePhone(ec.FormValue("phone"))
 	if err != nil {
-		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+		return c.kit.Fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
 	}
 	var notice string
 	found := false
@@ -159,12 +160,12 @@ func (c *Console) changeClient(ec echo.Context, change func(*store.Tx, *bot.Clie
 		return tx.PutClient(cl)
 	})
 	if err != nil {
-		return c.internal(ec, "change client", err)
+		return c.kit.Internal(ec, "change client", err)
 	}
 	if !found {
-		return c.fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
+		return c.kit.Fail(ec, http.StatusNotFound, "No client has the phone "+string(p)+".")
 	}
-	return c.redirectFlash(ec, "/admin/clients", notice, false)
+	return c.kit.RedirectFlash(ec, "/admin/clients", notice, false)
 }
 
 type announcementRow struct {
@@ -202,7 +203,7 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 		return nil
 	})
 	if err != nil {
-		return c.internal(ec, "announcements", err)
+		return c.kit.Internal(ec, "announcements", err)
 	}
 	rows := make([]announcementRow, 0, len(as))
 	sending, now := 0, c.cfg.Clock.Now()
@@ -218,7 +219,7 @@ func (c *Console) announcementsPage(ec echo.Context) error {
 	if sending > 0 {
 		page.Refresh = refreshSeconds
 	}
-	return c.renderView(ec, http.StatusOK, "announcements.html", page)
+	return c.kit.Render(ec, http.StatusOK, "announcements.html", page)
 }
 
 // announcementCounts are a's per-message counts as the console shows them:

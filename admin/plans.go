@@ -42,15 +42,15 @@ func (c *Console) plansPage(ec echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "plans", err)
+		return c.kit.Internal(ec, "plans", err)
 	}
-	notice, failure := c.takeFlash(ec)
-	return c.renderView(ec, http.StatusOK, "plans.html", view{Title: "Plans", Notice: notice, Error: failure, D: plansView{Plans: ps}})
+	notice, failure := c.kit.TakeFlash(ec)
+	return c.kit.Render(ec, http.StatusOK, "plans.html", view{Title: "Plans", Notice: notice, Error: failure, D: plansView{Plans: ps}})
 }
 
 func (c *Console) planNew(ec echo.Context) error {
 	f := planForm{Currency: "usd", Interval: string(bot.Month), Quota: "30", Active: true}
-	return c.renderView(ec, http.StatusOK, "plan.html", view{Title: "New plan", Nav: "plans", D: f})
+	return c.kit.Render(ec, http.StatusOK, "plan.html", view{Title: "New plan", Nav: "plans", D: f})
 }
 
 func (c *Console) planEdit(ec echo.Context) error {
@@ -61,21 +61,21 @@ func (c *Console) planEdit(ec echo.Context) error {
 	f := planForm{ID: p.ID, Name: p.Name, Description: p.Description, Price: formatPrice(p.PriceMinor, p.Currency),
 		Currency: p.Currency, Interval: string(p.Interval), Quota: strconv.Itoa(p.Quota), Active: p.Active, Number: string(p.Number),
 		TrialDays: strconv.Itoa(p.TrialDays)}
-	return c.renderView(ec, http.StatusOK, "plan.html", view{Title: "Edit " + p.Name, Nav: "plans", D: f})
+	return c.kit.Render(ec, http.StatusOK, "plan.html", view{Title: "Edit " + p.Name, Nav: "plans", D: f})
 }
 
 // loadPlan reads the :id plan; a nil plan means the error page was sent.
 func (c *Console) loadPlan(ec echo.Context) (*bot.Plan, error) {
 	id, err := strconv.ParseUint(ec.Param("id"), 10, 64)
 	if err != nil {
-		return nil, c.fail(ec, http.StatusNotFound, "No such plan.")
+		return nil, c.kit.Fail(ec, http.StatusNotFound, "No such plan.")
 	}
 	var p *bot.Plan
 	if err := c.db.Read(func(tx *store.Tx) error { p, err = tx.Plan(id); return err }); err != nil {
-		return nil, c.internal(ec, "load plan", err)
+		return nil, c.kit.Internal(ec, "load plan", err)
 	}
 	if p == nil {
-		return nil, c.fail(ec, http.StatusNotFound, "No such plan.")
+		return nil, c.kit.Fail(ec, http.StatusNotFound, "No such plan.")
 	}
 	return p, nil
 }
@@ -103,7 +103,7 @@ func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
 		if p.ID != 0 {
 			title = "Edit " + p.Name
 		}
-		return c.renderView(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: title, Nav: "plans", Error: "Please fix the fields marked below.", D: f})
+		return c.kit.Render(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: title, Nav: "plans", Error: "Please fix the fields marked below.", D: f})
 	}
 	saved, err := c.writePlan(p.ID, func(tx *store.Tx, cur *bot.Plan) error {
 		other, err := tx.PlanByName(p.Name)
@@ -119,7 +119,7 @@ func (c *Console) savePlan(ec echo.Context, p *bot.Plan) error {
 	})
 	if bot.ErrorCode(err) == bot.ECONFLICT {
 		f.Errors["name"] = bot.ErrorMessage(err)
-		return c.renderView(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: "Plan", Nav: "plans", Error: "Please fix the fields marked below.", D: f})
+		return c.kit.Render(ec, http.StatusUnprocessableEntity, "plan.html", view{Title: "Plan", Nav: "plans", Error: "Please fix the fields marked below.", D: f})
 	}
 	if err != nil {
 		return c.planError(ec, "save plan", err)
@@ -157,9 +157,9 @@ func (c *Console) writePlan(id uint64, change func(*store.Tx, *bot.Plan) error) 
 // planError shows a plan that vanished as 404, anything else as a 500.
 func (c *Console) planError(ec echo.Context, what string, err error) error {
 	if bot.ErrorCode(err) == bot.ENOTFOUND {
-		return c.fail(ec, http.StatusNotFound, bot.ErrorMessage(err))
+		return c.kit.Fail(ec, http.StatusNotFound, bot.ErrorMessage(err))
 	}
-	return c.internal(ec, what, err)
+	return c.kit.Internal(ec, what, err)
 }
 
 // afterPlanSave syncs p to Stripe (outside any transaction), stores the ids
@@ -168,19 +168,19 @@ func (c *Console) planError(ec echo.Context, what string, err error) error {
 // syncs it again.
 func (c *Console) afterPlanSave(ec echo.Context, p *bot.Plan, notice string) error {
 	if c.cfg.Plans == nil {
-		return c.redirectFlash(ec, "/admin/plans", notice, false)
+		return c.kit.RedirectFlash(ec, "/admin/plans", notice, false)
 	}
 	ctx, cancel := context.WithTimeout(ec.Request().Context(), 20*time.Second)
 	defer cancel()
 	if err := c.cfg.Plans.SyncPlan(ctx, p); err != nil {
 		c.log.Error("console: sync plan to Stripe", "plan", p.ID, "err", err)
 		msg := notice + " Syncing it to Stripe failed (" + bot.ErrorMessage(err) + "); save it again to retry."
-		return c.redirectFlash(ec, "/admin/plans", msg, true)
+		return c.kit.RedirectFlash(ec, "/admin/plans", msg, true)
 	}
 	if err := c.saveStripeIDs(p); err != nil {
-		return c.internal(ec, "save Stripe ids", err)
+		return c.kit.Internal(ec, "save Stripe ids", err)
 	}
-	return c.redirectFlash(ec, "/admin/plans", notice+" Synced to Stripe.", false)
+	return c.kit.RedirectFlash(ec, "/admin/plans", notice+" Synced to Stripe.", false)
 }
 
 // planArchive takes a plan off sale (or back on with restore=1). Clients

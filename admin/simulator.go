@@ -27,10 +27,10 @@ func (c *Console) simulatorPage(ec echo.Context) error {
 	v := simulatorView{Phone: ec.QueryParam("phone")}
 	if p, err := bot.ParsePhone(v.Phone); err == nil {
 		if err := c.loadSimulated(p, &v); err != nil {
-			return c.internal(ec, "simulator", err)
+			return c.kit.Internal(ec, "simulator", err)
 		}
 	}
-	return c.render(ec, http.StatusOK, "simulator.html", "Simulator", v)
+	return c.kit.Render(ec, http.StatusOK, "simulator.html", view{Title: "Simulator", D: v})
 }
 
 // simulate hands the text to the engine as a simulated inbound message: the
@@ -48,7 +48,7 @@ func (c *Console) simulate(ec echo.Context) error {
 	v.Phone = string(p)
 	why, err := c.realPhone(p)
 	if err != nil {
-		return c.internal(ec, "simulator", err)
+		return c.kit.Internal(ec, "simulator", err)
 	}
 	if why != "" {
 		return c.simRefused(ec, v, why+madeUp)
@@ -61,13 +61,13 @@ func (c *Console) simulate(ec echo.Context) error {
 		return c.simRefused(ec, v, be.Message)
 	}
 	if err != nil {
-		return c.internal(ec, "simulate", err)
+		return c.kit.Internal(ec, "simulate", err)
 	}
 	v.Reply, v.Sent, v.Text = reply.Text, true, ""
 	if err := c.loadSimulated(p, &v); err != nil {
-		return c.internal(ec, "simulator", err)
+		return c.kit.Internal(ec, "simulator", err)
 	}
-	return c.render(ec, http.StatusOK, "simulator.html", "Simulator", v)
+	return c.kit.Render(ec, http.StatusOK, "simulator.html", view{Title: "Simulator", D: v})
 }
 
 // madeUp ends a refusal with what to do instead.
@@ -75,7 +75,7 @@ const madeUp = " Simulate with a made-up number instead, like +15550100123 (+1 5
 
 // simRefused shows the simulator form again with why the message was not sent.
 func (c *Console) simRefused(ec echo.Context, v simulatorView, why string) error {
-	return c.renderView(ec, http.StatusUnprocessableEntity, "simulator.html", view{Title: "Simulator", Error: why, D: v})
+	return c.kit.Render(ec, http.StatusUnprocessableEntity, "simulator.html", view{Title: "Simulator", Error: why, D: v})
 }
 
 // realPhone says why p must not be simulated, "" when it may: an admin's

@@ -12,6 +12,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/webkit"
 )
 
 // pageSize is how many phones one page of the subscriber list shows.
@@ -51,7 +52,7 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "search phones", err)
+		return c.kit.Internal(ec, "search phones", err)
 	}
 	pv := view{Title: "Subscribers", D: &v}
 	if q != "" && prefix == "" {
@@ -61,7 +62,7 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 		pv.Notice = "Phones starting +" + prefix + "."
 	}
 	v.paginate()
-	return c.renderView(ec, http.StatusOK, "subscribers.html", pv)
+	return c.kit.Render(ec, http.StatusOK, "subscribers.html", pv)
 }
 
 // search fills v's rows and total for the phones starting with prefix. A
@@ -138,7 +139,7 @@ func (c *Console) subscriberPage(ec echo.Context) error {
 	raw, _ := url.PathUnescape(ec.Param("phone"))
 	p, err := bot.ParsePhone(raw)
 	if err != nil {
-		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+		return c.kit.Fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
 	}
 	var v subscriberView
 	err = c.db.Read(func(tx *store.Tx) error {
@@ -156,17 +157,17 @@ func (c *Console) subscriberPage(ec echo.Context) error {
 		return err
 	})
 	if errors.Is(err, store.ErrBadCursor) {
-		return c.fail(ec, http.StatusBadRequest, "That page link is not valid: start from the newest messages.")
+		return c.kit.Fail(ec, http.StatusBadRequest, "That page link is not valid: start from the newest messages.")
 	}
 	if err != nil {
-		return c.internal(ec, "subscriber", err)
+		return c.kit.Internal(ec, "subscriber", err)
 	}
 	v.Paged = ec.QueryParam("before") != ""
 	if v.Conv.FirstSeen.IsZero() && len(v.Log) == 0 && v.Client == nil && len(v.Subs) == 0 {
-		return c.fail(ec, http.StatusNotFound, "The service has never heard from "+string(p)+".")
+		return c.kit.Fail(ec, http.StatusNotFound, "The service has never heard from "+string(p)+".")
 	}
-	notice, failure := c.takeFlash(ec)
-	return c.renderView(ec, http.StatusOK, "subscriber.html", view{Title: string(p), Nav: "subscribers", D: v, Notice: notice, Error: failure})
+	notice, failure := c.kit.TakeFlash(ec)
+	return c.kit.Render(ec, http.StatusOK, "subscriber.html", view{Title: string(p), Nav: "subscribers", D: v, Notice: notice, Error: failure})
 }
 
 // subscriberErase removes the phone's conversation, log and lists, keeping
@@ -176,21 +177,21 @@ func (c *Console) subscriberErase(ec echo.Context) error {
 	raw, _ := url.PathUnescape(ec.Param("phone"))
 	p, err := bot.ParsePhone(raw)
 	if err != nil {
-		return c.fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
+		return c.kit.Fail(ec, http.StatusBadRequest, bot.ErrorMessage(err))
 	}
 	if ec.FormValue("confirm") != "yes" {
-		return c.redirectFlash(ec, phonePath(p), "Tick the box to confirm the erase: it cannot be undone.", true)
+		return c.kit.RedirectFlash(ec, phonePath(p), "Tick the box to confirm the erase: it cannot be undone.", true)
 	}
 	erased, err := c.db.Erase(p)
 	if err != nil {
-		return c.internal(ec, "erase", err)
+		return c.kit.Internal(ec, "erase", err)
 	}
 	isClient := !erased
 	if isClient {
-		return c.redirectFlash(ec, phonePath(p), fmt.Sprintf("%s is a client's phone: suspend the client instead.", p), true)
+		return c.kit.RedirectFlash(ec, phonePath(p), fmt.Sprintf("%s is a client's phone: suspend the client instead.", p), true)
 	}
-	c.log.Info("console: phone erased", "by", ec.Get(adminKey))
-	return c.redirectFlash(ec, "/admin/subscribers", "Erased. The phone stays opted out; its number is kept only as a keyed hash.", false)
+	c.log.Info("console: phone erased", "by", webkit.Who(ec))
+	return c.kit.RedirectFlash(ec, "/admin/subscribers", "Erased. The phone stays opted out; its number is kept only as a keyed hash.", false)
 }
 
 func phonePath(p bot.Phone) string { return "/admin/subscribers/" + url.PathEscape(string(p)) }

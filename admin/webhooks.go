@@ -29,7 +29,7 @@ type hooksView struct {
 const recentHooks = 50
 
 func (c *Console) hooksPage(ec echo.Context) error {
-	notice, failure := c.takeFlash(ec)
+	notice, failure := c.kit.TakeFlash(ec)
 	return c.renderHooks(ec, http.StatusOK, hooksView{}, notice, failure)
 }
 
@@ -43,10 +43,10 @@ func (c *Console) renderHooks(ec echo.Context, status int, v hooksView, notice, 
 		return err
 	})
 	if err != nil {
-		return c.internal(ec, "webhooks", err)
+		return c.kit.Internal(ec, "webhooks", err)
 	}
 	v.Events = bot.HookEvents
-	return c.renderView(ec, status, "webhooks.html", view{Title: "Webhooks", Nav: "webhooks", Notice: notice, Error: failure, D: v})
+	return c.kit.Render(ec, status, "webhooks.html", view{Title: "Webhooks", Nav: "webhooks", Notice: notice, Error: failure, D: v})
 }
 
 // hookCreate registers an admin endpoint (it hears every client's
@@ -87,32 +87,32 @@ func (c *Console) hookEndpoint(ec echo.Context) (*bot.HookEndpoint, error) {
 func (c *Console) hookDelete(ec echo.Context) error {
 	e, err := c.hookEndpoint(ec)
 	if err != nil {
-		return c.internal(ec, "webhooks", err)
+		return c.kit.Internal(ec, "webhooks", err)
 	}
 	if e == nil {
-		return c.redirectFlash(ec, "/admin/webhooks", "No such endpoint.", true)
+		return c.kit.RedirectFlash(ec, "/admin/webhooks", "No such endpoint.", true)
 	}
 	err = c.db.Write(func(tx *store.Tx) error { return tx.DeleteHookEndpoint(e.ID) })
 	if err != nil {
-		return c.internal(ec, "webhooks", err)
+		return c.kit.Internal(ec, "webhooks", err)
 	}
 	c.log.Info("console: webhook endpoint deleted", "endpoint", e.ID, "url", e.URL)
-	return c.redirectFlash(ec, "/admin/webhooks", "Endpoint "+e.URL+" deleted.", false)
+	return c.kit.RedirectFlash(ec, "/admin/webhooks", "Endpoint "+e.URL+" deleted.", false)
 }
 
 func (c *Console) hookTest(ec echo.Context) error {
 	e, err := c.hookEndpoint(ec)
 	if err != nil {
-		return c.internal(ec, "webhooks", err)
+		return c.kit.Internal(ec, "webhooks", err)
 	}
 	if e == nil || !e.Enabled {
-		return c.redirectFlash(ec, "/admin/webhooks", "No such endpoint, or it is disabled.", true)
+		return c.kit.RedirectFlash(ec, "/admin/webhooks", "No such endpoint, or it is disabled.", true)
 	}
 	err = c.db.Write(func(tx *store.Tx) error { return bot.TestHook(tx, e, c.cfg.Clock.Now()) })
 	if err != nil {
-		return c.internal(ec, "webhooks", err)
+		return c.kit.Internal(ec, "webhooks", err)
 	}
-	return c.redirectFlash(ec, "/admin/webhooks", "Test event queued for "+e.URL+": see the deliveries below.", false)
+	return c.kit.RedirectFlash(ec, "/admin/webhooks", "Test event queued for "+e.URL+": see the deliveries below.", false)
 }
 
 // picked is the template's check of an event box.

@@ -1,4 +1,4 @@
-package admin
+package webkit
 
 import (
 	"fmt"
@@ -21,10 +21,10 @@ const (
 	chartLine, chartArea, axis = "#2563eb", "#dbeafe", "#94a3b8"
 )
 
-// growthChart draws subscriptions per day as a server-rendered SVG: an area
+// GrowthChart draws subscriptions per day as a server-rendered SVG: an area
 // under the running total, a grid with round numbers, and first/last dates.
 // Only numbers and dates go into the markup, so it is safe as template.HTML.
-func growthChart(days []store.DayCount) template.HTML {
+func GrowthChart(days []store.DayCount) template.HTML {
 	if len(days) == 0 {
 		return ""
 	}
@@ -32,7 +32,7 @@ func growthChart(days []store.DayCount) template.HTML {
 	for _, d := range days {
 		top = max(top, d.Total)
 	}
-	top = niceCeil(top)
+	top = NiceCeil(top)
 	x := func(i int) float64 {
 		if len(days) == 1 {
 			return padLeft + plotW/2
@@ -68,9 +68,9 @@ func growthChart(days []store.DayCount) template.HTML {
 	return template.HTML(b.String())
 }
 
-// niceCeil rounds n up to a top whose grid lines fall on round numbers:
+// NiceCeil rounds n up to a top whose grid lines fall on round numbers:
 // chartGrid steps of 1, 2 or 5 times a power of ten.
-func niceCeil(n int) int {
+func NiceCeil(n int) int {
 	want := max((n+chartGrid-1)/chartGrid, 1)
 	for pow := 1; ; pow *= 10 {
 		for _, m := range []int{1, 2, 5} {
