@@ -29,12 +29,14 @@ import (
 	"nudges/store"
 	"nudges/store/kv/kvopen"
 	"nudges/webhooks/api"
+	dashboard "nudges/webhooks/app"
 	"nudges/webhooks/console"
 	"nudges/webhooks/hookout"
 	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
 	"nudges/webhooks/web"
+	"nudges/webhooks/webkit"
 )
 
 func main() {
@@ -309,6 +311,13 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
+	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Web: webkit.Config{
+		PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(), DefaultLocale: cfg.DefaultLocale, T: tr, Kick: disp.Kick,
+	}}, db)
+	if err != nil {
+		return nil, err
+	}
+	dash.Register(a.echo)
 	api.New(api.Config{Store: db}).Register(a.echo)
 	a.routes()
 	return a, nil

@@ -112,6 +112,7 @@ type Client struct {
 	Checkout    OpenCheckout `json:"checkout,omitzero"`
 	PayToken    string       `json:"pay_token,omitempty"` // secret in the SMS payment link
 	BillLink    BillLink     `json:"bill_link,omitzero"`  // the live billing link
+	WebLink     BillLink     `json:"web_link,omitzero"`   // the live dashboard login link (WEB)
 	LastEventAt int64        `json:"last_event_at,omitempty"`
 	Locale      string       `json:"locale,omitempty"`
 	// Number is the service number the client signed up through (the

@@ -273,6 +273,10 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		return true, b.payouts(tc)
 	case CmdRegister:
 		return true, b.register(tc)
+	case CmdWeb:
+		if handled, err := b.web(tc); handled || err != nil {
+			return true, err
+		}
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

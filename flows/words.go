@@ -39,6 +39,7 @@ const (
 	CmdHalt       Cmd = "halt"     // flows/halt.go
 	CmdNumber     Cmd = "number"   // flows/numberstatus.go
 	CmdRegister   Cmd = "register" // flows/register.go
+	CmdWeb        Cmd = "web"      // flows/web.go
 )
 
 type word struct {
@@ -136,6 +137,7 @@ var words = map[string]word{
 	"CÓDIGO":  {CmdCode, bot.Spanish, codeArg},
 	"PAYOUTS": {CmdPayouts, bot.English, noArg}, "PAGOS": {CmdPayouts, bot.Spanish, noArg},
 	"REGISTER": {CmdRegister, bot.English, noArg}, "REGISTRAR": {CmdRegister, bot.Spanish, noArg},
+	"WEB": {CmdWeb, bot.English, noArg}, "PANEL": {CmdWeb, bot.Spanish, noArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

@@ -67,6 +67,8 @@ type Audience struct {
 	// Refuse401 answers a non-GET request without a session with 401
 	// instead of a redirect to the login page.
 	Refuse401 bool
+	// CodeMessage is the message id of the code's SMS ("OTPCode" if empty).
+	CodeMessage string
 	// BigBody lets a request past the 64 KiB body limit (an upload).
 	BigBody func(echo.Context) bool
 }
@@ -119,6 +121,9 @@ func New(aud Audience, cfg Config, db *store.DB, templates fs.FS, extra map[stri
 	}
 	if cfg.LoginBurst == 0 {
 		cfg.LoginBurst = 20
+	}
+	if aud.CodeMessage == "" {
+		aud.CodeMessage = "OTPCode"
 	}
 	if aud.Limits == (Limits{}) {
 		aud.Limits = DefaultLimits

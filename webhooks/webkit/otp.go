@@ -111,7 +111,7 @@ func (k *Kit) knownKey(p bot.Phone, addr string) string {
 func (k *Kit) textCode(tx *store.Tx, p bot.Phone, code string, now time.Time) error {
 	ok, err := bot.Text(tx, now, bot.Note{
 		To: p, Kind: bot.KindOTP, Priority: bot.PriorityHigh, Default: k.cfg.DefaultLocale,
-		Body: func(lang string) string { return k.cfg.T.T(lang, "OTPCode", map[string]any{"Code": code}) },
+		Body: func(lang string) string { return k.cfg.T.T(lang, k.aud.CodeMessage, map[string]any{"Code": code}) },
 	})
 	if err == nil && !ok {
 		k.log.Warn(k.aud.Name+" login code not texted: the phone opted out (text START from it)", "phone", p)

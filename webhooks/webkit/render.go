@@ -30,6 +30,9 @@ type View struct {
 	Notice string
 	Error  string
 	D      any // the page's own data
+	// Layout is what the audience's layout shows around every page (the
+	// dashboard's client and menu); nil when it needs nothing.
+	Layout any
 
 	// Refresh, when above 0, reloads the page after that many seconds (a
 	// meta refresh: no JavaScript), while something on it is changing.

@@ -1,0 +1,160 @@
+// Package app is the client's own dashboard under /app: a client signs in
+// with its phone and a code by SMS (or the link WEB texts it) and sees and
+// changes its own list and nothing else. Pages are server-rendered from
+// embedded templates and need no JavaScript. The plumbing (sessions, codes,
+// CSRF, rendering) is webhooks/webkit's, shared with the operator console.
+package app
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+	"nudges/store"
+	"nudges/webhooks/webkit"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Config is what the dashboard needs from main.
+type Config struct {
+	Web webkit.Config // public URL, dev mode, clock, translator, codes, limits
+	// Number is the number c's subscribers text (flows.Brain.NumberOf).
+	Number func(c *bot.Client) string
+}
+
+// Dashboard serves the /app pages.
+type Dashboard struct {
+	cfg Config
+	db  *store.DB
+	kit *webkit.Kit
+	nav []navItem // the menu: the pages that exist
+}
+
+// New checks cfg and parses the embedded templates.
+func New(cfg Config, db *store.DB) (*Dashboard, error) {
+	if cfg.Web.Clock == nil {
+		cfg.Web.Clock = bot.SystemClock{}
+	}
+	if cfg.Number == nil {
+		return nil, errors.New("app: Number is required")
+	}
+	d := &Dashboard{cfg: cfg, db: db}
+	kit, err := webkit.New(audience(), cfg.Web, db, templateFS, map[string]any{"stateNote": stateNote})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	d.kit = kit
+	return d, nil
+}
+
+// page is a dashboard handler: it gets the signed-in client, and no other.
+type page func(ec echo.Context, c *bot.Client) error
+
+// route is one dashboard page or form. Every route is behind the session
+// and CSRF checks, and its handler sees only the session's client.
+type route struct {
+	Method, Path string // Path under /app
+	Handle       page
+	// States lists the client states in which a form may be used; nil:
+	// any. A client in another state gets a refusal that says why.
+	States []bot.ClientStatus
+}
+
+// routes are the dashboard's pages and forms. To add a page, add its
+// handler in a file of its own and a line here, and a row to the wall
+// table (wall_test.go); the menu shows a page once its GET route exists.
+func (d *Dashboard) routes() []route {
+	return []route{
+		{Method: http.MethodGet, Path: "/", Handle: d.overview},
+	}
+}
+
+// Register mounts the dashboard under /app. Per-address limits read the
+// address with e.IPExtractor (main sets it from NUDGES_TRUSTED_PROXIES).
+func (d *Dashboard) Register(e *echo.Echo) {
+	g := d.kit.Group(e)
+	csrf, auth := d.kit.CSRF(), d.kit.RequireSession
+	g.GET("/login/:token", d.linkPage, csrf)
+	g.POST("/login/:token", d.linkLogin, d.kit.LoginLimiter(), csrf)
+	g.GET("", func(ec echo.Context) error { return ec.Redirect(http.StatusSeeOther, "/app/") })
+	routes := d.routes()
+	for _, r := range routes {
+		g.Add(r.Method, r.Path, d.wrap(r), auth, csrf)
+	}
+	d.nav = menu(routes)
+}
+
+// wrap loads the session's client for r's handler and refuses a form the
+// client's state does not allow.
+func (d *Dashboard) wrap(r route) echo.HandlerFunc {
+	return func(ec echo.Context) error {
+		c, err := d.client(webkit.Who(ec))
+		if err != nil {
+			return d.kit.Internal(ec, "load client", err)
+		}
+		if !c.MaySignIn() {
+			return ec.Redirect(http.StatusSeeOther, "/app/login")
+		}
+		if r.Method != http.MethodGet && r.States != nil && !slices.Contains(r.States, c.Status) {
+			return d.kit.Fail(ec, http.StatusForbidden, refusal(c.Status))
+		}
+		return r.Handle(ec, c)
+	}
+}
+
+// refusal says why a client in status st cannot do what a form asks.
+func refusal(st bot.ClientStatus) string {
+	switch st {
+	case bot.ClientSuspended:
+		return "Your list is suspended, so this cannot be done now. Your pages stay open to read; contact support to resume."
+	case bot.ClientCanceled:
+		return "Your plan is canceled, so this cannot be done now. Your pages stay open to read; Billing shows how to pay again."
+	case bot.ClientPastDue:
+		return "Your last payment did not go through, so this cannot be done now. Billing shows how to pay."
+	}
+	return "This cannot be done while your plan is " + string(st) + "."
+}
+
+// stateNote is the line every page shows a client that is not active.
+func stateNote(st bot.ClientStatus) string {
+	switch st {
+	case bot.ClientSuspended:
+		return "Your list is suspended: you can read everything here, and sending is paused."
+	case bot.ClientCanceled:
+		return "Your plan is canceled: you can read everything here. Billing shows how to pay again."
+	case bot.ClientPastDue:
+		return "Your last payment did not go through. Billing shows how to pay."
+	}
+	return "Your plan is " + string(st) + "."
+}
+
+// client reads the client p.
+func (d *Dashboard) client(p bot.Phone) (*bot.Client, error) {
+	var c *bot.Client
+	err := d.db.Read(func(tx *store.Tx) error {
+		var err error
+		c, err = tx.Client(p)
+		return err
+	})
+	return c, err
+}
+
+// render shows page for client c inside the layout with its menu.
+func (d *Dashboard) render(ec echo.Context, c *bot.Client, page, title string, data any) error {
+	v := webkit.View{Title: title, D: data, Layout: layout{Client: c, Nav: d.nav}}
+	v.Notice, v.Error = d.kit.TakeFlash(ec)
+	return d.kit.Render(ec, http.StatusOK, page, v)
+}
+
+// layout is what the layout shows around every signed-in page.
+type layout struct {
+	Client *bot.Client
+	Nav    []navItem
+}
