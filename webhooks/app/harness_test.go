@@ -206,11 +206,26 @@ func (b *browser) signIn(base string, p bot.Phone) {
 	}
 }
 
-// signedIn is a new browser with p signed in to the dashboard.
+// signedIn is a new browser with p signed in to the dashboard by the
+// code login.
 func (h *harness) signedIn(p bot.Phone) *browser {
 	h.t.Helper()
 	b := h.browser("192.0.2.10")
 	b.signIn("/app", p)
+	return b
+}
+
+// session is a new browser holding a fresh dashboard session of p, made
+// as a login makes it (for tests that need many).
+func (h *harness) session(p bot.Phone) *browser {
+	h.t.Helper()
+	var token string
+	h.write(func(tx *store.Tx) (err error) {
+		token, err = h.dash.kit.StartSession(tx, p, h.clock.Now())
+		return err
+	})
+	b := h.browser("192.0.2.11")
+	b.cookies["nudges_app_session"] = &http.Cookie{Name: "nudges_app_session", Value: token}
 	return b
 }
 

@@ -27,7 +27,7 @@ func (k *Kit) Group(e *echo.Echo) *echo.Group {
 	g.GET("/login", k.LoginPage, csrf)
 	g.POST("/login", k.Login, limit, csrf)
 	g.POST("/verify", k.Verify, limit, csrf)
-	g.POST("/logout", k.Logout, csrf, k.RequireSession)
+	g.POST("/logout", k.Logout, k.RequireSession, csrf)
 	return g
 }
 
