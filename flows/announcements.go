@@ -33,6 +33,11 @@ type Announcement struct {
 	Counts     Counts
 	Links      []LinkClicks
 	Replies    int // subscribers' texts forwarded to the client within the reply window
+	// Started is set on the answer of a Create that started it now:
+	// SendNow of the list get it at once and Later when their send window
+	// opens (CONFIRM's reply).
+	Started        bool
+	SendNow, Later int
 }
 
 // Counts are an announcement's recipients by where their message stands.
@@ -190,6 +195,7 @@ func (s *Service) clicks(tx bot.Tx, links []bot.Link) ([]LinkClicks, error) {
 // already is refused (ReasonFinished), a scheduled one too
 // (ReasonScheduled: Cancel it).
 func (s *Service) Halt(p bot.Phone, id uint64) (*Announcement, error) {
+	var r bot.HaltReport
 	err := s.update(p, func(t *bot.Turn, _ *bot.Client) error {
 		if _, err := s.load(t.Tx, p, id); err != nil {
 			return err
@@ -201,7 +207,8 @@ func (s *Service) Halt(p bot.Phone, id uint64) (*Announcement, error) {
 		if a == nil {
 			return refuse(ReasonScheduled, "This announcement is scheduled, not sending: cancel it instead.")
 		}
-		_, sending, err := haltSending(t, a)
+		var sending bool
+		r, sending, err = haltSending(t, a)
 		if err == nil && !sending {
 			err = refuse(ReasonFinished, "This announcement is not sending any more (%s).", stateOf(a))
 		}
@@ -210,7 +217,11 @@ func (s *Service) Halt(p bot.Phone, id uint64) (*Announcement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(p, id)
+	out, err := s.Get(p, id)
+	if err == nil { // as HALT's reply tells it: the worker may not have dropped the rows yet
+		out.Counts.Queued, out.Counts.Waiting, out.Counts.Halted = r.InFlight, 0, r.Dropped
+	}
+	return out, err
 }
 
 // Cancel takes client p's scheduled announcement id off the schedule, as

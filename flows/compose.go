@@ -126,6 +126,7 @@ func (s *Service) Create(ctx context.Context, p bot.Phone, text, pictureURL stri
 		return nil, err
 	}
 	var id uint64
+	var sendNow, later int
 	err = s.update(p, func(t *bot.Turn, c *bot.Client) error {
 		if t.Conv.OptedOut { // as the scheduler holds it
 			return refuse(ReasonNotActive, "The client's phone opted out of texts (STOP); START lets it send again.")
@@ -136,15 +137,22 @@ func (s *Service) Create(ctx context.Context, p bot.Phone, text, pictureURL stri
 		}
 		if sendAt != nil {
 			id, err = s.schedule(t, c, d, *sendAt)
-		} else {
-			id, err = s.start(t, c, d)
+			return err
 		}
+		if id, err = s.start(t, c, d); err != nil {
+			return err
+		}
+		sendNow, later, err = s.Brain.split(t.Tx, c, t.Now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(p, id)
+	a, err := s.Get(p, id)
+	if err == nil && sendAt == nil {
+		a.Started, a.SendNow, a.Later = true, sendNow, later
+	}
+	return a, err
 }
 
 // picture fetches and keeps the picture at url for client p (none for "").
