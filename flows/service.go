@@ -73,10 +73,11 @@ func refused(no *refusal) error {
 	if no == nil {
 		return nil
 	}
-	if r, ok := refusals[no.ID]; ok {
-		return &Refused{Reason: r.reason, Message: r.message(no.Data)}
+	r, ok := refusals[no.ID]
+	if !ok {
+		return fmt.Errorf("refusal %s has no API wording", no.ID)
 	}
-	return &Refused{Reason: ReasonFinished, Message: "Refused: " + no.ID}
+	return &Refused{Reason: r.reason, Message: r.message(no.Data)}
 }
 
 func refuse(reason Reason, format string, args ...any) error {
