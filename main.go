@@ -318,7 +318,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	dash.Register(a.echo)
-	api.New(api.Config{Store: db}).Register(a.echo)
+	api.New(api.Config{Store: db, Service: announcements(db, tr, brain, wake, cfg)}).Register(a.echo)
 	a.routes()
 	return a, nil
 }
@@ -334,6 +334,16 @@ func pictures(tcfg twilio.Config, db *store.DB) (*bot.Pictures, error) {
 		Fetch: media, Keep: db, BaseURL: tcfg.PublicURL,
 		Token: func() (string, error) { return bot.RandomCode(20) },
 	}, nil
+}
+
+// announcements is the Service the API runs announcements and reply
+// threads through. A picture_url is fetched by the webhook guard's client:
+// never from a private address unless NUDGES_WEBHOOK_ALLOW allows it.
+func announcements(db *store.DB, tr bot.Translator, brain *flows.Brain, wake func(), cfg config) *flows.Service {
+	fetch := api.PictureFetcher{Client: hookout.Guard{Allow: cfg.WebhookAllow}.Client(20 * time.Second)}
+	return &flows.Service{Store: db, Clock: bot.SystemClock{}, T: tr, Brain: brain, Notify: wake,
+		Pictures: &bot.Pictures{Fetch: fetch, Keep: db, BaseURL: cfg.PublicURL,
+			Token: func() (string, error) { return bot.RandomCode(20) }}}
 }
 
 // prune forgets retry guards past their retention (store.Prune) and folds

@@ -67,28 +67,37 @@ func (e *Engine) takePicture(ctx context.Context, in *Inbound) {
 		in.PictureProblem = PictureWrongType
 		return
 	}
-	data, err := p.Fetch.Fetch(ctx, in.MediaURL, MaxPicture)
+	m, problem, err := p.Take(ctx, in.MediaURL, in.MediaType, e.Clock.Now())
+	if err != nil {
+		e.logger().Warn("picture not taken", "from", in.From, "sid", in.SID, "err", err)
+	}
+	in.Picture, in.PictureProblem = m, problem
+}
+
+// Take fetches the picture at url (its declared content type ct, "" when
+// none was declared), checks it and keeps it. When it cannot be used,
+// problem says why (PictureWrongType, PictureTooBig, PictureFailed) and err
+// holds a failure worth logging.
+func (p *Pictures) Take(ctx context.Context, url, ct string, now time.Time) (m *Media, problem string, err error) {
+	if ct != "" && !PictureType(ct) {
+		return nil, PictureWrongType, nil
+	}
+	data, err := p.Fetch.Fetch(ctx, url, MaxPicture)
 	switch {
 	case errors.Is(err, ErrTooBig):
-		in.PictureProblem = PictureTooBig
-		return
+		return nil, PictureTooBig, nil
 	case err != nil:
-		e.logger().Warn("picture fetch failed", "from", in.From, "sid", in.SID, "err", err)
-		in.PictureProblem = PictureFailed
-		return
+		return nil, PictureFailed, fmt.Errorf("fetch picture: %w", err)
 	}
 	sniffed := http.DetectContentType(data)
 	if !PictureType(sniffed) {
-		in.PictureProblem = PictureWrongType
-		return
+		return nil, PictureWrongType, nil
 	}
-	m, err := p.keep(sniffed, data, e.Clock.Now())
+	kept, err := p.keep(sniffed, data, now)
 	if err != nil {
-		e.logger().Error("keep picture", "from", in.From, "sid", in.SID, "err", err)
-		in.PictureProblem = PictureFailed
-		return
+		return nil, PictureFailed, fmt.Errorf("keep picture: %w", err)
 	}
-	in.Picture = &m
+	return &kept, "", nil
 }
 
 func (p *Pictures) keep(ct string, data []byte, now time.Time) (Media, error) {

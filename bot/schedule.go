@@ -16,6 +16,10 @@ type Scheduled struct {
 	// the announcement back only to that period.
 	PeriodStart time.Time `json:"period_start,omitzero"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Announcement is the id the announcement will have once it goes out,
+	// given when it is scheduled, so that it is known by one id throughout
+	// (0 for an entry scheduled before ids were given ahead).
+	Announcement uint64 `json:"announcement,omitempty"`
 }
 
 // Schedules keeps scheduled announcements, indexed by due time.

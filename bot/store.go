@@ -58,6 +58,8 @@ type Tx interface {
 	APIKeys
 	Answers
 	Hooks
+	Threads
+	ClientAnnouncements
 }
 
 // Assets keeps what an announcement carries besides its text: tracked

@@ -89,14 +89,9 @@ func (b *Brain) draft(tc *turnCtx) error {
 	if tc.m.Raw == "" && pic == nil {
 		return b.miss(tc, "ClientEmpty")
 	}
-	text, links, err := trackLinks(tc.m.Raw, b.PublicURL)
-	if err != nil {
-		return err
-	}
-	longest, _ := withPicture(text, pic, "")
-	if n := longestDelivered(tc.T, c.Name, longest, c.Own != nil); n > MaxDelivered {
-		tc.Say("DraftTooLong", map[string]any{"Name": c.Name, "Length": n, "Limit": MaxDelivered})
-		return nil
+	d, no, err := b.makeDraft(tc.T, c, tc.m.Raw, pic, tc.Now)
+	if err != nil || no != nil {
+		return tc.refuse(no, err)
 	}
 	_, left, err := quota(tc.Tx, c)
 	if err != nil {
@@ -110,11 +105,11 @@ func (b *Brain) draft(tc *turnCtx) error {
 		}
 		id = "DraftReplaced"
 	}
-	if err := fireDraft(tc.Conv, evDraft, &bot.Draft{Text: text, At: tc.Now, Links: links, Media: pic}); err != nil {
+	if err := fireDraft(tc.Conv, evDraft, &d); err != nil {
 		return err
 	}
-	b.sayDraft(tc, id, text, left)
-	b.draftNotes(tc, links, pic)
+	b.sayDraft(tc, id, d.Text, left)
+	b.draftNotes(tc, d.Links, pic)
 	return nil
 }
 
@@ -192,17 +187,9 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if live, err := liveDraft(tc, "NoDraft"); !live || err != nil {
 		return err
 	}
-	if c.Subscribers == 0 {
-		tc.Say("ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.number(c)})
-		return nil
-	}
-	q, left, err := quota(tc.Tx, c)
-	if err != nil {
-		return err
-	}
-	if left <= 0 {
-		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": dayText(tc.Lang(), c.PeriodEnd)})
-		return nil
+	left, no, err := b.sendable(tc.Tx, c, tc.Lang())
+	if err != nil || no != nil {
+		return tc.refuse(no, err)
 	}
 	if err := b.broadcast(tc, c); err != nil {
 		return err
@@ -235,16 +222,26 @@ func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
 // from the list's counts by number prefix, and fills in data what the
 // reply says of it (Now, Later, and Open in lang). No window holds none.
 func (b *Brain) windowSplit(tx bot.Broadcasts, c *bot.Client, now time.Time, lang string, data map[string]any) (later int, err error) {
+	sendNow, later, err := b.split(tx, c, now)
+	if err != nil || b.Window == nil || b.Window.Window.Off() {
+		return 0, err
+	}
+	data["Now"], data["Later"], data["Open"] = sendNow, later, clockText(lang, b.Window.Window.Open)
+	return later, nil
+}
+
+// split is how many of c's list an announcement reaches at once at now,
+// and how many wait for their send window to open.
+func (b *Brain) split(tx bot.Broadcasts, c *bot.Client, now time.Time) (sendNow, later int, err error) {
 	if b.Window == nil || b.Window.Window.Off() {
-		return 0, nil
+		return c.Subscribers, 0, nil
 	}
 	groups, err := tx.ListGroups(c.Keyword)
 	if err != nil {
-		return 0, fmt.Errorf("list groups: %w", err)
+		return 0, 0, fmt.Errorf("list groups: %w", err)
 	}
-	sendNow, later := b.Window.Split(groups, now)
-	data["Now"], data["Later"], data["Open"] = sendNow, later, clockText(lang, b.Window.Window.Open)
-	return later, nil
+	sendNow, later = b.Window.Split(groups, now)
+	return sendNow, later, nil
 }
 
 // clockText is a time of day, d after midnight, as lang writes it: "8:00
@@ -262,7 +259,7 @@ func clockText(lang string, d time.Duration) string {
 // CONFIRM answers at once whatever the list's size.
 func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
 	c.Used++ // saved by startBroadcast
-	if _, err := startBroadcast(tc.Turn, c, *tc.Conv.Draft); err != nil {
+	if _, err := startBroadcast(tc.Turn, c, *tc.Conv.Draft, 0); err != nil {
 		return err
 	}
 	return fireDraft(tc.Conv, evConfirm, nil)
@@ -273,13 +270,14 @@ func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
 // announcement and when it went, and has the fan-out woken after the
 // commit. It returns how many the list holds; with nobody on it, it
 // starts nothing and returns 0. CONFIRM and the scheduler (for LATER,
-// counted when scheduled) both start announcements here.
-func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft) (int, error) {
+// counted when scheduled) both start announcements here. id is the id the
+// announcement was given when it was scheduled, 0 for a new one.
+func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft, id uint64) (int, error) {
 	if c.Subscribers == 0 {
 		return 0, nil
 	}
 	a := &bot.Announcement{
-		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: c.Subscribers, Links: d.Links, Media: d.Media,
+		ID: id, Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: c.Subscribers, Links: d.Links, Media: d.Media,
 		Simulated: t.Conv.Simulated, CreatedAt: t.Now,
 	}
 	if err := bot.StartFanout(t.Tx, a); err != nil {
@@ -332,30 +330,7 @@ func liveDraft(tc *turnCtx, none string) (bool, error) {
 
 // notActive tells a client who cannot send why.
 func (b *Brain) notActive(tc *turnCtx) error {
-	id := "NotActivePending"
-	switch tc.client.Status {
-	case bot.ClientPastDue:
-		id = "NotActivePastDue"
-	case bot.ClientCanceled:
-		id = "NotActiveCanceled"
-	case bot.ClientSuspended:
-		id = "NotActiveSuspended"
-	}
-	tc.Say(id, map[string]any{"Support": b.Support})
-	return nil
-}
-
-// quota is the client's announcements per period and how many are left; a
-// client without a known plan has none.
-func quota(tx bot.Plans, c *bot.Client) (total, left int, err error) {
-	p, err := tx.Plan(c.PlanID)
-	if err != nil {
-		return 0, 0, fmt.Errorf("load plan %d: %w", c.PlanID, err)
-	}
-	if p == nil {
-		return 0, 0, nil
-	}
-	return p.Quota, max(p.Quota-c.Used, 0), nil
+	return tc.refuse(new(b.notActiveRefusal(tc.client)), nil)
 }
 
 // announcementBody is what a subscriber receives: "Name: text", and the

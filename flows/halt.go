@@ -20,12 +20,11 @@ func (b *Brain) halt(tc *turnCtx) error {
 			return fmt.Errorf("load announcement %d: %w", c.LastAnnouncement, err)
 		}
 	}
-	if !a.Sending() {
-		tc.Say("NothingToHalt", nil)
-		return nil
-	}
-	r, err := bot.StartHalt(tc.Tx, a, tc.Now)
-	if err != nil {
+	r, sending, err := haltSending(tc.Turn, a)
+	if err != nil || !sending {
+		if err == nil {
+			tc.Say("NothingToHalt", nil)
+		}
 		return err
 	}
 	id := "Halted"
@@ -33,6 +32,20 @@ func (b *Brain) halt(tc *turnCtx) error {
 		id = "HaltedInFlight"
 	}
 	tc.Say(id, map[string]any{"Sent": r.Sent, "Total": r.Total, "Dropped": r.Dropped, "InFlight": r.InFlight})
-	tc.Wake() // the fan-out worker drops the rows
 	return nil
+}
+
+// haltSending halts a if it is going out now (HALT's rule) and has the
+// fan-out worker woken after the commit to drop its unsent rows; false if
+// it is not sending (finished, halted already, or none).
+func haltSending(t *bot.Turn, a *bot.Announcement) (bot.HaltReport, bool, error) {
+	if !a.Sending() {
+		return bot.HaltReport{}, false, nil
+	}
+	r, err := bot.StartHalt(t.Tx, a, t.Now)
+	if err != nil {
+		return r, false, err
+	}
+	t.Wake() // the fan-out worker drops the rows
+	return r, true, nil
 }

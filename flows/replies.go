@@ -65,6 +65,9 @@ func (b *Brain) forwardTo(tc *turnCtx, c *bot.Client) (bool, error) {
 	if err := tc.Tx.AddForward(c.Phone, tc.Now); err != nil {
 		return false, err
 	}
+	if err := noteReply(tc.Tx, c, n, tc.m.Raw, tc.Now); err != nil {
+		return false, err
+	}
 	hook := map[string]any{"handle": fmt.Sprintf("#%d", n), "phone": tc.Conv.Phone, "keyword": c.Keyword, "text": tc.m.Raw, "at": tc.Now.UTC()}
 	if err := bot.EmitHook(tc.Tx, c.Phone, bot.HookReplyReceived, tc.Now, hook); err != nil {
 		return false, err
@@ -78,6 +81,19 @@ func (b *Brain) forwardTo(tc *turnCtx, c *bot.Client) (bool, error) {
 		tc.Say("ReplyAck", map[string]any{"Name": c.Name})
 	}
 	return true, nil
+}
+
+// noteReply adds a forwarded reply to the client's thread with #n and
+// counts it for the client's latest announcement when it came within
+// ReplyWindow of it.
+func noteReply(tx bot.Tx, c *bot.Client, n int, text string, now time.Time) error {
+	if err := tx.AppendThread(c.Phone, n, bot.ThreadMessage{At: now, In: true, Text: cut(text, maxForwarded)}); err != nil {
+		return fmt.Errorf("thread #%d: %w", n, err)
+	}
+	if c.LastAnnouncement == 0 || now.Sub(c.LastAnnouncedAt) > ReplyWindow {
+		return nil
+	}
+	return tx.CountReply(c.LastAnnouncement)
 }
 
 // repliedTo is the client of the sender's lists that last wrote to it, by
@@ -163,76 +179,87 @@ func isAnswer(raw string) bool { return answerRE.MatchString(strings.TrimSpace(r
 // answer passes a client's "#n text" to subscriber #n as "Name: text",
 // unless it left the list or opted out (the client is told).
 func (b *Brain) answer(tc *turnCtx) error {
-	c := tc.client
 	p := answerRE.FindStringSubmatch(strings.TrimSpace(tc.m.Raw))
 	n, _ := strconv.Atoi(p[1])
-	text := strings.TrimSpace(p[2])
+	no, err := b.answerTo(tc.Turn, tc.client, n, strings.TrimSpace(p[2]))
+	if err != nil || no != nil {
+		return tc.refuse(no, err)
+	}
+	tc.Say("AnswerSent", map[string]any{"N": n})
+	return nil
+}
+
+// answerTo sends client c's answer text to its subscriber #n, as "#n text"
+// does, and adds it to their thread; a refusal says why it was not sent
+// (no text, control characters, too long, no such #n, opted out, left).
+func (b *Brain) answerTo(t *bot.Turn, c *bot.Client, n int, text string) (*refusal, error) {
 	data := map[string]any{"N": n}
-	if text == "" {
-		tc.Say("AnswerHow", data)
-		return nil
+	if no := answerText(text, data); no != nil {
+		return no, nil
 	}
-	if bot.HasControl(strings.Join(strings.Fields(text), " ")) { // WELCOME's check: line breaks may stay, NUL, ESC, BEL may not
-		tc.Say("AnswerControl", data)
-		return nil
-	}
-	if l := utf8.RuneCountInString(text); l > maxForwarded { // refused, not cut: the client would not know
-		data["Length"], data["Limit"] = l, maxForwarded
-		tc.Say("AnswerTooLong", data)
-		return nil
-	}
-	phone, err := tc.Tx.HandlePhone(c.Phone, n)
+	phone, err := t.Tx.HandlePhone(c.Phone, n)
 	if err != nil || phone == "" {
-		tc.Say("AnswerUnknown", data)
-		return err
+		return &refusal{"AnswerUnknown", data}, err
 	}
-	conv, err := tc.Tx.Conversation(phone)
+	conv, err := t.Tx.Conversation(phone)
 	if err != nil {
-		return fmt.Errorf("load #%d: %w", n, err)
+		return nil, fmt.Errorf("load #%d: %w", n, err)
 	}
 	from := bot.SenderOf(c) // the client's own number once ready (§11)
 	if conv.OptedOutOf(from) {
-		tc.Say("AnswerOptedOut", data)
-		return nil
+		return &refusal{"AnswerOptedOut", data}, nil
 	}
-	sub, err := onList(tc.Tx, c.Keyword, phone)
+	sub, err := onList(t.Tx, c.Keyword, phone)
 	if err != nil || sub == nil {
-		tc.Say("AnswerLeft", data)
-		return err
+		return &refusal{"AnswerLeft", data}, err
 	}
-	if err := b.sendAnswer(tc, c, from, sub, text); err != nil {
-		return err
+	if err := b.sendAnswer(t, c, from, sub, text); err != nil {
+		return nil, err
 	}
 	if conv.Answered == nil { // the subscriber's answer to it comes back too
 		conv.Answered = map[string]time.Time{}
 	}
-	conv.Answered[c.Keyword] = tc.Now
-	if err := tc.Tx.PutConversation(conv); err != nil {
-		return fmt.Errorf("save #%d: %w", n, err)
+	conv.Answered[c.Keyword] = t.Now
+	if err := t.Tx.PutConversation(conv); err != nil {
+		return nil, fmt.Errorf("save #%d: %w", n, err)
 	}
-	tc.Say("AnswerSent", data)
+	return nil, t.Tx.AppendThread(c.Phone, n, bot.ThreadMessage{At: t.Now, Text: text})
+}
+
+// answerText refuses an answer's text that is empty, holds control
+// characters or is longer than maxForwarded.
+func answerText(text string, data map[string]any) *refusal {
+	switch l := utf8.RuneCountInString(text); {
+	case text == "":
+		return &refusal{"AnswerHow", data}
+	case bot.HasControl(strings.Join(strings.Fields(text), " ")): // WELCOME's check: line breaks may stay, NUL, ESC, BEL may not
+		return &refusal{"AnswerControl", data}
+	case l > maxForwarded: // refused, not cut: the client would not know
+		data["Length"], data["Limit"] = l, maxForwarded
+		return &refusal{"AnswerTooLong", data}
+	}
 	return nil
 }
 
 // sendAnswer texts a client's answer to subscriber sub from sender from;
 // the first message from the client's own number names the business.
-func (b *Brain) sendAnswer(tc *turnCtx, c *bot.Client, from bot.Phone, sub *bot.Subscription, text string) error {
+func (b *Brain) sendAnswer(t *bot.Turn, c *bot.Client, from bot.Phone, sub *bot.Subscription, text string) error {
 	intro := from != "" && sub.HeardFrom != from
 	body := func(lang string) string {
-		s := tc.T.T(lang, "Answer", map[string]any{"Name": c.Name, "Text": text})
+		s := t.T.T(lang, "Answer", map[string]any{"Name": c.Name, "Text": text})
 		if intro {
-			s = introduce(tc.T, lang, c.Name, s)
+			s = introduce(t.T, lang, c.Name, s)
 		}
 		return s
 	}
-	if err := textFrom(tc.Turn, from, sub.Phone, "", body); err != nil {
+	if err := textFrom(t, from, sub.Phone, "", body); err != nil {
 		return err
 	}
 	if !intro {
 		return nil
 	}
 	sub.HeardFrom = from
-	return tc.Tx.PutSubscription(*sub)
+	return t.Tx.PutSubscription(*sub)
 }
 
 // onList returns p's subscription to keyword's list, nil if it is not on it.

@@ -58,39 +58,58 @@ func (b *Brain) later(tc *turnCtx) error {
 	if live, err := liveDraft(tc, "LaterNoDraft"); !live || err != nil {
 		return err
 	}
-	if tc.Conv.Draft.Media != nil { // a draft's picture is kept for hours, not days
-		tc.Say("LaterPicture", nil)
-		return nil
+	if no := laterPicture(*tc.Conv.Draft); no != nil {
+		return tc.refuse(no, nil)
 	}
 	at, loc, ok := b.laterTime(tc)
 	if !ok {
 		return nil
 	}
-	q, left, err := quota(tc.Tx, c)
-	if err != nil {
-		return err
-	}
-	if left <= 0 {
-		tc.Say("ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": dayText(tc.Lang(), c.PeriodEnd)})
-		return nil
-	}
-	s := &bot.Scheduled{
-		Client: c.Phone, Keyword: c.Keyword, Text: tc.Conv.Draft.Text, Links: tc.Conv.Draft.Links,
-		At: at.UTC(), Zone: loc.String(),
-		PeriodStart: c.PeriodStart, CreatedAt: tc.Now,
-	}
-	if err := tc.Tx.PutScheduled(s); err != nil {
-		return fmt.Errorf("schedule: %w", err)
-	}
-	c.Used++
-	if err := tc.Tx.PutClient(c); err != nil {
-		return fmt.Errorf("count scheduled announcement: %w", err)
+	s, left, no, err := b.schedule(tc.Tx, c, *tc.Conv.Draft, at, loc, tc.Now, tc.Lang())
+	if err != nil || no != nil {
+		return tc.refuse(no, err)
 	}
 	if err := fireDraft(tc.Conv, evLater, nil); err != nil {
 		return err
 	}
-	tc.Say("LaterScheduled", map[string]any{"When": whenText(tc.Lang(), at, loc), "Text": quote(s.Text), "Left": left - 1})
+	tc.Say("LaterScheduled", map[string]any{"When": whenText(tc.Lang(), at, loc), "Text": quote(s.Text), "Left": left})
 	return nil
+}
+
+// laterPicture refuses to schedule a draft with a picture: a draft's
+// picture is kept for hours, not days.
+func laterPicture(d bot.Draft) *refusal {
+	if d.Media == nil {
+		return nil
+	}
+	return &refusal{"LaterPicture", nil}
+}
+
+// schedule applies LATER's rules once its time at (read in loc) is known:
+// an announcement left this period, counted now and given back if it is
+// unscheduled. It saves the entry and client c, and returns the entry and
+// how many announcements are left after it.
+func (b *Brain) schedule(tx bot.Tx, c *bot.Client, d bot.Draft, at time.Time, loc *time.Location, now time.Time, lang string) (*bot.Scheduled, int, *refusal, error) {
+	q, left, err := quota(tx, c)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	if left <= 0 {
+		return nil, 0, &refusal{"ConfirmNoneLeft", map[string]any{"Quota": q, "PeriodEnd": dayText(lang, c.PeriodEnd)}}, nil
+	}
+	s := &bot.Scheduled{
+		Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Links: d.Links,
+		At: at.UTC(), Zone: loc.String(),
+		PeriodStart: c.PeriodStart, CreatedAt: now,
+	}
+	if err := tx.PutScheduled(s); err != nil {
+		return nil, 0, nil, fmt.Errorf("schedule: %w", err)
+	}
+	c.Used++
+	if err := tx.PutClient(c); err != nil {
+		return nil, 0, nil, fmt.Errorf("count scheduled announcement: %w", err)
+	}
+	return s, left - 1, nil, nil
 }
 
 // laterTime reads LATER's time in the client's zone; when it cannot be
@@ -159,18 +178,25 @@ func (b *Brain) unschedule(tc *turnCtx) error {
 		return nil
 	}
 	s := list[n-1]
-	if _, err := tc.Tx.DeleteScheduled(s.ID); err != nil {
-		return fmt.Errorf("unschedule: %w", err)
-	}
-	if err := giveBack(tc.Tx, c, s); err != nil {
-		return err
-	}
-	_, left, err := quota(tc.Tx, c)
+	left, err := unscheduleOne(tc.Tx, c, s)
 	if err != nil {
 		return err
 	}
 	tc.Say("Unscheduled", map[string]any{"When": whenText(tc.Lang(), s.At, b.zoneOf(s)), "Text": quote(s.Text), "Left": left})
 	return nil
+}
+
+// unscheduleOne takes s off c's schedule and gives it back to the period
+// it was counted in; it returns how many announcements are left.
+func unscheduleOne(tx bot.Tx, c *bot.Client, s bot.Scheduled) (int, error) {
+	if _, err := tx.DeleteScheduled(s.ID); err != nil {
+		return 0, fmt.Errorf("unschedule: %w", err)
+	}
+	if err := giveBack(tx, c, s); err != nil {
+		return 0, err
+	}
+	_, left, err := quota(tx, c)
+	return left, err
 }
 
 // giveBack returns a scheduled announcement that will not go out to the

@@ -109,7 +109,7 @@ func (s *Scheduler) start(tx bot.Tx, now time.Time, sch bot.Scheduled) error {
 	if !c.CanBroadcast() || conv.OptedOut {
 		return s.tell(t, c, sch, "ScheduledNotActive", data)
 	}
-	n, err := startBroadcast(t, c, bot.Draft{Text: sch.Text, Links: sch.Links})
+	n, err := startBroadcast(t, c, bot.Draft{Text: sch.Text, Links: sch.Links}, sch.Announcement)
 	if err != nil {
 		return err
 	}

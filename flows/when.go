@@ -158,13 +158,21 @@ func (w when) place(now time.Time, loc *time.Location) (time.Time, whenProblem) 
 			t = at(y+1, time.Month(w.month), w.date)
 		}
 	}
-	switch {
-	case !t.After(now):
-		return time.Time{}, whenPast
-	case t.Sub(now) > MaxSchedule:
-		return time.Time{}, whenTooFar
+	if p := checkWhen(t, now); p != whenOK {
+		return time.Time{}, p
 	}
 	return t, whenOK
+}
+
+// checkWhen is LATER's rule on a time: after now and within MaxSchedule.
+func checkWhen(t, now time.Time) whenProblem {
+	switch {
+	case !t.After(now):
+		return whenPast
+	case t.Sub(now) > MaxSchedule:
+		return whenTooFar
+	}
+	return whenOK
 }
 
 // wallTime is that wall-clock time in loc. A time the clocks skip (2:30 AM

@@ -19,6 +19,7 @@ var migrations = []Migration{
 	{To: 4, What: "count each list's phones by number prefix (the send window's CONFIRM split)", Step: listGroupsStep},
 	{To: 5, What: "split each list group's count over shard keys (a list's size is their sum, no longer kept on its client)", Step: shardGroupsStep},
 	{To: 6, What: "queue rows move into lanes by sender, priority and announcement (fair sending)", Step: queueLanesStep},
+	{To: 7, What: "index announcements by client (the API's and dashboard's lists)", Step: clientAnnsStep},
 }
 
 // keyExpiryV1 marks a file whose expiry index an earlier binary built.

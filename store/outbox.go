@@ -45,6 +45,9 @@ func (t *Tx) PutAnnouncement(a *bot.Announcement) error {
 	if err := t.indexDone(a); err != nil {
 		return err
 	}
+	if err := t.indexSent(a); err != nil {
+		return err
+	}
 	return t.putJSON(bAnnouncements, itob(a.ID), a)
 }
 

@@ -52,6 +52,9 @@ func (t *Tx) eraseHandles(p bot.Phone) error {
 	cur := t.b(bPhoneHandles).Cursor()
 	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Seek(prefix) {
 		client := string(k[len(prefix):])
+		if err := t.eraseThread(bot.Phone(client), int(btoi(v))); err != nil {
+			return fmt.Errorf("erase thread: %w", err)
+		}
 		if err := t.b(bHandles).Delete(pair(client, string(p))); err != nil {
 			return fmt.Errorf("erase handle: %w", err)
 		}

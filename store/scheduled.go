@@ -32,6 +32,9 @@ func (t *Tx) PutScheduled(s *bot.Scheduled) error {
 			return fmt.Errorf("reschedule %d: %w", s.ID, err)
 		}
 	}
+	if err := t.indexScheduled(s); err != nil {
+		return fmt.Errorf("schedule %d: %w", s.ID, err)
+	}
 	if err := t.putJSON(bScheduled, itob(s.ID), s); err != nil {
 		return fmt.Errorf("schedule %d: %w", s.ID, err)
 	}
@@ -57,6 +60,9 @@ func (t *Tx) DeleteScheduled(id uint64) (bool, error) {
 		return false, fmt.Errorf("unschedule %d: %w", id, err)
 	}
 	if err := t.b(bScheduled).Delete(itob(id)); err != nil {
+		return false, fmt.Errorf("unschedule %d: %w", id, err)
+	}
+	if err := t.unindexScheduled(s); err != nil {
 		return false, fmt.Errorf("unschedule %d: %w", id, err)
 	}
 	return true, nil

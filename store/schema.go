@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the layout of the file this binary reads and writes. A
 // change to how something is stored bumps it and appends a Migration.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // Migration moves the file from version To-1 to To. Step changes a bounded
 // amount (about migrationBatch keys) after cursor (nil the first time) and

@@ -60,6 +60,7 @@ var allBuckets = [][]byte{
 	bScheduled, bScheduledDue, bHandles, bHandlePhones, bPhoneHandles, bForwards,
 	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers, bLanes, bReady, bWaiting,
 	bDiscounts, bAPIKeys, bAPIKeyHash, bAnswers, bHooks, bHookIDs, bHookRows, bHookDue,
+	bClientAnns, bThreads, bThreadsRecent, bAnnReplies,
 }
 
 // DB is the open database.

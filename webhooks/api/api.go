@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"nudges/bot"
+	"nudges/flows"
 )
 
 // Prefix is where the API lives.
@@ -42,12 +43,16 @@ func OpenAPI() []byte { return openAPI }
 type Config struct {
 	Store bot.Store
 	Clock bot.Clock // nil: the system clock
+	// Service runs announcements and reply threads; nil leaves those
+	// resources out.
+	Service *flows.Service
 }
 
 // API serves /api/v1/.
 type API struct {
 	st       bot.Store
 	clock    bot.Clock
+	svc      *flows.Service
 	mu       sync.Mutex
 	limits   map[string]*rate.Limiter // by key id
 	inflight map[string]bool          // key id \0 Idempotency-Key of POSTs running
@@ -55,7 +60,7 @@ type API struct {
 
 // New returns the API on cfg.
 func New(cfg Config) *API {
-	a := &API{st: cfg.Store, clock: cfg.Clock, limits: map[string]*rate.Limiter{}, inflight: map[string]bool{}}
+	a := &API{st: cfg.Store, clock: cfg.Clock, svc: cfg.Service, limits: map[string]*rate.Limiter{}, inflight: map[string]bool{}}
 	if a.clock == nil {
 		a.clock = bot.SystemClock{}
 	}
@@ -74,6 +79,16 @@ func (a *API) Register(e *echo.Echo) {
 	g.GET("/subscribers/:phone", a.getSubscriber, keyed...)
 	g.DELETE("/subscribers/:phone", a.removeSubscriber, keyed...)
 	g.GET("/stats", a.stats, keyed...)
+	if a.svc == nil {
+		return
+	}
+	g.POST("/announcements", a.createAnnouncement, keyed...)
+	g.GET("/announcements", a.listAnnouncements, keyed...)
+	g.GET("/announcements/:id", a.getAnnouncement, keyed...)
+	g.POST("/announcements/:id/halt", a.haltAnnouncement, keyed...)
+	g.POST("/announcements/:id/cancel", a.cancelAnnouncement, keyed...)
+	g.GET("/replies", a.listReplies, keyed...)
+	g.POST("/replies/:n", a.answerReply, keyed...)
 }
 
 const keyCtx = "api.key"

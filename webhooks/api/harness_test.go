@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +19,10 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 
 	"nudges/bot"
+	"nudges/flows"
+	"nudges/locales"
 	"nudges/store"
+	"nudges/webhooks/hookout"
 )
 
 var t0 = time.Date(2026, 3, 30, 15, 0, 0, 0, time.UTC)
@@ -38,6 +43,44 @@ type harness struct {
 	e                 *echo.Echo
 	v                 validator.Validator
 	yoga, bake, admin string // keys
+	// The SMS side, for announcements and replies: the turn engine, the
+	// Service the API calls (its fan-out run before a call returns), and
+	// the picture server's address guard (loopback allowed).
+	tr     bot.Translator
+	brain  *flows.Brain
+	engine *bot.Engine
+	svc    *flows.Service
+	seq    int
+}
+
+// world builds the SMS side on h's store and clock.
+func (h *harness) world() {
+	h.tr = locales.MustLoad()
+	h.brain = &flows.Brain{ServiceNumber: "+15550000000", PublicURL: "http://localhost:8080", Support: "help@nudges.example"}
+	life := &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(h.tr), Clock: h.clock}
+	fan := &bot.FanOut{Store: h.db, Compose: flows.Composer(h.tr), Report: bot.ReportTo(h.tr), Clock: h.clock, Halt: life.Halt}
+	notify := func() {
+		if err := fan.Drain(context.Background()); err != nil {
+			h.t.Errorf("fan-out: %v", err)
+		}
+	}
+	h.engine = &bot.Engine{Store: h.db, Brain: h.brain, Clock: h.clock, T: h.tr, DefaultLocale: bot.English, Notify: notify}
+	guard := hookout.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	h.svc = &flows.Service{Store: h.db, Clock: h.clock, T: h.tr, Brain: h.brain, Notify: notify,
+		Pictures: &bot.Pictures{Fetch: PictureFetcher{Client: guard.Client(5 * time.Second)}, Keep: h.db,
+			BaseURL: "http://localhost:8080", Token: func() (string, error) { return bot.RandomCode(20) }}}
+}
+
+// text sends body from phone as an SMS and returns the reply.
+func (h *harness) text(phone bot.Phone, body string) string {
+	h.t.Helper()
+	h.clock.Advance(time.Second)
+	h.seq++
+	r, err := h.engine.Handle(context.Background(), bot.Inbound{SID: fmt.Sprintf("SMapi%04d", h.seq), From: phone, To: "+15550000000", Body: body})
+	if err != nil {
+		h.t.Fatalf("%s %q: %v", phone, body, err)
+	}
+	return r.Text
 }
 
 func newHarness(t *testing.T) *harness {
@@ -48,8 +91,12 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	err = db.Write(func(tx *store.Tx) error {
-		for _, c := range []bot.Client{{Phone: yogaPhone, Name: "Sunrise Yoga", Keyword: "YOGA", Status: bot.ClientActive},
-			{Phone: bakePhone, Name: "Corner Bakery", Keyword: "BAKE", Status: bot.ClientActive}} {
+		plan := &bot.Plan{Name: "Starter", PriceMinor: 900, Currency: "usd", Interval: bot.Month, Quota: 3, Active: true}
+		if err := tx.PutPlan(plan); err != nil {
+			return err
+		}
+		for _, c := range []bot.Client{{Phone: yogaPhone, Name: "Sunrise Yoga", Keyword: "YOGA", Status: bot.ClientActive, PlanID: plan.ID},
+			{Phone: bakePhone, Name: "Corner Bakery", Keyword: "BAKE", Status: bot.ClientActive, PlanID: plan.ID}} {
 			if err := tx.PutClient(&c); err != nil {
 				return err
 			}
@@ -60,7 +107,8 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, db: db, clock: bot.NewFixedClock(t0), e: echo.New(), v: docValidator(t)}
-	New(Config{Store: db, Clock: h.clock}).Register(h.e)
+	h.world()
+	New(Config{Store: db, Clock: h.clock, Service: h.svc}).Register(h.e)
 	h.yoga = h.key(yogaPhone, "")
 	h.bake = h.key(bakePhone, "")
 	h.admin = h.key("", adminPhone)

@@ -10,13 +10,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/flows"
 )
 
 // ProblemBase starts every problem type URI; the rest is the kind's name.
 // The URIs are identifiers, stable across releases and hosts (RFC 9457 §3.1.1).
 const ProblemBase = "urn:nudges:problem:"
 
-// Problem kinds: the last part of a problem's type URI.
+// Problem kinds: the last part of a problem's type URI. A refusal of the
+// announcement and reply rules (flows.Refused) is a kind named by its
+// flows.Reason, e.g. urn:nudges:problem:quota-used-up.
 const (
 	KindUnauthorized      = "unauthorized"           // 401: no key, or not a live one
 	KindNotFound          = "not-found"              // 404: no such resource, or not this key's
@@ -45,6 +48,12 @@ var titles = map[string]string{
 	KindMalformed: "Malformed request", KindInvalid: "Invalid parameter", KindOptedOut: "Opted out",
 	KindConflict: "Conflict", KindIdempotencyReused: "Idempotency-Key reused", KindIdempotencyBusy: "Idempotency-Key in use",
 	KindTooLarge: "Request too large", KindRateLimited: "Too many requests", KindInternal: "Internal error",
+	string(flows.ReasonNotActive): "Client not active", string(flows.ReasonQuota): "Announcements used up",
+	string(flows.ReasonNoSubscribers): "Nobody on the list", string(flows.ReasonTooLong): "Text too long",
+	string(flows.ReasonEmpty): "Nothing to send", string(flows.ReasonControl): "Control characters",
+	string(flows.ReasonSendAt): "send_at out of range", string(flows.ReasonPicture): "Picture refused",
+	string(flows.ReasonFinished): "Already finished", string(flows.ReasonScheduled): "Still scheduled",
+	string(flows.ReasonNotScheduled): "Not scheduled", string(flows.ReasonGone): "Subscriber gone",
 }
 
 // problem writes a problem of kind with status and detail.
@@ -59,6 +68,14 @@ func problem(c echo.Context, status int, kind, detail string) error {
 // fail answers err: a bot.Error becomes the problem its code names, any
 // other error is logged and answered as an internal error.
 func fail(c echo.Context, err error) error {
+	var r *flows.Refused
+	if errors.As(err, &r) {
+		status := http.StatusConflict
+		if bot.ErrorCode(r) == bot.EINVALID {
+			status = http.StatusUnprocessableEntity
+		}
+		return problem(c, status, string(r.Reason), r.Message)
+	}
 	var e *bot.Error
 	if !errors.As(err, &e) {
 		slog.Error("api", "method", c.Request().Method, "path", c.Path(), "err", err)

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+)
+
+// thread is a reply thread as the API shows it: by its handle, never the
+// subscriber's phone.
+type thread struct {
+	Object       string          `json:"object"`
+	N            int             `json:"n"`
+	Handle       string          `json:"handle"`
+	List         string          `json:"list"`
+	LastActivity string          `json:"last_activity_at"`
+	Messages     []threadMessage `json:"messages"`
+}
+
+type threadMessage struct {
+	Direction string `json:"direction"` // in: the subscriber's; out: the client's answer
+	Text      string `json:"text"`
+	At        string `json:"at"`
+}
+
+func threadOf(kw string, th bot.Thread) thread {
+	out := thread{Object: "thread", N: th.N, Handle: "#" + strconv.Itoa(th.N), List: kw, LastActivity: utc(th.At),
+		Messages: []threadMessage{}}
+	for _, m := range th.Messages {
+		dir := "out"
+		if m.In {
+			dir = "in"
+		}
+		out.Messages = append(out.Messages, threadMessage{Direction: dir, Text: m.Text, At: utc(m.At)})
+	}
+	return out
+}
+
+type threadPage struct {
+	Object string   `json:"object"`
+	Data   []thread `json:"data"`
+	Next   *string  `json:"next"`
+}
+
+func (a *API) listReplies(c echo.Context) error {
+	kw, client, err := a.client(c, c.QueryParam("list"))
+	if err != nil {
+		return fail(c, err)
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		return fail(c, err)
+	}
+	after, err := threadCursor(c.QueryParam("cursor"))
+	if err != nil {
+		return fail(c, err)
+	}
+	list, next, err := a.svc.Threads(client, after, limit)
+	if err != nil {
+		return fail(c, err)
+	}
+	p := threadPage{Object: "list", Data: []thread{}}
+	for _, th := range list {
+		p.Data = append(p.Data, threadOf(kw, th))
+	}
+	if next != nil {
+		cur := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%d", next.At.UnixNano(), next.N))
+		link := a.nextLink(c, "replies", kw, limit, cur)
+		p.Next = &link
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// threadCursor reads a replies page cursor: "unix ns.n", base64.
+func threadCursor(s string) (bot.ThreadCursor, error) {
+	if s == "" {
+		return bot.ThreadCursor{}, nil
+	}
+	bad := bot.Errorf(bot.EINVALID, "cursor is not one this API gave.")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(s) > 60 {
+		return bot.ThreadCursor{}, bad
+	}
+	ns, n, ok := strings.Cut(string(raw), ".")
+	at, err1 := strconv.ParseInt(ns, 10, 64)
+	handle, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || at <= 0 || handle <= 0 {
+		return bot.ThreadCursor{}, bad
+	}
+	return bot.ThreadCursor{At: time.Unix(0, at).UTC(), N: handle}, nil
+}
+
+// newAnswer is the body of POST /replies/{n}.
+type newAnswer struct {
+	Text string `json:"text"`
+	List string `json:"list"`
+}
+
+func (a *API) answerReply(c echo.Context) error {
+	var in newAnswer
+	if err := decode(c.Request().Body, &in); err != nil {
+		return problem(c, http.StatusBadRequest, KindMalformed, "The body is not an answer object: "+err.Error())
+	}
+	kw, client, err := a.client(c, in.List)
+	if err != nil {
+		return fail(c, err)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(c.Param("n"), "#"))
+	if err != nil || n <= 0 {
+		return problem(c, http.StatusNotFound, KindNotFound, "No such thread.")
+	}
+	th, err := a.svc.Answer(client, n, in.Text)
+	if err != nil {
+		return fail(c, err)
+	}
+	return c.JSON(http.StatusCreated, threadOf(kw, *th))
+}
