@@ -59,6 +59,7 @@ type Tx interface {
 	Answers
 	Hooks
 	Threads
+	ReplyCounts
 	ClientAnnouncements
 }
 

@@ -28,8 +28,7 @@ type ThreadCursor struct {
 	N  int
 }
 
-// Threads keeps each client's reply threads and how many replies each
-// announcement drew.
+// Threads keeps each client's reply threads.
 type Threads interface {
 	// AppendThread adds m to client's thread with #n, keeping its last
 	// ThreadKeep messages.
@@ -39,6 +38,10 @@ type Threads interface {
 	ThreadsOf(client Phone, after ThreadCursor, limit int) ([]Thread, error)
 	// Thread returns client's thread with #n, nil if there is none.
 	Thread(client Phone, n int) (*Thread, error)
+}
+
+// ReplyCounts counts the replies each announcement drew.
+type ReplyCounts interface {
 	// CountReply counts one more reply to announcement id.
 	CountReply(id uint64) error
 	// Replies is how many replies announcement id drew.

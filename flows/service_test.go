@@ -250,3 +250,14 @@ func TestServiceThreadsAndAnswer(t *testing.T) {
 	_, err = s.Answer(yogaPhone, 1, "bye")
 	wantReason(t, "#1 left", err, ReasonGone)
 }
+
+// Every SMS refusal the Service words for the API is a message the SMS
+// side has: a renamed message id fails here, not in production.
+func TestRefusalsAreMessages(t *testing.T) {
+	tr := locales.MustLoad()
+	for id := range refusals {
+		if _, err := tr.Render(bot.English, id, map[string]any{"N": 1, "Length": 2, "Limit": 3, "Quota": 4, "Name": "x"}); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}

@@ -16,7 +16,10 @@ var (
 	bAnnReplies    = []byte("ann_replies")    // announcement id → replies it drew
 )
 
-var _ bot.Threads = (*Tx)(nil)
+var (
+	_ bot.Threads     = (*Tx)(nil)
+	_ bot.ReplyCounts = (*Tx)(nil)
+)
 
 func threadKey(client bot.Phone, n int) []byte {
 	return append(pair(string(client), ""), itob(uint64(n))...)
