@@ -107,33 +107,69 @@ func (t *Tx) countPhones(s *DashboardStats) error {
 }
 
 func (t *Tx) growth(s *DashboardStats, now time.Time, days int) error {
-	first := dayOf(now).AddDate(0, 0, 1-days)
-	s.Growth = make([]DayCount, days)
-	for i := range s.Growth {
-		s.Growth[i].Day = first.AddDate(0, 0, i)
-	}
-	before := 0
+	g := newGrowth(now, days)
 	err := t.b(bSubs).ForEach(func(k, v []byte) error {
-		var sub bot.Subscription
-		if err := jsonDecode(v, &sub); err != nil {
-			return fmt.Errorf("decode subscription %q: %w", k, err)
-		}
 		s.Subscriptions++
-		i := int(dayOf(sub.JoinedAt).Sub(first) / (24 * time.Hour))
-		switch {
-		case i < 0:
-			before++
-		case i < days:
-			s.Growth[i].Joined++
-		}
-		return nil
+		return g.add(k, v)
 	})
-	total := before
-	for i := range s.Growth {
-		total += s.Growth[i].Joined
-		s.Growth[i].Total = total
-	}
+	s.Growth = g.series()
 	return err
+}
+
+// ListGrowth is the growth series of keyword's list over the days ending
+// with now's day: its members' joins, one count per day, oldest first. It
+// reads the whole list, as the console's series reads every list.
+func (t *Tx) ListGrowth(keyword string, now time.Time, days int) ([]DayCount, error) {
+	g := newGrowth(now, days)
+	prefix := pair(keyword, "")
+	cur := t.b(bSubs).Cursor()
+	for k, v := cur.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = cur.Next() {
+		if err := g.add(k, v); err != nil {
+			return nil, err
+		}
+	}
+	return g.series(), nil
+}
+
+// growthSeries counts memberships by the day they began.
+type growthSeries struct {
+	first  time.Time
+	days   []DayCount
+	before int // memberships older than the first day
+}
+
+func newGrowth(now time.Time, days int) *growthSeries {
+	g := &growthSeries{first: dayOf(now).AddDate(0, 0, 1-days), days: make([]DayCount, days)}
+	for i := range g.days {
+		g.days[i].Day = g.first.AddDate(0, 0, i)
+	}
+	return g
+}
+
+// add counts the subscription stored under k as v.
+func (g *growthSeries) add(k, v []byte) error {
+	var sub bot.Subscription
+	if err := jsonDecode(v, &sub); err != nil {
+		return fmt.Errorf("decode subscription %q: %w", k, err)
+	}
+	i := int(dayOf(sub.JoinedAt).Sub(g.first) / (24 * time.Hour))
+	switch {
+	case i < 0:
+		g.before++
+	case i < len(g.days):
+		g.days[i].Joined++
+	}
+	return nil
+}
+
+// series fills in the running totals.
+func (g *growthSeries) series() []DayCount {
+	total := g.before
+	for i := range g.days {
+		total += g.days[i].Joined
+		g.days[i].Total = total
+	}
+	return g.days
 }
 
 func dayOf(t time.Time) time.Time {

@@ -73,6 +73,8 @@ type route struct {
 func (d *Dashboard) routes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/", Handle: d.overview},
+		{Method: http.MethodGet, Path: "/qr.svg", Handle: d.qrSVG},
+		{Method: http.MethodGet, Path: "/qr.png", Handle: d.qrPNG},
 	}
 }
 

@@ -46,6 +46,8 @@ var wall = map[string]wallCase{
 	"POST /app/login/:token": {public: true, path: "/app/login/yogapaytoken.nosuchsecret"},
 	"POST /app/logout":       {},
 	"GET /app/":              {},
+	"GET /app/qr.svg":        {},
+	"GET /app/qr.png":        {},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.
