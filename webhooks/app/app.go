@@ -16,6 +16,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/web"
 	"nudges/webhooks/webkit"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	Web webkit.Config // public URL, dev mode, clock, translator, codes, limits
 	// Number is the number c's subscribers text (flows.Brain.NumberOf).
 	Number func(c *bot.Client) string
+	// Register is the toll-free registration form's logic, shared with
+	// /r/{token} (web.Pages.Registration); nil: the Number page shows no form.
+	Register *web.RegisterForm
 }
 
 // Dashboard serves the /app pages.
@@ -75,6 +79,8 @@ func (d *Dashboard) routes() []route {
 		{Method: http.MethodGet, Path: "/", Handle: d.overview},
 		{Method: http.MethodGet, Path: "/qr.svg", Handle: d.qrSVG},
 		{Method: http.MethodGet, Path: "/qr.png", Handle: d.qrPNG},
+		{Method: http.MethodGet, Path: "/number", Handle: d.number},
+		{Method: http.MethodPost, Path: "/number", Handle: d.numberRegister},
 	}
 }
 
@@ -150,9 +156,14 @@ func (d *Dashboard) client(p bot.Phone) (*bot.Client, error) {
 
 // render shows page for client c inside the layout with its menu.
 func (d *Dashboard) render(ec echo.Context, c *bot.Client, page, title string, data any) error {
+	return d.renderStatus(ec, c, http.StatusOK, page, title, data)
+}
+
+// renderStatus is render with another status (a form shown again).
+func (d *Dashboard) renderStatus(ec echo.Context, c *bot.Client, status int, page, title string, data any) error {
 	v := webkit.View{Title: title, D: data, Layout: layout{Client: c, Nav: d.nav}}
 	v.Notice, v.Error = d.kit.TakeFlash(ec)
-	return d.kit.Render(ec, http.StatusOK, page, v)
+	return d.kit.Render(ec, status, page, v)
 }
 
 // layout is what the layout shows around every signed-in page.

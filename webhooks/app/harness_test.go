@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
+	public "nudges/webhooks/web"
 	"nudges/webhooks/webkit"
 )
 
@@ -49,7 +51,25 @@ type harness struct {
 	e      *echo.Echo
 	engine *bot.Engine
 	dash   *Dashboard
+	reg    *stubRegistrar
 	seq    int
+}
+
+// stubRegistrar takes toll-free verifications, or refuses them with fail.
+type stubRegistrar struct {
+	mu   sync.Mutex
+	fail error
+	got  []bot.Registration
+}
+
+func (s *stubRegistrar) SubmitVerification(_ context.Context, _ bot.OwnNumber, r bot.Registration) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return "", s.fail
+	}
+	s.got = append(s.got, r)
+	return fmt.Sprintf("HH%04d", len(s.got)), nil
 }
 
 func newHarness(t *testing.T) *harness {
@@ -66,7 +86,14 @@ func newHarness(t *testing.T) *harness {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	web := webkit.Config{PublicURL: "http://localhost:8080", Clock: h.clock, T: tr, Log: quiet,
 		Codes: func() (string, error) { return "123456", nil }, LoginRate: 1000, LoginBurst: 1000}
-	if h.dash, err = New(Config{Web: web, Number: brain.NumberOf}, db); err != nil {
+	h.reg = &stubRegistrar{}
+	pages, err := public.New(public.Config{Store: db, Links: db, Pictures: db, T: tr, Number: brain.NumberOf,
+		Clock: h.clock, Log: quiet, Registrar: h.reg, PublicURL: "http://localhost:8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages.Register(h.e)
+	if h.dash, err = New(Config{Web: web, Number: brain.NumberOf, Register: pages.Registration()}, db); err != nil {
 		t.Fatal(err)
 	}
 	con, err := admin.New(admin.Config{AdminPhones: []bot.Phone{adminPhone}, PublicURL: "http://localhost:8080",

@@ -48,6 +48,8 @@ var wall = map[string]wallCase{
 	"GET /app/":              {},
 	"GET /app/qr.svg":        {},
 	"GET /app/qr.png":        {},
+	"GET /app/number":        {},
+	"POST /app/number":       {form: goodRegistration()},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.

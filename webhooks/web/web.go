@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -69,9 +68,8 @@ type Pages struct {
 	cfg      Config
 	tmpl     *template.Template
 	clientIP echo.IPExtractor // ClientIP(cfg.TrustedProxies)
-	// submit lets one registration at a time reach the provider, so that a
-	// double click does not create two verifications.
-	submit sync.Mutex
+	// form is the registration form's logic, shared with the dashboard.
+	form *RegisterForm
 }
 
 // New parses the templates and returns the pages.
@@ -82,11 +80,13 @@ func New(cfg Config) (*Pages, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = bot.SystemClock{}
 	}
-	t, err := template.New("").Funcs(template.FuncMap{"field": formField}).ParseFS(templates, "templates/*.html")
+	t, err := template.New("").ParseFS(templates, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)
 	}
-	return &Pages{cfg: cfg, tmpl: t, clientIP: ClientIP(cfg.TrustedProxies)}, nil
+	p := &Pages{cfg: cfg, tmpl: t, clientIP: ClientIP(cfg.TrustedProxies)}
+	p.form = &RegisterForm{cfg: &p.cfg}
+	return p, nil
 }
 
 // Register mounts GET /, /j/{KEYWORD}, /j/{KEYWORD}/qr.svg, /l/{code},
