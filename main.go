@@ -311,9 +311,12 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
-	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Register: pages.Registration(), Web: webkit.Config{
-		PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(), DefaultLocale: cfg.DefaultLocale, T: tr, Kick: disp.Kick,
-	}}, db)
+	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Register: pages.Registration(), Billing: brain,
+		Discount: func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
+			return flows.DiscountLine(tx, tr, bot.English, c, p, now)
+		},
+		Web: webkit.Config{PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(), DefaultLocale: cfg.DefaultLocale, T: tr, Kick: disp.Kick},
+	}, db)
 	if err != nil {
 		return nil, err
 	}

@@ -108,15 +108,25 @@ func discountFor(t *bot.Turn, d *bot.Discount) string {
 
 // planDiscount adds to PLAN the client's discount while it is in force.
 func planDiscount(tc *turnCtx, c *bot.Client, p *bot.Plan) error {
+	line, err := DiscountLine(tc.Tx, tc.T, tc.Lang(), c, p, tc.Now)
+	if line != "" {
+		tc.Replies = append(tc.Replies, line)
+	}
+	return err
+}
+
+// DiscountLine is PLAN's line about c's discount on plan p, in lang: ""
+// when c has none in force at now. The dashboard's Billing page shows it.
+func DiscountLine(tx bot.Tx, tr bot.Translator, lang string, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
 	if c.Discount == "" {
-		return nil
+		return "", nil
 	}
-	d, err := tc.Tx.Discount(c.Discount)
-	if err != nil || d == nil || !discountInForce(c, d, tc.Now) {
-		return err
+	d, err := tx.Discount(c.Discount)
+	if err != nil || d == nil || !discountInForce(c, d, now) {
+		return "", err
 	}
-	tc.Say("PlanDiscount", discountData(tc.Turn, d, p))
-	return nil
+	t := &bot.Turn{T: tr, Conv: &bot.Conversation{Locale: lang}}
+	return tr.T(lang, "PlanDiscount", discountData(t, d, p)), nil
 }
 
 // discountInForce reports whether d takes money off c's payments: before

@@ -20,29 +20,37 @@ func (b *Brain) plan(tc *turnCtx) error {
 	if err != nil {
 		return fmt.Errorf("load plan %d: %w", c.PlanID, err)
 	}
-	if err := ensurePayToken(tc.Tx, c); err != nil {
-		return err
-	}
 	data := planData(tc.Turn, p)
 	data["Status"], data["PeriodEnd"] = statusWord(tc.Turn, c.Status), dayText(tc.Lang(), c.PeriodEnd)
-	data["Link"], data["Support"] = b.payLink(c), b.Support
+	data["Support"] = b.Support
+	if data["Link"], _, err = b.BillingLink(tc.Tx, c, tc.Now); err != nil {
+		return err
+	}
 	id := "PlanUnpaid"
 	switch c.Status {
-	case bot.ClientActive, bot.ClientPastDue:
+	case bot.ClientActive:
 		id = "PlanPaid"
-		if c.Status == bot.ClientPastDue {
-			id = "PlanPastDue"
-		}
-		if c.CustomerID != "" {
-			if data["Link"], err = b.billingLink(tc.Tx, c, tc.Now); err != nil {
-				return err
-			}
-		}
+	case bot.ClientPastDue:
+		id = "PlanPastDue"
 	case bot.ClientSuspended:
 		id = "PlanSuspended"
 	}
 	tc.Say(id, data)
 	return planDiscount(tc, c, p)
+}
+
+// BillingLink is the link PLAN texts c: a fresh Billing Portal link (the
+// last one stops working) when c pays (active or past due, with a
+// customer), else its payment link; portal says which. It saves c.
+func (b *Brain) BillingLink(tx bot.Tx, c *bot.Client, now time.Time) (link string, portal bool, err error) {
+	if err := ensurePayToken(tx, c); err != nil {
+		return "", false, err
+	}
+	if (c.Status == bot.ClientActive || c.Status == bot.ClientPastDue) && c.CustomerID != "" {
+		link, err := b.billingLink(tx, c, now)
+		return link, true, err
+	}
+	return b.payLink(c), false, nil
 }
 
 // stats answers STATS: subscribers, announcements left this period, period end.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,6 +32,11 @@ type Config struct {
 	// Register is the toll-free registration form's logic, shared with
 	// /r/{token} (web.Pages.Registration); nil: the Number page shows no form.
 	Register *web.RegisterForm
+	// Billing makes PLAN's link (flows.Brain); Discount is PLAN's discount
+	// line (flows.DiscountLine in English). Nil: the Billing page has no
+	// button, no discount.
+	Billing  Biller
+	Discount func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error)
 }
 
 // Dashboard serves the /app pages.
@@ -81,6 +87,8 @@ func (d *Dashboard) routes() []route {
 		{Method: http.MethodGet, Path: "/qr.png", Handle: d.qrPNG},
 		{Method: http.MethodGet, Path: "/number", Handle: d.number},
 		{Method: http.MethodPost, Path: "/number", Handle: d.numberRegister},
+		{Method: http.MethodGet, Path: "/billing", Handle: d.billing},
+		{Method: http.MethodPost, Path: "/billing/link", Handle: d.billingLink},
 	}
 }
 

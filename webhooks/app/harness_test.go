@@ -93,7 +93,11 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	pages.Register(h.e)
-	if h.dash, err = New(Config{Web: web, Number: brain.NumberOf, Register: pages.Registration()}, db); err != nil {
+	discount := func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
+		return flows.DiscountLine(tx, tr, bot.English, c, p, now)
+	}
+	cfg := Config{Web: web, Number: brain.NumberOf, Register: pages.Registration(), Billing: brain, Discount: discount}
+	if h.dash, err = New(cfg, db); err != nil {
 		t.Fatal(err)
 	}
 	con, err := admin.New(admin.Config{AdminPhones: []bot.Phone{adminPhone}, PublicURL: "http://localhost:8080",

@@ -50,6 +50,8 @@ var wall = map[string]wallCase{
 	"GET /app/qr.png":        {},
 	"GET /app/number":        {},
 	"POST /app/number":       {form: goodRegistration()},
+	"GET /app/billing":       {},
+	"POST /app/billing/link": {},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.
