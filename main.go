@@ -29,14 +29,12 @@ import (
 	"nudges/store"
 	"nudges/store/kv/kvopen"
 	"nudges/webhooks/api"
-	dashboard "nudges/webhooks/app"
 	"nudges/webhooks/console"
 	"nudges/webhooks/hookout"
 	"nudges/webhooks/metrics"
 	"nudges/webhooks/stripe"
 	"nudges/webhooks/twilio"
 	"nudges/webhooks/web"
-	"nudges/webhooks/webkit"
 )
 
 func main() {
@@ -311,12 +309,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
-	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Register: pages.Registration(), Billing: brain,
-		Discount: func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
-			return flows.DiscountLine(tx, tr, bot.English, c, p, now)
-		},
-		Web: webkit.Config{PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(), DefaultLocale: cfg.DefaultLocale, T: tr, Kick: disp.Kick},
-	}, db)
+	dash, err := newDashboard(cfg, db, tr, brain, pages, disp.Kick)
 	if err != nil {
 		return nil, err
 	}

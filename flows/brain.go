@@ -347,12 +347,18 @@ func (b *Brain) serviceNumberOf(c *bot.Client) string {
 }
 
 func (b *Brain) language(tc *turnCtx) error {
-	conv := tc.Conv
-	conv.LocaleChosen = true
-	conv.Locale = bot.English
+	lang := bot.English
 	if tc.m.Cmd == CmdSpanish {
-		conv.Locale = bot.Spanish
+		lang = bot.Spanish
 	}
+	SetLanguage(tc.Conv, lang)
 	tc.Say("LanguageSet", nil)
 	return nil
+}
+
+// SetLanguage makes lang the language the service texts conv's phone in,
+// as ENGLISH and ESPAÑOL do. The caller saves conv.
+func SetLanguage(conv *bot.Conversation, lang string) {
+	conv.LocaleChosen = true
+	conv.Locale = lang
 }

@@ -286,7 +286,7 @@ func (b *Brain) replies(tc *turnCtx) error {
 	if !set {
 		on = !c.RepliesOff
 	} else {
-		c.RepliesOff = !on
+		SetReplies(c, on)
 		if err := b.saveClient(tc, c); err != nil {
 			return err
 		}
@@ -298,3 +298,7 @@ func (b *Brain) replies(tc *turnCtx) error {
 	tc.Say(id, nil)
 	return nil
 }
+
+// SetReplies turns the forwarding of subscribers' replies to c on or off,
+// as REPLIES ON and REPLIES OFF do. The caller saves c.
+func SetReplies(c *bot.Client, on bool) { c.RepliesOff = !on }

@@ -29,21 +29,36 @@ func (b *Brain) welcome(tc *turnCtx) error {
 		tc.Say("WelcomeShow", map[string]any{"Text": c.Welcome})
 		return nil
 	case tc.m.Arg == "OFF" || tc.m.Arg == "NO":
-		c.Welcome = ""
+		SetWelcome(tc.T, c, "")
 		tc.Say("WelcomeOff", nil)
 		return b.saveClient(tc, c)
 	}
-	if bot.HasControl(text) { // what strings.Fields leaves: NULs, direction marks
-		tc.Say("WelcomeControl", nil)
-		return nil
-	}
-	if id, data := welcomeFits(tc.T, c, text); id != "" {
+	if id, data := SetWelcome(tc.T, c, text); id != "" {
 		tc.Say(id, data)
 		return nil
 	}
-	c.Welcome = text
-	tc.Say("WelcomeSet", map[string]any{"Text": quote(text)})
+	tc.Say("WelcomeSet", map[string]any{"Text": quote(c.Welcome)})
 	return b.saveClient(tc, c)
+}
+
+// SetWelcome makes text (spaces collapsed) c's welcome line, as WELCOME
+// text does; "" removes it, as WELCOME OFF does. A refused line leaves c as
+// it was, and refusal and data are the message that says why. The caller
+// saves c.
+func SetWelcome(tr bot.Translator, c *bot.Client, text string) (refusal string, data map[string]any) {
+	text = strings.Join(strings.Fields(text), " ")
+	switch {
+	case text == "":
+		c.Welcome = ""
+		return "", nil
+	case bot.HasControl(text): // what strings.Fields leaves: NULs, direction marks
+		return "WelcomeControl", nil
+	}
+	if id, data := welcomeFits(tr, c, text); id != "" {
+		return id, data
+	}
+	c.Welcome = text
+	return "", nil
 }
 
 // welcomeFits says why text cannot be c's welcome line ("" when it can):

@@ -37,6 +37,8 @@ type Config struct {
 	// button, no discount.
 	Billing  Biller
 	Discount func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error)
+	// Settings are the SMS commands' setting changes (required).
+	Settings Settings
 }
 
 // Dashboard serves the /app pages.
@@ -52,8 +54,11 @@ func New(cfg Config, db *store.DB) (*Dashboard, error) {
 	if cfg.Web.Clock == nil {
 		cfg.Web.Clock = bot.SystemClock{}
 	}
-	if cfg.Number == nil {
-		return nil, errors.New("app: Number is required")
+	if cfg.Web.DefaultLocale == "" {
+		cfg.Web.DefaultLocale = bot.English
+	}
+	if cfg.Number == nil || cfg.Settings.Welcome == nil || cfg.Settings.Replies == nil || cfg.Settings.Language == nil {
+		return nil, errors.New("app: Number and Settings are required")
 	}
 	d := &Dashboard{cfg: cfg, db: db}
 	kit, err := webkit.New(audience(), cfg.Web, db, templateFS, map[string]any{"stateNote": stateNote})
@@ -89,6 +94,10 @@ func (d *Dashboard) routes() []route {
 		{Method: http.MethodPost, Path: "/number", Handle: d.numberRegister},
 		{Method: http.MethodGet, Path: "/billing", Handle: d.billing},
 		{Method: http.MethodPost, Path: "/billing/link", Handle: d.billingLink},
+		{Method: http.MethodGet, Path: "/settings", Handle: d.settings},
+		{Method: http.MethodPost, Path: "/settings/welcome", Handle: d.settingsWelcome},
+		{Method: http.MethodPost, Path: "/settings/replies", Handle: d.settingsReplies},
+		{Method: http.MethodPost, Path: "/settings/language", Handle: d.settingsLanguage},
 	}
 }
 
@@ -169,8 +178,16 @@ func (d *Dashboard) render(ec echo.Context, c *bot.Client, page, title string, d
 
 // renderStatus is render with another status (a form shown again).
 func (d *Dashboard) renderStatus(ec echo.Context, c *bot.Client, status int, page, title string, data any) error {
+	return d.renderError(ec, c, status, page, title, data, "")
+}
+
+// renderError is renderStatus with an error line above the page.
+func (d *Dashboard) renderError(ec echo.Context, c *bot.Client, status int, page, title string, data any, msg string) error {
 	v := webkit.View{Title: title, D: data, Layout: layout{Client: c, Nav: d.nav}}
 	v.Notice, v.Error = d.kit.TakeFlash(ec)
+	if msg != "" {
+		v.Error = msg
+	}
 	return d.kit.Render(ec, status, page, v)
 }
 

@@ -96,7 +96,14 @@ func newHarness(t *testing.T) *harness {
 	discount := func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
 		return flows.DiscountLine(tx, tr, bot.English, c, p, now)
 	}
-	cfg := Config{Web: web, Number: brain.NumberOf, Register: pages.Registration(), Billing: brain, Discount: discount}
+	welcome := func(c *bot.Client, text string) string {
+		if id, data := flows.SetWelcome(tr, c, text); id != "" {
+			return tr.T(bot.English, id, data)
+		}
+		return ""
+	}
+	cfg := Config{Web: web, Number: brain.NumberOf, Register: pages.Registration(), Billing: brain, Discount: discount,
+		Settings: Settings{Welcome: welcome, Replies: flows.SetReplies, Language: flows.SetLanguage}}
 	if h.dash, err = New(cfg, db); err != nil {
 		t.Fatal(err)
 	}
