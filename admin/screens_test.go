@@ -12,6 +12,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/web/browsertest"
 )
 
 // seedScreens writes enough for every table to be full: clients with long
@@ -78,10 +79,10 @@ func TestScreensAtDesktopAndPhoneWidths(t *testing.T) {
 				t.Fatal(err)
 			}
 			if width < 500 && name == "dashboard" {
-				checkChartLabels(t, ctx)
+				browsertest.CheckChartLabels(t, ctx)
 			}
 			if width < 500 {
-				checkFits(t, ctx, name) // leaves the tables scrolled to the right
+				browsertest.CheckFits(t, ctx, name) // leaves the tables scrolled to the right
 				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 				if err != nil {
 					t.Fatal(err)
@@ -93,50 +94,6 @@ func TestScreensAtDesktopAndPhoneWidths(t *testing.T) {
 		}
 	}
 	t.Logf("screenshots in %s", dir)
-}
-
-// checkFits fails if the page scrolls sideways, or if scrolling a table's
-// container to its far right hides the table's first column.
-func checkFits(t *testing.T, ctx context.Context, page string) {
-	t.Helper()
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int]("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
-	if err != nil || len(w) != 2 || w[0] > w[1] {
-		t.Errorf("%s at 390 px: page scroll/client widths %v (%v)", page, w, err)
-	}
-	const js = `[...document.querySelectorAll('.scroll')].map(s => {
-		s.scrollLeft = s.scrollWidth;
-		const key = s.querySelector('tbody tr td:first-child, tbody tr th:first-child');
-		if (!key) return true;
-		const r = key.getBoundingClientRect(), box = s.getBoundingClientRect();
-		return r.left >= box.left - 1 && r.right <= box.right + 1;
-	})`
-	visible, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](js))
-	if err != nil {
-		t.Fatalf("%s: %v", page, err)
-	}
-	for i, ok := range visible {
-		if !ok {
-			t.Errorf("%s at 390 px: table %d loses its key column when scrolled", page, i+1)
-		}
-	}
-}
-
-// checkChartLabels fails if the growth chart's labels (dates, counts) are
-// drawn smaller than 10 px: the SVG scales with the page, and at 390 px an
-// 11-unit label was 6.5 px.
-func checkChartLabels(t *testing.T, ctx context.Context) {
-	t.Helper()
-	const js = `[...document.querySelectorAll('svg.chart text')].map(e => e.getBoundingClientRect().height)`
-	heights, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](js))
-	if err != nil || len(heights) == 0 {
-		t.Fatalf("chart labels: %v %v", heights, err)
-	}
-	for _, h := range heights {
-		if h < 10 {
-			t.Errorf("a chart label is %.1f px high at 390 px (want 10 or more): %v", h, heights)
-			return
-		}
-	}
 }
 
 // browserLogin signs the admin in through the login pages.

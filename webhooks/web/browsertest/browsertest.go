@@ -69,3 +69,47 @@ func ShotsDir(t *testing.T, name string) string {
 	}
 	return t.TempDir()
 }
+
+// CheckFits fails if the page scrolls sideways, or if scrolling a table's
+// container to its far right hides the table's first column.
+func CheckFits(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int]("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
+	if err != nil || len(w) != 2 || w[0] > w[1] {
+		t.Errorf("%s at 390 px: page scroll/client widths %v (%v)", page, w, err)
+	}
+	const js = `[...document.querySelectorAll('.scroll')].map(s => {
+		s.scrollLeft = s.scrollWidth;
+		const key = s.querySelector('tbody tr td:first-child, tbody tr th:first-child');
+		if (!key) return true;
+		const r = key.getBoundingClientRect(), box = s.getBoundingClientRect();
+		return r.left >= box.left - 1 && r.right <= box.right + 1;
+	})`
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](js))
+	if err != nil {
+		t.Fatalf("%s: %v", page, err)
+	}
+	for i, ok := range visible {
+		if !ok {
+			t.Errorf("%s at 390 px: table %d loses its key column when scrolled", page, i+1)
+		}
+	}
+}
+
+// CheckChartLabels fails if the growth chart's labels (dates, counts) are
+// drawn smaller than 10 px: the SVG scales with the page, and at 390 px an
+// 11-unit label was 6.5 px.
+func CheckChartLabels(t *testing.T, ctx context.Context) {
+	t.Helper()
+	const js = `[...document.querySelectorAll('svg.chart text')].map(e => e.getBoundingClientRect().height)`
+	heights, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](js))
+	if err != nil || len(heights) == 0 {
+		t.Fatalf("chart labels: %v %v", heights, err)
+	}
+	for _, h := range heights {
+		if h < 10 {
+			t.Errorf("a chart label is %.1f px high at 390 px (want 10 or more): %v", h, heights)
+			return
+		}
+	}
+}
