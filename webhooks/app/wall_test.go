@@ -198,17 +198,25 @@ func checkRoute(h *harness, con *browser, method, pattern string, wc wallCase) [
 			bad("%s %s with A's session: %d, want 404", method, other, r.Status)
 		}
 	}
+	return append(out, checkStates(h, method, pattern, wc, own)...)
+}
+
+// checkStates signs in the clients in other states: pages open, and the
+// forms the table names refused with a reason, the others allowed.
+func checkStates(h *harness, method, pattern string, wc wallCase, own func(bot.Phone) string) []string {
+	var out []string
+	post := method != http.MethodGet
 	for st, p := range stateClients {
 		b := h.session(p)
 		r := b.do(method, own(p), withCSRF(wc.form, b.token("/app/")))
 		refused := slices.Contains(wc.refused, st)
 		switch {
 		case !post && r.Status != http.StatusOK:
-			bad("%s %s as a %s client: %d, want 200 (it sees everything)", method, pattern, st, r.Status)
+			out = append(out, fmt.Sprintf("%s %s as a %s client: %d, want 200 (it sees everything)", method, pattern, st, r.Status))
 		case refused && (r.Status != http.StatusForbidden || !strings.Contains(r.Body, "cannot be done now")):
-			bad("%s %s as a %s client: %d, want a 403 refusal", method, pattern, st, r.Status)
+			out = append(out, fmt.Sprintf("%s %s as a %s client: %d, want a 403 refusal", method, pattern, st, r.Status))
 		case post && !refused && (r.Status == http.StatusForbidden || r.Status == http.StatusUnauthorized):
-			bad("%s %s as a %s client: %d, want it allowed", method, pattern, st, r.Status)
+			out = append(out, fmt.Sprintf("%s %s as a %s client: %d, want it allowed", method, pattern, st, r.Status))
 		}
 	}
 	return out

@@ -74,14 +74,19 @@ func (k *Kit) Login(ec echo.Context) error {
 		v.Notice = k.aud.SentNotice
 	}
 	if code != "" {
-		if k.cfg.Kick != nil {
-			k.cfg.Kick()
-		}
-		if k.cfg.DevMode {
-			k.log.Info(k.aud.Name+" login code (dev mode: SMS not sent through Twilio)", "phone", p, "code", code)
-		}
+		k.codeQueued(p, code)
 	}
 	return k.Render(ec, http.StatusOK, "verify.html", v)
+}
+
+// codeQueued wakes the outbox for a code's SMS, and in dev mode logs it.
+func (k *Kit) codeQueued(p bot.Phone, code string) {
+	if k.cfg.Kick != nil {
+		k.cfg.Kick()
+	}
+	if k.cfg.DevMode {
+		k.log.Info(k.aud.Name+" login code (dev mode: SMS not sent through Twilio)", "phone", p, "code", code)
+	}
 }
 
 // requestRefusal words a refused code request, "" when it was not one.
