@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -88,6 +89,21 @@ func TestScreensAtDesktopAndPhoneWidths(t *testing.T) {
 			}
 		}
 	}
+	// A suspended client sees the banner; a WEB link lands on its button.
+	link := regexp.MustCompile(`/app/login/\S+`).FindString(h.text(phoneSusp, "WEB"))
+	err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/app/"), chromedp.WaitVisible(chromedp.CSS("form.logout button")),
+		chromedp.Click(chromedp.CSS("form.logout button")), chromedp.WaitVisible(chromedp.ID("phone")),
+		chromedp.Navigate(srv.URL+link), chromedp.WaitVisible(chromedp.CSS("form.card button")))
+	if err != nil {
+		t.Fatalf("link page: %v", err)
+	}
+	shot("link", 390)
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS("form.card button")), chromedp.WaitVisible(chromedp.CSS(".state-banner")))
+	if err != nil {
+		t.Fatalf("suspended overview: %v", err)
+	}
+	shot("suspended-overview", 390)
+	browsertest.CheckFits(t, ctx, "suspended overview")
 	t.Logf("screenshots in %s", dir)
 }
 
