@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/flows"
 	"nudges/store"
 	"nudges/webhooks/webkit"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	Web webkit.Config // public URL, dev mode, clock, translator, codes, limits
 	// Number is the number c's subscribers text (flows.Brain.NumberOf).
 	Number func(c *bot.Client) string
+	// Service runs a client's announcements by the SMS rules (CONFIRM,
+	// LATER, HALT, UNSCHEDULE).
+	Service *flows.Service
 }
 
 // Dashboard serves the /app pages.
@@ -44,6 +48,9 @@ func New(cfg Config, db *store.DB) (*Dashboard, error) {
 	}
 	if cfg.Number == nil {
 		return nil, errors.New("app: Number is required")
+	}
+	if cfg.Service == nil {
+		return nil, errors.New("app: Service is required")
 	}
 	d := &Dashboard{cfg: cfg, db: db}
 	kit, err := webkit.New(audience(), cfg.Web, db, templateFS, map[string]any{"stateNote": stateNote})
@@ -73,6 +80,13 @@ type route struct {
 func (d *Dashboard) routes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/", Handle: d.overview},
+		{Method: http.MethodGet, Path: "/announcements", Handle: d.announcements},
+		{Method: http.MethodGet, Path: "/announcements/new", Handle: d.compose},
+		{Method: http.MethodPost, Path: "/announcements/preview", Handle: d.preview, States: sendStates},
+		{Method: http.MethodPost, Path: "/announcements/send", Handle: d.send, States: sendStates},
+		{Method: http.MethodGet, Path: "/announcements/:id", Handle: d.announcement},
+		{Method: http.MethodPost, Path: "/announcements/:id/halt", Handle: d.halt, States: sendStates},
+		{Method: http.MethodPost, Path: "/announcements/:id/cancel", Handle: d.cancel, States: sendStates},
 	}
 }
 

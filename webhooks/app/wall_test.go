@@ -46,6 +46,14 @@ var wall = map[string]wallCase{
 	"POST /app/login/:token": {public: true, path: "/app/login/yogapaytoken.nosuchsecret"},
 	"POST /app/logout":       {},
 	"GET /app/":              {},
+	// announcements.go, compose.go
+	"GET /app/announcements":             {},
+	"GET /app/announcements/new":         {},
+	"POST /app/announcements/preview":    {form: url.Values{"text": {"Hello"}}, refused: notSending},
+	"POST /app/announcements/send":       {form: sendForm, refused: notSending},
+	"GET /app/announcements/:id":         {ids: announcementIDs},
+	"POST /app/announcements/:id/halt":   {ids: announcementIDs, refused: notSending},
+	"POST /app/announcements/:id/cancel": {ids: announcementIDs, refused: notSending},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.
