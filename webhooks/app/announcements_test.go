@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -252,13 +254,14 @@ func (h *harness) deliver(fail bot.Phone) map[bot.Phone]string {
 	tr := locales.MustLoad()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	fan := &bot.FanOut{Store: h.db, Compose: flows.Composer(tr), Report: bot.ReportTo(tr), Clock: h.clock}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fan := &bot.FanOut{Store: h.db, Compose: flows.Composer(tr), Report: bot.ReportTo(tr), Clock: h.clock, Log: quiet}
 	if err := fan.Drain(ctx); err != nil {
 		h.t.Fatal(err)
 	}
 	s := &fakeSender{fail: fail, sids: map[bot.Phone]string{}}
-	d := &bot.Dispatcher{Queue: &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(tr), Clock: h.clock}, Sender: s, Capture: s,
-		Clock: h.clock, Sleep: func(ctx context.Context, d time.Duration) error { h.clock.Advance(d); return ctx.Err() }}
+	d := &bot.Dispatcher{Queue: &bot.Lifecycle{Store: h.db, Report: bot.ReportTo(tr), Clock: h.clock, Log: quiet}, Sender: s, Capture: s,
+		Clock: h.clock, Log: quiet, Sleep: func(ctx context.Context, d time.Duration) error { h.clock.Advance(d); return ctx.Err() }}
 	if err := d.Drain(ctx); err != nil {
 		h.t.Fatal(err)
 	}
@@ -303,8 +306,8 @@ func TestAnnouncementCountsMatchStore(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("page counts %v, store %v", got, want)
 	}
-	mustContain(t, page, `id="state">completed`, "<td>https://example.com/sale</td><td>http://localhost:8080/l/"+ann.Links[0].Code+`</td><td class="n">2</td>`,
-		"<td>https://example.com/map</td>")
+	mustContain(t, page, `id="state">completed`, "<li>https://example.com/sale<br><span class=\"hint\">sent as http://localhost:8080/l/"+ann.Links[0].Code+`</span> · <strong class="clicks">2</strong> clicks`,
+		"<li>https://example.com/map<br>")
 	mustContain(t, b.get("/app/announcements").Body, "https://example.com/sale: <strong>2</strong> clicks",
 		"https://example.com/map: <strong>0</strong> clicks", `<span class="num">1</span> reply`)
 }
