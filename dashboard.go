@@ -14,7 +14,7 @@ import (
 // newDashboard wires the client dashboard (/app) to the SMS side: the same
 // billing link, discount line, registration form and setting changes the
 // commands use.
-func newDashboard(cfg config, db *store.DB, tr bot.Translator, brain *flows.Brain, pages *web.Pages, kick func()) (*dashboard.Dashboard, error) {
+func newDashboard(cfg config, db *store.DB, tr bot.Translator, brain *flows.Brain, svc *flows.Service, pages *web.Pages, kick func()) (*dashboard.Dashboard, error) {
 	welcome := func(c *bot.Client, text string) string {
 		if id, data := flows.SetWelcome(tr, c, text); id != "" {
 			return tr.T(bot.English, id, data)
@@ -22,7 +22,7 @@ func newDashboard(cfg config, db *store.DB, tr bot.Translator, brain *flows.Brai
 		return ""
 	}
 	return dashboard.New(dashboard.Config{
-		Number: brain.NumberOf, Register: pages.Registration(), Billing: brain,
+		Number: brain.NumberOf, Service: svc, Register: pages.Registration(), Billing: brain,
 		Discount: func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
 			return flows.DiscountLine(tx, tr, bot.English, c, p, now)
 		},

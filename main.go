@@ -309,12 +309,13 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
-	dash, err := newDashboard(cfg, db, tr, brain, pages, disp.Kick)
+	svc := announcements(db, tr, brain, wake, cfg)
+	dash, err := newDashboard(cfg, db, tr, brain, svc, pages, disp.Kick)
 	if err != nil {
 		return nil, err
 	}
 	dash.Register(a.echo)
-	api.New(api.Config{Store: db, Service: announcements(db, tr, brain, wake, cfg)}).Register(a.echo)
+	api.New(api.Config{Store: db, Service: svc}).Register(a.echo)
 	a.routes()
 	return a, nil
 }

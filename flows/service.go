@@ -157,3 +157,7 @@ func clientTurn(tx bot.Tx, p bot.Phone) (*bot.Client, *bot.Conversation, error) 
 	}
 	return c, conv, nil
 }
+
+// Zone is the time zone client p's times are read in (a LATER time, a
+// dashboard's send_at): its number's.
+func (s *Service) Zone(p bot.Phone) *time.Location { return s.Brain.zone(p) }

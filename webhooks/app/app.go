@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/flows"
 	"nudges/store"
 	"nudges/webhooks/web"
 	"nudges/webhooks/webkit"
@@ -39,6 +40,9 @@ type Config struct {
 	Discount func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error)
 	// Settings are the SMS commands' setting changes (required).
 	Settings Settings
+	// Service runs a client's announcements by the SMS rules (CONFIRM,
+	// LATER, HALT, UNSCHEDULE).
+	Service *flows.Service
 }
 
 // Dashboard serves the /app pages.
@@ -59,6 +63,9 @@ func New(cfg Config, db *store.DB) (*Dashboard, error) {
 	}
 	if cfg.Number == nil || cfg.Settings.Welcome == nil || cfg.Settings.Replies == nil || cfg.Settings.Language == nil {
 		return nil, errors.New("app: Number and Settings are required")
+	}
+	if cfg.Service == nil {
+		return nil, errors.New("app: Service is required")
 	}
 	d := &Dashboard{cfg: cfg, db: db}
 	kit, err := webkit.New(audience(), cfg.Web, db, templateFS, map[string]any{"stateNote": stateNote})
@@ -98,6 +105,13 @@ func (d *Dashboard) routes() []route {
 		{Method: http.MethodPost, Path: "/settings/welcome", Handle: d.settingsWelcome},
 		{Method: http.MethodPost, Path: "/settings/replies", Handle: d.settingsReplies},
 		{Method: http.MethodPost, Path: "/settings/language", Handle: d.settingsLanguage},
+		{Method: http.MethodGet, Path: "/announcements", Handle: d.announcements},
+		{Method: http.MethodGet, Path: "/announcements/new", Handle: d.compose},
+		{Method: http.MethodPost, Path: "/announcements/preview", Handle: d.preview, States: sendStates},
+		{Method: http.MethodPost, Path: "/announcements/send", Handle: d.send, States: sendStates},
+		{Method: http.MethodGet, Path: "/announcements/:id", Handle: d.announcement},
+		{Method: http.MethodPost, Path: "/announcements/:id/halt", Handle: d.halt, States: sendStates},
+		{Method: http.MethodPost, Path: "/announcements/:id/cancel", Handle: d.cancel, States: sendStates},
 	}
 }
 

@@ -52,6 +52,7 @@ type harness struct {
 	engine *bot.Engine
 	dash   *Dashboard
 	reg    *stubRegistrar
+	svc    *flows.Service // the dashboard's announcements
 	seq    int
 }
 
@@ -102,7 +103,8 @@ func newHarness(t *testing.T) *harness {
 		}
 		return ""
 	}
-	cfg := Config{Web: web, Number: brain.NumberOf, Register: pages.Registration(), Billing: brain, Discount: discount,
+	h.svc = &flows.Service{Store: db, Clock: h.clock, T: tr, Brain: brain}
+	cfg := Config{Web: web, Number: brain.NumberOf, Service: h.svc, Register: pages.Registration(), Billing: brain, Discount: discount,
 		Settings: Settings{Welcome: welcome, Replies: flows.SetReplies, Language: flows.SetLanguage}}
 	if h.dash, err = New(cfg, db); err != nil {
 		t.Fatal(err)

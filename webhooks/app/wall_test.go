@@ -56,6 +56,14 @@ var wall = map[string]wallCase{
 	"POST /app/settings/welcome":  {form: url.Values{"welcome": {"Hello there"}}},
 	"POST /app/settings/replies":  {form: url.Values{"replies": {"on"}}},
 	"POST /app/settings/language": {form: url.Values{"lang": {"en"}}},
+	// announcements.go, compose.go
+	"GET /app/announcements":             {},
+	"GET /app/announcements/new":         {},
+	"POST /app/announcements/preview":    {form: url.Values{"text": {"Hello"}}, refused: notSending},
+	"POST /app/announcements/send":       {form: sendForm, refused: notSending},
+	"GET /app/announcements/:id":         {ids: announcementIDs},
+	"POST /app/announcements/:id/halt":   {ids: announcementIDs, refused: notSending},
+	"POST /app/announcements/:id/cancel": {ids: announcementIDs, refused: notSending},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.

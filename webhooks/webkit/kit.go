@@ -140,6 +140,9 @@ func New(aud Audience, cfg Config, db *store.DB, templates fs.FS, extra map[stri
 	return k, nil
 }
 
+// Log is the kit's logger.
+func (k *Kit) Log() *slog.Logger { return k.log }
+
 // cookie names this audience's cookie of kind (session, csrf, flash).
 func (k *Kit) cookie(kind string) string { return k.aud.Cookie + "_" + kind }
 
