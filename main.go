@@ -311,7 +311,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
-	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Web: webkit.Config{
+	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, WebhookAllow: cfg.WebhookAllow, Web: webkit.Config{
 		PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(), DefaultLocale: cfg.DefaultLocale, T: tr, Kick: disp.Kick,
 	}}, db)
 	if err != nil {

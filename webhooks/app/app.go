@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,9 @@ type Config struct {
 	Web webkit.Config // public URL, dev mode, clock, translator, codes, limits
 	// Number is the number c's subscribers text (flows.Brain.NumberOf).
 	Number func(c *bot.Client) string
+	// WebhookAllow (NUDGES_WEBHOOK_ALLOW) are the non-public addresses a
+	// client's webhook endpoints may resolve to.
+	WebhookAllow []netip.Prefix
 }
 
 // Dashboard serves the /app pages.
@@ -73,6 +77,16 @@ type route struct {
 func (d *Dashboard) routes() []route {
 	return []route{
 		{Method: http.MethodGet, Path: "/", Handle: d.overview},
+		{Method: http.MethodGet, Path: "/settings/keys", Handle: d.keysPage},
+		{Method: http.MethodPost, Path: "/settings/keys", Handle: d.keyCreate, States: mayCreate},
+		{Method: http.MethodPost, Path: "/settings/keys/:id/revoke", Handle: d.keyRevoke},
+		{Method: http.MethodGet, Path: "/settings/webhooks", Handle: d.hooksPage},
+		{Method: http.MethodPost, Path: "/settings/webhooks", Handle: d.hookCreate, States: mayCreate},
+		{Method: http.MethodGet, Path: "/settings/webhooks/:id", Handle: d.hookPage},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/test", Handle: d.hookTest, States: mayCreate},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/disable", Handle: d.hookDisable},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/enable", Handle: d.hookEnable, States: mayCreate},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/delete", Handle: d.hookDelete},
 	}
 }
 
