@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,7 +20,7 @@ type keysView struct {
 	New  string
 }
 
-// keysPage lists the client's API keys, revoked ones included.
+// keysPage lists the client's API keys, newest first, revoked ones included.
 func (d *Dashboard) keysPage(ec echo.Context, c *bot.Client) error {
 	return d.renderKeys(ec, c, http.StatusOK, keysView{}, "", "")
 }
@@ -29,6 +30,7 @@ func (d *Dashboard) renderKeys(ec echo.Context, c *bot.Client, status int, v key
 	if err != nil {
 		return d.kit.Internal(ec, "api keys", err)
 	}
+	slices.SortStableFunc(keys, func(a, b bot.APIKey) int { return b.Created.Compare(a.Created) })
 	v.Keys, v.Tabs = keys, d.settingsTabs("/settings/keys")
 	return d.renderSettings(ec, c, status, "keys.html", "API keys", v, notice, failure)
 }
