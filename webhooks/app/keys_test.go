@@ -213,3 +213,14 @@ func TestSuspendedClientReadsKeysButCannotMakeOne(t *testing.T) {
 		t.Fatalf("revoke while suspended: %d", r.Status)
 	}
 }
+
+// A key's name is text on the page, never markup.
+func TestKeyNameEscaped(t *testing.T) {
+	h := newHarness(t)
+	b := h.signedIn(phoneA)
+	makeKey(t, b, `<script>alert(1)</script>`)
+	page := b.get("/app/settings/keys").Body
+	if strings.Contains(page, "<script>alert") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Fatalf("name not escaped:\n%s", page)
+	}
+}
