@@ -3,8 +3,6 @@ package admin
 import (
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,10 +54,8 @@ func (c *Console) hookCreate(ec echo.Context) error {
 	if err != nil {
 		return c.renderHooks(ec, http.StatusBadRequest, hooksView{}, "", "The form could not be read.")
 	}
-	v := hooksView{URL: strings.TrimSpace(form.Get("url")), Picked: form["event"]}
-	if len(v.URL) > 2000 {
-		return c.renderHooks(ec, http.StatusUnprocessableEntity, v, "", "The URL is too long.")
-	}
+	f := hookout.ReadForm(form)
+	v := hooksView{URL: f.URL, Picked: f.Events}
 	g := hookout.Guard{Allow: c.cfg.WebhookAllow}
 	e, err := hookout.Register(ec.Request().Context(), c.db, g, bot.HookAdmin, v.URL, v.Picked, c.cfg.Clock.Now())
 	if err != nil {
@@ -72,16 +68,7 @@ func (c *Console) hookCreate(ec echo.Context) error {
 
 // hookEndpoint reads the :id of the path: an endpoint of any owner.
 func (c *Console) hookEndpoint(ec echo.Context) (*bot.HookEndpoint, error) {
-	id, err := strconv.ParseUint(ec.Param("id"), 10, 64)
-	if err != nil {
-		return nil, nil
-	}
-	var e *bot.HookEndpoint
-	err = c.db.Read(func(tx *store.Tx) error {
-		e, err = tx.HookEndpoint(id)
-		return err
-	})
-	return e, err
+	return hookout.Owned(c.db, "", ec.Param("id"))
 }
 
 func (c *Console) hookDelete(ec echo.Context) error {
@@ -92,7 +79,7 @@ func (c *Console) hookDelete(ec echo.Context) error {
 	if e == nil {
 		return c.kit.RedirectFlash(ec, "/admin/webhooks", "No such endpoint.", true)
 	}
-	err = c.db.Write(func(tx *store.Tx) error { return tx.DeleteHookEndpoint(e.ID) })
+	err = hookout.Delete(c.db, e.ID)
 	if err != nil {
 		return c.kit.Internal(ec, "webhooks", err)
 	}
@@ -108,7 +95,7 @@ func (c *Console) hookTest(ec echo.Context) error {
 	if e == nil || !e.Enabled {
 		return c.kit.RedirectFlash(ec, "/admin/webhooks", "No such endpoint, or it is disabled.", true)
 	}
-	err = c.db.Write(func(tx *store.Tx) error { return bot.TestHook(tx, e, c.cfg.Clock.Now()) })
+	err = hookout.SendTest(c.db, e, c.cfg.Clock.Now())
 	if err != nil {
 		return c.kit.Internal(ec, "webhooks", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -43,6 +44,9 @@ type Config struct {
 	// Service runs a client's announcements by the SMS rules (CONFIRM,
 	// LATER, HALT, UNSCHEDULE).
 	Service *flows.Service
+	// WebhookAllow (NUDGES_WEBHOOK_ALLOW) are the non-public addresses a
+	// client's webhook endpoints may resolve to.
+	WebhookAllow []netip.Prefix
 }
 
 // Dashboard serves the /app pages.
@@ -112,6 +116,16 @@ func (d *Dashboard) routes() []route {
 		{Method: http.MethodGet, Path: "/announcements/:id", Handle: d.announcement},
 		{Method: http.MethodPost, Path: "/announcements/:id/halt", Handle: d.halt, States: sendStates},
 		{Method: http.MethodPost, Path: "/announcements/:id/cancel", Handle: d.cancel, States: sendStates},
+		{Method: http.MethodGet, Path: "/settings/keys", Handle: d.keysPage},
+		{Method: http.MethodPost, Path: "/settings/keys", Handle: d.keyCreate, States: mayCreate},
+		{Method: http.MethodPost, Path: "/settings/keys/:id/revoke", Handle: d.keyRevoke},
+		{Method: http.MethodGet, Path: "/settings/webhooks", Handle: d.hooksPage},
+		{Method: http.MethodPost, Path: "/settings/webhooks", Handle: d.hookCreate, States: mayCreate},
+		{Method: http.MethodGet, Path: "/settings/webhooks/:id", Handle: d.hookPage},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/test", Handle: d.hookTest, States: mayCreate},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/disable", Handle: d.hookDisable},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/enable", Handle: d.hookEnable, States: mayCreate},
+		{Method: http.MethodPost, Path: "/settings/webhooks/:id/delete", Handle: d.hookDelete},
 	}
 }
 

@@ -1,6 +1,9 @@
 package app
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // navItem is one entry of the dashboard's menu.
 type navItem struct {
@@ -32,7 +35,20 @@ func menu(routes []route) []navItem {
 	for _, p := range allPages {
 		if have[p.Path] {
 			out = append(out, p)
+		} else if sub := firstUnder(routes, p.Path); sub != "" {
+			p.Path = sub // a page of sub-pages only: its first sub-page
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// firstUnder is the first GET route below path with no :param, or "".
+func firstUnder(routes []route, path string) string {
+	for _, r := range routes {
+		if r.Method == http.MethodGet && path != "/" && strings.HasPrefix(r.Path, path+"/") && !strings.Contains(r.Path, ":") {
+			return r.Path
+		}
+	}
+	return ""
 }

@@ -24,8 +24,7 @@ type settingsView struct {
 	Client  *bot.Client
 	Welcome string // the line shown in the form (as typed, after a refusal)
 	Lang    string // the language the service texts the client in
-	// API keys and webhook endpoints (§14) will join this page: their data
-	// goes here, their sections in settings.html where it says so.
+	Tabs    []tab  // the Settings sub-menu (General, API keys, Webhooks)
 }
 
 // maxWelcomeField bounds the welcome form's text before the rules read it.
@@ -41,7 +40,7 @@ func (d *Dashboard) settings(ec echo.Context, c *bot.Client) error {
 }
 
 func (d *Dashboard) settingsOf(c *bot.Client) (settingsView, error) {
-	v := settingsView{Client: c, Welcome: c.Welcome, Lang: d.cfg.Web.DefaultLocale}
+	v := settingsView{Client: c, Welcome: c.Welcome, Lang: d.cfg.Web.DefaultLocale, Tabs: d.settingsTabs("/settings")}
 	err := d.db.View(func(tx bot.Tx) error {
 		conv, err := tx.Conversation(c.Phone)
 		if err == nil && conv.Locale != "" {

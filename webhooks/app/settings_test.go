@@ -22,7 +22,8 @@ func (h *harness) client(p bot.Phone) *bot.Client {
 func TestSettingsChangeWhatTheCommandsChange(t *testing.T) {
 	h := newHarness(t)
 	b := h.session(phoneA)
-	mustContain(t, b.get("/app/settings").Body, "Welcome line", "Forward replies to me", `value="en" selected`)
+	mustContain(t, b.get("/app/settings").Body, "Welcome line", "Forward replies to me", `value="en" selected`,
+		`href="/app/settings/keys"`, `href="/app/settings/webhooks"`)
 	r := b.post("/app/settings", "/app/settings/welcome", url.Values{"welcome": {"  Classes   daily at 7am! "}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("welcome: %d %s", r.Status, r.Body)

@@ -64,6 +64,17 @@ var wall = map[string]wallCase{
 	"GET /app/announcements/:id":         {ids: announcementIDs},
 	"POST /app/announcements/:id/halt":   {ids: announcementIDs, refused: notSending},
 	"POST /app/announcements/:id/cancel": {ids: announcementIDs, refused: notSending},
+	// Settings › API keys and Webhooks (keys_test.go, hooks_test.go).
+	"GET /app/settings/keys":                  {},
+	"POST /app/settings/keys":                 {form: url.Values{"name": {"wall"}}, refused: noCreate},
+	"POST /app/settings/keys/:id/revoke":      {ids: keyOf},
+	"GET /app/settings/webhooks":              {},
+	"POST /app/settings/webhooks":             {form: hookForm(publicHook), refused: noCreate},
+	"GET /app/settings/webhooks/:id":          {ids: endpointOf},
+	"POST /app/settings/webhooks/:id/test":    {ids: endpointOf, refused: noCreate},
+	"POST /app/settings/webhooks/:id/disable": {ids: endpointOf},
+	"POST /app/settings/webhooks/:id/enable":  {ids: endpointOf, refused: noCreate},
+	"POST /app/settings/webhooks/:id/delete":  {ids: endpointOf},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.

@@ -14,11 +14,14 @@ import (
 // is not an event type.
 var ErrBadEvents = errors.New("pick one or more webhook events")
 
-// Register checks url by the guard and events against bot.HookEvents, then
-// saves an enabled endpoint for owner (a client's phone, or bot.HookAdmin)
-// with a fresh secret. The secret is in the result: show it once. The
-// console uses it, and so can a client's dashboard.
+// Register checks url's length and the guard's rule, and events against
+// bot.HookEvents, then saves an enabled endpoint for owner (a client's
+// phone, or bot.HookAdmin) with a fresh secret. The secret is in the result: show it once. The
+// console and the client's dashboard both register through it.
 func Register(ctx context.Context, store bot.Store, g Guard, owner bot.Phone, url string, events []string, now time.Time) (*bot.HookEndpoint, error) {
+	if len(url) > MaxURL {
+		return nil, ErrLongURL
+	}
 	if len(events) == 0 {
 		return nil, ErrBadEvents
 	}
