@@ -311,14 +311,15 @@ func build(cfg config, db *store.DB) (*app, error) {
 		return nil, err
 	}
 	con.Register(a.echo)
-	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Web: webkit.Config{
+	svc := announcements(db, tr, brain, wake, cfg)
+	dash, err := dashboard.New(dashboard.Config{Number: brain.NumberOf, Service: svc, Web: webkit.Config{
 		PublicURL: cfg.PublicURL, DevMode: !cfg.twilio(), DefaultLocale: cfg.DefaultLocale, T: tr, Kick: disp.Kick,
 	}}, db)
 	if err != nil {
 		return nil, err
 	}
 	dash.Register(a.echo)
-	api.New(api.Config{Store: db, Service: announcements(db, tr, brain, wake, cfg)}).Register(a.echo)
+	api.New(api.Config{Store: db, Service: svc}).Register(a.echo)
 	a.routes()
 	return a, nil
 }

@@ -66,7 +66,7 @@ func newHarness(t *testing.T) *harness {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	web := webkit.Config{PublicURL: "http://localhost:8080", Clock: h.clock, T: tr, Log: quiet,
 		Codes: func() (string, error) { return "123456", nil }, LoginRate: 1000, LoginBurst: 1000}
-	if h.dash, err = New(Config{Web: web, Number: brain.NumberOf}, db); err != nil {
+	if h.dash, err = New(Config{Web: web, Number: brain.NumberOf, Service: &flows.Service{Store: db, Clock: h.clock, T: tr, Brain: brain}}, db); err != nil {
 		t.Fatal(err)
 	}
 	con, err := admin.New(admin.Config{AdminPhones: []bot.Phone{adminPhone}, PublicURL: "http://localhost:8080",

@@ -37,15 +37,23 @@ type wallCase struct {
 
 // wall lists every /app route. To add a page: its rows here.
 var wall = map[string]wallCase{
-	"GET /app":               {public: true},
-	"GET /app/static/*":      {public: true, path: "/app/static/style.css"},
-	"GET /app/login":         {public: true},
-	"POST /app/login":        {public: true, form: url.Values{"phone": {string(phoneA)}}},
-	"POST /app/verify":       {public: true, form: url.Values{"phone": {string(phoneA)}, "code": {"000000"}}},
-	"GET /app/login/:token":  {public: true, path: "/app/login/yogapaytoken.nosuchsecret"},
-	"POST /app/login/:token": {public: true, path: "/app/login/yogapaytoken.nosuchsecret"},
-	"POST /app/logout":       {},
-	"GET /app/":              {},
+	"GET /app":                        {public: true},
+	"GET /app/static/*":               {public: true, path: "/app/static/style.css"},
+	"GET /app/login":                  {public: true},
+	"POST /app/login":                 {public: true, form: url.Values{"phone": {string(phoneA)}}},
+	"POST /app/verify":                {public: true, form: url.Values{"phone": {string(phoneA)}, "code": {"000000"}}},
+	"GET /app/login/:token":           {public: true, path: "/app/login/yogapaytoken.nosuchsecret"},
+	"POST /app/login/:token":          {public: true, path: "/app/login/yogapaytoken.nosuchsecret"},
+	"POST /app/logout":                {},
+	"GET /app/":                       {},
+	"GET /app/subscribers":            {},
+	"GET /app/subscribers.csv":        {},
+	"GET /app/subscribers/import":     {},
+	"POST /app/subscribers/import":    {form: url.Values{"consent": {"yes"}}, refused: cannotImport},
+	"GET /app/subscribers/import/:id": {ids: importOf},
+	"GET /app/replies":                {},
+	"GET /app/replies/:n":             {ids: threadOf},
+	"POST /app/replies/:n":            {ids: threadOf, form: url.Values{"text": {"See you at 7"}}, refused: cannotAnswer},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.
