@@ -45,7 +45,7 @@ func (d *Dashboard) importView(ec echo.Context, c *bot.Client) importView {
 }
 
 func (d *Dashboard) importPage(ec echo.Context, c *bot.Client) error {
-	return d.render(ec, c, "import.html", "Import subscribers", d.importView(ec, c))
+	return d.renderPage(ec, c, pageRef{"import.html", "Import subscribers", "subscribers"}, d.importView(ec, c), "")
 }
 
 // importUpload spools the file as it arrives, checks the form, and starts
@@ -64,8 +64,7 @@ func (d *Dashboard) importUpload(ec echo.Context, c *bot.Client) error {
 		err = bot.Errorf(bot.ECONFLICT, "An import onto your list is still running: wait for it to finish, then import the next file.")
 	}
 	if err != nil {
-		v := webkit.View{Title: "Import subscribers", D: d.importView(ec, c), Layout: layout{Client: c, Nav: d.nav}, Error: bot.ErrorMessage(err)}
-		return d.kit.Render(ec, http.StatusBadRequest, "import.html", v)
+		return d.renderPage(ec, c, pageRef{"import.html", "Import subscribers", "subscribers"}, d.importView(ec, c), bot.ErrorMessage(err))
 	}
 	j := webkit.NewImportJob(c.Keyword, up.Name, c.Phone, d.cfg.Web.Clock.Now())
 	d.jobs.Start(j, up.Take())
@@ -84,5 +83,5 @@ func (d *Dashboard) importStatus(ec echo.Context, c *bot.Client) error {
 	if v.Running {
 		ec.Response().Header().Set("Refresh", "1") // the page follows the import, no script needed
 	}
-	return d.render(ec, c, "import_status.html", "Import from "+j.File, v)
+	return d.renderPage(ec, c, pageRef{"import_status.html", "Import from " + j.File, "subscribers"}, v, "")
 }

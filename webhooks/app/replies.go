@@ -82,7 +82,7 @@ func (d *Dashboard) thread(ec echo.Context, c *bot.Client) error {
 	if err != nil {
 		return d.threadErr(ec, err)
 	}
-	return d.renderThread(ec, c, th, http.StatusOK, "", "")
+	return d.renderThread(ec, c, th, "", "")
 }
 
 // answer texts c's answer to #n through the Service, the rules of an SMS
@@ -113,17 +113,12 @@ func (d *Dashboard) refuseAnswer(ec echo.Context, c *bot.Client, n int, why, tex
 	if err != nil {
 		return d.threadErr(ec, err)
 	}
-	return d.renderThread(ec, c, th, http.StatusBadRequest, "Not sent: "+why, text)
+	return d.renderThread(ec, c, th, "Not sent: "+why, text)
 }
 
-func (d *Dashboard) renderThread(ec echo.Context, c *bot.Client, th *bot.Thread, status int, failure, text string) error {
+func (d *Dashboard) renderThread(ec echo.Context, c *bot.Client, th *bot.Thread, failure, text string) error {
 	v := repliesView{Client: c, Threads: []bot.Thread{*th}, MayAnswer: slices.Contains(mayAnswer, c.Status), Text: text, Single: true}
-	pv := webkit.View{Title: "#" + strconv.Itoa(th.N), Nav: "replies", D: v, Layout: layout{Client: c, Nav: d.nav}}
-	pv.Notice, pv.Error = d.kit.TakeFlash(ec)
-	if failure != "" {
-		pv.Error = failure
-	}
-	return d.kit.Render(ec, status, "replies.html", pv)
+	return d.renderPage(ec, c, pageRef{"replies.html", "#" + strconv.Itoa(th.N), "replies"}, v, failure)
 }
 
 // threadErr answers a Service error: not found is the 404 of any id that

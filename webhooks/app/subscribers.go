@@ -89,13 +89,22 @@ func (v *subscribersView) fill(rows []store.ListRow, prefix string) {
 }
 
 func (d *Dashboard) renderSubscribers(ec echo.Context, c *bot.Client, v subscribersView, failure string) error {
-	pv := webkit.View{Title: "Subscribers", D: v, Layout: layout{Client: c, Nav: d.nav}}
-	pv.Notice, pv.Error = d.kit.TakeFlash(ec)
+	return d.renderPage(ec, c, pageRef{"subscribers.html", "Subscribers", "subscribers"}, v, failure)
+}
+
+// pageRef names a page's template, title and menu entry.
+type pageRef struct{ file, title, nav string }
+
+// renderPage is render for a page under another's menu entry, or one
+// answering a form with what is wrong (400, failure shown).
+func (d *Dashboard) renderPage(ec echo.Context, c *bot.Client, p pageRef, data any, failure string) error {
+	v := webkit.View{Title: p.title, Nav: p.nav, D: data, Layout: layout{Client: c, Nav: d.nav}}
+	v.Notice, v.Error = d.kit.TakeFlash(ec)
 	status := http.StatusOK
 	if failure != "" {
-		pv.Error, status = failure, http.StatusBadRequest
+		v.Error, status = failure, http.StatusBadRequest
 	}
-	return d.kit.Render(ec, status, "subscribers.html", pv)
+	return d.kit.Render(ec, status, p.file, v)
 }
 
 // subscribersCSV downloads client c's whole list (the columns the import
