@@ -67,6 +67,7 @@ func (d *Dashboard) importUpload(ec echo.Context, c *bot.Client) error {
 		return d.renderPage(ec, c, pageRef{"import.html", "Import subscribers", "subscribers"}, d.importView(ec, c), bot.ErrorMessage(err))
 	}
 	j := webkit.NewImportJob(c.Keyword, up.Name, c.Phone, d.cfg.Web.Clock.Now())
+	j.Client = true
 	d.jobs.Start(j, up.Take())
 	d.log().Info("dashboard: import started", "keyword", c.Keyword, "file", up.Name, "bytes", up.Size)
 	return ec.Redirect(http.StatusSeeOther, uploadPath+"/"+j.ID)

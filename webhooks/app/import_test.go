@@ -88,6 +88,16 @@ func TestImportGoesOntoOwnListOnly(t *testing.T) {
 	if r := a.get("/app/subscribers?q=5552000001"); !strings.Contains(r.Body, "import (old.csv)") {
 		t.Error("an imported phone's source is not the import")
 	}
+	var records []string
+	h.db.EachConsent("YOGA", 100, func(r bot.ConsentRecord) error {
+		if r.Kind == bot.ConsentImport {
+			records = append(records, r.Source())
+		}
+		return nil
+	})
+	if len(records) != 2 || records[0] != "import by client +15550001111 (dashboard), file old.csv: website" {
+		t.Errorf("consent records: %q", records)
+	}
 	if texts := h.outboxTo("+15552000001"); len(texts) != 0 {
 		t.Errorf("an imported phone was texted: %v", texts)
 	}

@@ -26,6 +26,7 @@ type ImportJob struct {
 	Keyword string
 	File    string
 	By      bot.Phone // the admin or client who ran it
+	Client  bool      // By is the list's client (the dashboard), not an admin
 	Started time.Time
 
 	size atomic.Int64 // of the spooled file
@@ -147,6 +148,9 @@ func (js *Imports) run(j *ImportJob, f *os.File) {
 			j.size.Store(fi.Size())
 		}
 		req := bot.ImportRequest{Keyword: j.Keyword, File: j.File, Admin: j.By}
+		if j.Client {
+			req.Admin, req.Client = "", j.By
+		}
 		progress := func(r bot.ImportResult) { j.mu.Lock(); j.res = r; j.mu.Unlock() }
 		return bot.Import(context.Background(), js.DB, js.Clock, countReader{f, &j.read}, req, progress)
 	}()
