@@ -93,7 +93,7 @@ type Console struct {
 	admins map[bot.Phone]bool
 	kit    *webkit.Kit
 	log    *slog.Logger
-	jobs   importJobs
+	jobs   *webkit.Imports
 }
 
 // New checks cfg and parses the embedded templates.
@@ -119,6 +119,7 @@ func New(cfg Config, db *store.DB) (*Console, error) {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
 	c.kit = kit
+	c.jobs = &webkit.Imports{DB: db, Clock: cfg.Clock, Log: c.log.With("ui", "console")}
 	return c, nil
 }
 

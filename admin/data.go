@@ -14,10 +14,6 @@ import (
 	"nudges/webhooks/webkit"
 )
 
-// exportChunk is how many records or rows one read transaction of an export
-// reads; the response is flushed after each.
-const exportChunk = 1000
-
 // registerData mounts the console's data pages (consent export, import,
 // erase) and the public one-time list export /x/{token}.
 func (c *Console) registerData(e *echo.Echo, g *echo.Group, auth echo.MiddlewareFunc) {
@@ -47,18 +43,13 @@ func (c *Console) consentCSV(ec echo.Context) error {
 	if kw != "" {
 		name += "-" + kw
 	}
-	w := c.startCSV(ec, name+"-"+c.cfg.Clock.Now().UTC().Format("20060102")+".csv", consentHeader)
-	n := 0
-	err := c.db.EachConsent(kw, exportChunk, func(r bot.ConsentRecord) error {
-		n++
-		err := w.Write([]string{r.At.UTC().Format(time.RFC3339), string(r.Phone), r.Keyword, string(r.Kind),
+	w := webkit.StartCSV(ec, name+"-"+c.cfg.Clock.Now().UTC().Format("20060102")+".csv", consentHeader)
+	err := c.db.EachConsent(kw, webkit.CSVChunk, func(r bot.ConsentRecord) error {
+		return w.Write([]string{r.At.UTC().Format(time.RFC3339), string(r.Phone), r.Keyword, string(r.Kind),
 			r.Source(), r.Text, r.SID, r.To, r.File, string(r.Admin)})
-		return c.flushEvery(ec, w, n, err)
 	})
-	return c.endCSV(ec, w, "consent export", err)
+	return w.End(c.log, "console: consent export", err)
 }
-
-var listHeader = []string{"phone", "language", "joined_at", "source"}
 
 // clientExport serves a client's one-time list export: the link works once,
 // within bot.ExportTTL of the EXPORT that made it. A link preview (HEAD, a
@@ -80,47 +71,7 @@ func (c *Console) clientExport(ec echo.Context) error {
 	if ex == nil {
 		return ec.String(http.StatusNotFound, "This link has expired or was already used. Text EXPORT for a new one.\n")
 	}
-	w := c.startCSV(ec, ex.Keyword+"-list-"+c.cfg.Clock.Now().UTC().Format("20060102")+".csv", listHeader)
-	n := 0
-	err = c.db.EachListRow(ex.Keyword, exportChunk, func(r store.ListRow) error {
-		n++
-		err := w.Write([]string{string(r.Phone), r.Locale, r.JoinedAt.UTC().Format(time.RFC3339), r.Source})
-		return c.flushEvery(ec, w, n, err)
-	})
+	n := webkit.WriteList(ec, c.db, ex.Keyword, webkit.ListFile(ex.Keyword, c.cfg.Clock.Now()), c.log)
 	c.log.Info("client export downloaded", "keyword", ex.Keyword, "rows", n)
-	return c.endCSV(ec, w, "client export", err)
-}
-
-// startCSV answers with a CSV download whose every cell is guarded against
-// spreadsheet formulas (bot.CSVWriter).
-func (c *Console) startCSV(ec echo.Context, filename string, header []string) *bot.CSVWriter {
-	h := ec.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
-	h.Set("Cache-Control", "no-store")
-	ec.Response().WriteHeader(http.StatusOK)
-	w := bot.NewCSVWriter(ec.Response())
-	w.Write(header)
-	return w
-}
-
-func (c *Console) flushEvery(ec echo.Context, w *bot.CSVWriter, n int, err error) error {
-	if err == nil && n%exportChunk == 0 {
-		w.Flush()
-		ec.Response().Flush()
-		err = w.Error()
-	}
-	return err
-}
-
-func (c *Console) endCSV(ec echo.Context, w *bot.CSVWriter, what string, err error) error {
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	if err != nil {
-		// Headers are gone: the reader gets a truncated file; log it.
-		c.log.Error("console: "+what+" failed mid-stream", "err", err)
-	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"nudges/bot"
 	"nudges/store"
+	"nudges/webhooks/webkit"
 )
 
 func (h *harness) seedClient(kw string, subs ...bot.Phone) {
@@ -302,10 +303,9 @@ func TestEraseFromTheSubscriberPage(t *testing.T) {
 func TestImportStatusRefreshesWhileRunning(t *testing.T) {
 	h := newHarness(t)
 	h.login()
-	j := &importJob{ID: "abc", Keyword: "YOGA", File: "big.csv", Admin: adminPhone, Started: t0, size: 1000}
-	j.read.Store(420)
-	j.res = bot.ImportResult{Rows: 4000, Added: 3990, Invalid: 10}
-	h.con.jobs.add(j)
+	j := &webkit.ImportJob{ID: "abc", Keyword: "YOGA", File: "big.csv", By: adminPhone, Started: t0}
+	j.Report(420, 1000, bot.ImportResult{Rows: 4000, Added: 3990, Invalid: 10})
+	h.con.jobs.Add(j)
 	resp, err := h.client.Get(h.srv.URL + "/admin/import/abc")
 	if err != nil {
 		t.Fatal(err)

@@ -36,10 +36,7 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 	page, _ := strconv.Atoi(ec.QueryParam("page"))
 	page = max(page, 1)
 	v := subscribersView{Q: q, List: list, Page: page}
-	prefix := digitsOf(q)
-	if p, err := bot.ParsePhone(q); err == nil {
-		prefix = digitsOf(string(p)) // a whole number, written any way login takes it
-	}
+	prefix, alt, _ := bot.PhoneSearch(q)
 	err := c.db.Read(func(tx *store.Tx) error {
 		if err := tx.EachClient(func(cl *bot.Client) error { v.Lists = append(v.Lists, cl.Keyword); return nil }); err != nil {
 			return err
@@ -48,7 +45,7 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 			return nil
 		}
 		var err error
-		prefix, err = v.search(tx, q, prefix, list)
+		prefix, err = v.search(tx, prefix, alt, list)
 		return err
 	})
 	if err != nil {
@@ -58,23 +55,21 @@ func (c *Console) subscribersPage(ec echo.Context) error {
 	if q != "" && prefix == "" {
 		pv.Error = "Search by phone number: its first digits, like +1555 or 555 222 0001."
 	}
-	if prefix != "" && prefix != digitsOf(q) {
+	if prefix != "" && prefix != bot.DigitsOf(q) {
 		pv.Notice = "Phones starting +" + prefix + "."
 	}
 	v.paginate()
 	return c.kit.Render(ec, http.StatusOK, "subscribers.html", pv)
 }
 
-// search fills v's rows and total for the phones starting with prefix. A
-// prefix written without its country code finds nothing (numbers are kept
-// as +1555…), so digits typed without + or 00 that match no phone are read
-// as a +1 number's first digits, like a whole number without its +1 is.
-// A page past the last shows the last. It returns the prefix searched.
-func (v *subscribersView) search(tx *store.Tx, q, prefix, list string) (string, error) {
+// search fills v's rows and total for the phones starting with prefix, or
+// with alt when none does (bot.PhoneSearch). A page past the last shows
+// the last. It returns the prefix searched.
+func (v *subscribersView) search(tx *store.Tx, prefix, alt, list string) (string, error) {
 	query := store.PhoneQuery{Prefix: prefix, Keyword: list, Offset: (v.Page - 1) * pageSize, Limit: pageSize}
 	rows, total, err := tx.PhonePage(query)
-	if err == nil && total == 0 && prefix != "" && !strings.HasPrefix(q, "+") && !strings.HasPrefix(prefix, "0") && !strings.HasPrefix(prefix, "1") {
-		query.Prefix = "1" + prefix
+	if err == nil && total == 0 && alt != "" {
+		query.Prefix = alt
 		rows, total, err = tx.PhonePage(query)
 	}
 	if err == nil && len(rows) == 0 && total > 0 && v.Page > 1 {
@@ -110,17 +105,6 @@ func (v *subscribersView) paginate() {
 	if v.Page < v.Pages {
 		v.Next = link(v.Page + 1)
 	}
-}
-
-// digitsOf keeps the digits of a search, so "+1 (555) 12" finds +155512….
-func digitsOf(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			out = append(out, s[i])
-		}
-	}
-	return string(out)
 }
 
 type subscriberView struct {

@@ -34,9 +34,10 @@ type ConsentRecord struct {
 	To      string      `json:"to,omitempty"`   // the service number it came to
 	File    string      `json:"file,omitempty"` // the imported file
 	Admin   Phone       `json:"admin,omitempty"`
-	Note    string      `json:"note,omitempty"` // e.g. the source column of an import, "twilio 21610"
-	Key     string      `json:"key,omitempty"`  // the API key that added the phone
-	Given   time.Time   `json:"given,omitzero"` // when the phone gave consent, as the API caller states it
+	Client  Phone       `json:"client,omitempty"` // the client who imported from its dashboard
+	Note    string      `json:"note,omitempty"`   // e.g. the source column of an import, "twilio 21610"
+	Key     string      `json:"key,omitempty"`    // the API key that added the phone
+	Given   time.Time   `json:"given,omitzero"`   // when the phone gave consent, as the API caller states it
 }
 
 // Source is the record's origin in one line, as the exports show it.
@@ -49,6 +50,12 @@ func (r ConsentRecord) Source() string {
 		}
 		if r.Text != "" {
 			s += fmt.Sprintf(", text %q", r.Text)
+		}
+		return s
+	case r.Client != "":
+		s := fmt.Sprintf("import by client %s (dashboard), file %s", r.Client, r.File)
+		if r.Note != "" {
+			s += ": " + r.Note
 		}
 		return s
 	case r.File != "" || r.Admin != "":

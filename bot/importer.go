@@ -25,7 +25,8 @@ const (
 type ImportRequest struct {
 	Keyword string
 	File    string // the uploaded file's name, for the consent records
-	Admin   Phone  // who ran it
+	Admin   Phone  // who ran it: an operator in the console
+	Client  Phone  // or the list's own client, from its dashboard
 	Key     string // the API key that adds a phone (AddSubscriber), not a file
 }
 
@@ -289,7 +290,7 @@ func importBatch(tx Tx, now time.Time, req ImportRequest, batch []importRow, res
 
 func importRecord(now time.Time, req ImportRequest, row importRow) ConsentRecord {
 	r := ConsentRecord{At: now, Phone: row.phone, Keyword: req.Keyword, Kind: ConsentImport,
-		File: req.File, Admin: req.Admin, Note: row.source}
+		File: req.File, Admin: req.Admin, Client: req.Client, Note: row.source}
 	if req.Key != "" {
 		r.Kind, r.Key, r.Text, r.Given = ConsentAPI, req.Key, row.text, row.joinedAt
 	}

@@ -1,6 +1,12 @@
 package bot
 
-import "time"
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // ThreadKeep is how many of a reply thread's latest messages are kept.
 const ThreadKeep = 10
@@ -63,4 +69,28 @@ type ClientAnnouncements interface {
 	AnnouncementsOf(client Phone, before uint64, n int) ([]AnnouncementRef, error)
 	// Scheduled returns the scheduled announcement id, nil if there is none.
 	Scheduled(id uint64) (*Scheduled, error)
+}
+
+// String is the cursor as a page link carries it: "unix ns.n" in base64.
+func (c ThreadCursor) String() string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%d", c.At.UnixNano(), c.N))
+}
+
+// ParseThreadCursor reads a cursor String made ("" is the zero cursor,
+// the newest); false when s is not one.
+func ParseThreadCursor(s string) (ThreadCursor, bool) {
+	if s == "" {
+		return ThreadCursor{}, true
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(s) > 60 {
+		return ThreadCursor{}, false
+	}
+	ns, n, ok := strings.Cut(string(raw), ".")
+	at, err1 := strconv.ParseInt(ns, 10, 64)
+	h, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || at <= 0 || h <= 0 {
+		return ThreadCursor{}, false
+	}
+	return ThreadCursor{At: time.Unix(0, at).UTC(), N: h}, true
 }

@@ -52,9 +52,18 @@ type ListRow struct {
 // ListPage returns up to n subscribers of keyword after phone after ("" for
 // the first), in phone order, with their language.
 func (t *Tx) ListPage(keyword string, after bot.Phone, n int) ([]ListRow, error) {
-	prefix := pair(keyword, "")
+	return t.ListSearch(keyword, "", after, n)
+}
+
+// ListSearch is ListPage over the subscribers whose phone starts with +
+// and digits ("" for all): one list's search, never another list's.
+func (t *Tx) ListSearch(keyword, digits string, after bot.Phone, n int) ([]ListRow, error) {
+	prefix := pair(keyword, "+"+digits)
+	if digits == "" {
+		prefix = pair(keyword, "")
+	}
 	start := append(pair(keyword, string(after)), 0)
-	if after == "" {
+	if after == "" || string(after) < "+"+digits {
 		start = prefix
 	}
 	var out []ListRow

@@ -246,7 +246,8 @@ func (e *bulkEncoder) consent(r *bot.ConsentRecord) ([]byte, error) {
 	b = e.str(append(b, `,"kind":`...), string(r.Kind))
 	for _, f := range [...]struct{ name, v string }{
 		{`,"text":`, r.Text}, {`,"sid":`, r.SID}, {`,"to":`, r.To},
-		{`,"file":`, r.File}, {`,"admin":`, string(r.Admin)}, {`,"note":`, r.Note}, {`,"key":`, r.Key},
+		{`,"file":`, r.File}, {`,"admin":`, string(r.Admin)}, {`,"client":`, string(r.Client)}, {`,"note":`, r.Note},
+		{`,"key":`, r.Key},
 	} {
 		if f.v != "" {
 			b = e.str(append(b, f.name...), f.v)

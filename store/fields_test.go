@@ -90,6 +90,7 @@ func TestConsentEncodingMatchesJSON(t *testing.T) {
 		{ID: 2, At: at, Phone: "+15551230002", Kind: "join", Text: "JOIN", SID: "SM1", To: "+1"},
 		{ID: 3, At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Phone: "+1", Kind: "x"},
 		{ID: 4, At: at, Phone: "+15551230004", Keyword: "YOGA", Kind: bot.ConsentAPI, Key: "key_ab", Note: "form", Text: "Yes 🙂", Given: at.Add(-time.Hour)},
+		{ID: 6, At: at, Phone: "+15551230006", Keyword: "YOGA", Kind: bot.ConsentImport, File: "list.csv", Client: "+15550001111", Note: "shop"},
 		{ID: 5, At: at, Phone: "+1", Kind: "x", Given: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		want, wantErr := json.Marshal(&r)

@@ -1,12 +1,9 @@
 package api
 
 import (
-	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,30 +68,19 @@ func (a *API) listReplies(c echo.Context) error {
 		p.Data = append(p.Data, threadOf(kw, th))
 	}
 	if next != nil {
-		cur := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%d", next.At.UnixNano(), next.N))
-		link := a.nextLink(c, "replies", kw, limit, cur)
+		link := a.nextLink(c, "replies", kw, limit, next.String())
 		p.Next = &link
 	}
 	return c.JSON(http.StatusOK, p)
 }
 
-// threadCursor reads a replies page cursor: "unix ns.n", base64.
+// threadCursor reads a replies page cursor (bot.ThreadCursor.String).
 func threadCursor(s string) (bot.ThreadCursor, error) {
-	if s == "" {
-		return bot.ThreadCursor{}, nil
+	cur, ok := bot.ParseThreadCursor(s)
+	if !ok {
+		return cur, bot.Errorf(bot.EINVALID, "cursor is not one this API gave.")
 	}
-	bad := bot.Errorf(bot.EINVALID, "cursor is not one this API gave.")
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(s) > 60 {
-		return bot.ThreadCursor{}, bad
-	}
-	ns, n, ok := strings.Cut(string(raw), ".")
-	at, err1 := strconv.ParseInt(ns, 10, 64)
-	handle, err2 := strconv.Atoi(n)
-	if !ok || err1 != nil || err2 != nil || at <= 0 || handle <= 0 {
-		return bot.ThreadCursor{}, bad
-	}
-	return bot.ThreadCursor{At: time.Unix(0, at).UTC(), N: handle}, nil
+	return cur, nil
 }
 
 // newAnswer is the body of POST /replies/{n}.

@@ -9,12 +9,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"nudges/bot"
 	"nudges/flows"
@@ -51,10 +53,11 @@ type Config struct {
 
 // Dashboard serves the /app pages.
 type Dashboard struct {
-	cfg Config
-	db  *store.DB
-	kit *webkit.Kit
-	nav []navItem // the menu: the pages that exist
+	cfg  Config
+	db   *store.DB
+	kit  *webkit.Kit
+	nav  []navItem // the menu: the pages that exist
+	jobs *webkit.Imports
 }
 
 // New checks cfg and parses the embedded templates.
@@ -72,11 +75,12 @@ func New(cfg Config, db *store.DB) (*Dashboard, error) {
 		return nil, errors.New("app: Service is required")
 	}
 	d := &Dashboard{cfg: cfg, db: db}
-	kit, err := webkit.New(audience(), cfg.Web, db, templateFS, map[string]any{"stateNote": stateNote})
+	kit, err := webkit.New(audience(), cfg.Web, db, templateFS, map[string]any{"stateNote": stateNote, "threadArgs": threadArgs})
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	d.kit = kit
+	d.jobs = &webkit.Imports{DB: db, Clock: cfg.Web.Clock, Log: d.log().With("ui", "dashboard")}
 	return d, nil
 }
 
@@ -91,13 +95,16 @@ type route struct {
 	// States lists the client states in which a form may be used; nil:
 	// any. A client in another state gets a refusal that says why.
 	States []bot.ClientStatus
+	// Upload marks a file upload: its CSRF token travels in the query and
+	// its body may pass the 64 KiB limit, up to maxUploadBody.
+	Upload bool
 }
 
 // routes are the dashboard's pages and forms. To add a page, add its
 // handler in a file of its own and a line here, and a row to the wall
 // table (wall_test.go); the menu shows a page once its GET route exists.
 func (d *Dashboard) routes() []route {
-	return []route{
+	rs := []route{
 		{Method: http.MethodGet, Path: "/", Handle: d.overview},
 		{Method: http.MethodGet, Path: "/qr.svg", Handle: d.qrSVG},
 		{Method: http.MethodGet, Path: "/qr.png", Handle: d.qrPNG},
@@ -126,7 +133,16 @@ func (d *Dashboard) routes() []route {
 		{Method: http.MethodPost, Path: "/settings/webhooks/:id/disable", Handle: d.hookDisable},
 		{Method: http.MethodPost, Path: "/settings/webhooks/:id/enable", Handle: d.hookEnable, States: mayCreate},
 		{Method: http.MethodPost, Path: "/settings/webhooks/:id/delete", Handle: d.hookDelete},
+		{Method: http.MethodGet, Path: "/subscribers", Handle: d.subscribers},
+		{Method: http.MethodGet, Path: "/subscribers.csv", Handle: d.subscribersCSV},
+		{Method: http.MethodGet, Path: "/subscribers/import", Handle: d.importPage},
+		{Method: http.MethodPost, Path: "/subscribers/import", Handle: d.importUpload, States: mayImport, Upload: true},
+		{Method: http.MethodGet, Path: "/subscribers/import/:id", Handle: d.importStatus},
 	}
+	if d.cfg.Service != nil {
+		rs = append(rs, d.replyRoutes()...)
+	}
+	return rs
 }
 
 // Register mounts the dashboard under /app. Per-address limits read the
@@ -139,6 +155,10 @@ func (d *Dashboard) Register(e *echo.Echo) {
 	g.GET("", func(ec echo.Context) error { return ec.Redirect(http.StatusSeeOther, "/app/") })
 	routes := d.routes()
 	for _, r := range routes {
+		if r.Upload {
+			g.Add(r.Method, r.Path, d.wrap(r), middleware.BodyLimit(maxUploadBody), auth, d.kit.CSRFUpload())
+			continue
+		}
 		g.Add(r.Method, r.Path, d.wrap(r), auth, csrf)
 	}
 	d.nav = menu(routes)
@@ -186,6 +206,14 @@ func stateNote(st bot.ClientStatus) string {
 		return "Your last payment did not go through. Billing shows how to pay."
 	}
 	return "Your plan is " + string(st) + "."
+}
+
+// log is where the dashboard logs.
+func (d *Dashboard) log() *slog.Logger {
+	if d.cfg.Web.Log != nil {
+		return d.cfg.Web.Log
+	}
+	return slog.Default()
 }
 
 // client reads the client p.

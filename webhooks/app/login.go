@@ -21,6 +21,7 @@ func audience() webkit.Audience {
 		May:         maySignIn,
 		Refuse401:   true,
 		CodeMessage: "DashboardCode",
+		BigBody:     isUpload,
 		SentNotice:  "If this phone runs a list on Nudges, a 6-digit code is on its way. It works for 10 minutes.",
 		DevHint: func() string {
 			return "Dev mode: no SMS is sent; your login code is printed in the server log. Or text WEB from your client phone for a sign-in link."

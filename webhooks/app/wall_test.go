@@ -75,6 +75,14 @@ var wall = map[string]wallCase{
 	"POST /app/settings/webhooks/:id/disable": {ids: endpointOf},
 	"POST /app/settings/webhooks/:id/enable":  {ids: endpointOf, refused: noCreate},
 	"POST /app/settings/webhooks/:id/delete":  {ids: endpointOf},
+	"GET /app/subscribers":                    {},
+	"GET /app/subscribers.csv":                {},
+	"GET /app/subscribers/import":             {},
+	"POST /app/subscribers/import":            {form: url.Values{"consent": {"yes"}}, refused: cannotImport},
+	"GET /app/subscribers/import/:id":         {ids: importOf},
+	"GET /app/replies":                        {},
+	"GET /app/replies/:n":                     {ids: threadOf},
+	"POST /app/replies/:n":                    {ids: threadOf, form: url.Values{"text": {"See you at 7"}}, refused: cannotAnswer},
 }
 
 // stateClients are the signed-in clients whose state may forbid a form.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,21 @@ func (k *Kit) CSRF() echo.MiddlewareFunc {
 // whose body must not be parsed before the handler streams it.
 func (k *Kit) CSRFQuery() echo.MiddlewareFunc {
 	return k.csrfFrom(func(ec echo.Context) string { return ec.QueryParam("_csrf") })
+}
+
+// CSRFUpload is CSRFQuery for a file upload form that may also be sent
+// as a plain form: the query's token, or, when the body is not multipart,
+// the form field's. A multipart body is never parsed here.
+func (k *Kit) CSRFUpload() echo.MiddlewareFunc {
+	return k.csrfFrom(func(ec echo.Context) string {
+		if t := ec.QueryParam("_csrf"); t != "" {
+			return t
+		}
+		if strings.HasPrefix(ec.Request().Header.Get(echo.HeaderContentType), "multipart/") {
+			return ""
+		}
+		return ec.FormValue("_csrf")
+	})
 }
 
 func safeMethod(m string) bool {
