@@ -226,7 +226,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
 		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window,
-		DevNumbers: !cfg.twilio()} // dev mode: clients' own numbers are fictional, ready at once
+		PlatformFee: cfg.PlatformFee, DevNumbers: !cfg.twilio()} // dev mode: clients' own numbers are fictional, ready at once
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
 		Observer: obs}
 

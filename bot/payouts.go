@@ -23,6 +23,9 @@ type Payouts struct {
 	// EventAt is when the last account.updated applied was created (unix
 	// seconds): an older one arriving late changes nothing.
 	EventAt int64 `json:"event_at,omitempty"`
+	// Price is what joining the client's list costs a month, in minor
+	// units of its plan's currency (PRICE); 0: the list is free.
+	Price int64 `json:"price,omitempty"`
 	// Link is the client's live connect link (PAYOUTS).
 	Link BillLink `json:"link,omitzero"`
 }

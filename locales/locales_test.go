@@ -27,7 +27,7 @@ var typical = map[string]any{
 	"PluralCount": 1234, "Seconds": 5,
 	"Since": "Dec 7, 2026", "Service": "+1 555 000 0000", "TollFree": true,
 	"Percent": 20, "Amount": "$5.00", "Months": 3, "Off": "20% off", "For": "for 3 months",
-	"Was": "$29.00", "Days": 14,
+	"Was": "$29.00", "Days": 14, "Fee": 12.5,
 }
 
 // typicalEs is what the service fills in differently for Spanish: its
