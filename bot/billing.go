@@ -46,6 +46,11 @@ type BillingEvent struct {
 	// and ChargesEnabled whether it can take payments.
 	Account        string
 	ChargesEnabled bool
+	// List is the keyword of the paid list the event's subscription is
+	// for (metadata.list), and Member the phone paying for it
+	// (metadata.phone); empty for a client's own plan.
+	List   string
+	Member Phone
 }
 
 // Billing applies payment events to clients; the Stripe webhook and the dev

@@ -205,6 +205,9 @@ type Subscription struct {
 	// texts from (it joined through it, or was told so in the first
 	// message from it); empty: the service number.
 	HeardFrom Phone `json:"heard_from,omitempty"`
+	// Paid is the provider subscription the phone pays a paid list
+	// through; empty for a free membership.
+	Paid string `json:"paid,omitempty"`
 }
 
 // Priority orders the outbox: replies and codes before bulk.

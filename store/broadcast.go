@@ -209,5 +209,8 @@ func (e *bulkEncoder) subscription(s bot.Subscription) []byte {
 	if s.HeardFrom != "" {
 		b = e.str(append(b, `,"heard_from":`...), string(s.HeardFrom))
 	}
+	if s.Paid != "" {
+		b = e.str(append(b, `,"paid":`...), s.Paid)
+	}
 	return append(b, '}')
 }

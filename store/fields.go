@@ -195,8 +195,10 @@ func fastSubscription(data []byte, s *bot.Subscription) bool {
 			ok := fieldString(val, &from)
 			s.HeardFrom = bot.Phone(from)
 			return ok
+		case "paid":
+			return fieldString(val, &s.Paid)
 		}
-		return !folds(key, "keyword", "phone", "joined_at", "notice_at", "source", "heard_from")
+		return !folds(key, "keyword", "phone", "joined_at", "notice_at", "source", "heard_from", "paid")
 	})
 }
 

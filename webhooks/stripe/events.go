@@ -131,8 +131,17 @@ func billingEvent(e stripego.Event) (bot.BillingEvent, bool, error) {
 	return ev, ok, nil
 }
 
-// fromMetadata fills the client's phone and plan from metadata.
+// fromMetadata fills the client's phone and plan from metadata, or, for
+// a paid list's subscription (metadata.list), the list and the paying
+// phone: that phone is a subscriber, never taken for a client.
 func fromMetadata(ev *bot.BillingEvent, md map[string]string) {
+	if md["list"] != "" {
+		ev.List = md["list"]
+		if p, err := bot.ParsePhone(md["phone"]); err == nil && md["phone"] != "" {
+			ev.Member = p
+		}
+		return
+	}
 	if p, err := bot.ParsePhone(md["phone"]); err == nil && md["phone"] != "" {
 		ev.ClientPhone = p
 	}
@@ -150,7 +159,7 @@ func readSession(raw []byte, ev *bot.BillingEvent) (bool, error) {
 		return false, nil
 	}
 	fromMetadata(ev, s.Metadata)
-	if ev.ClientPhone == "" && s.ClientReferenceID != "" {
+	if ev.List == "" && ev.ClientPhone == "" && s.ClientReferenceID != "" {
 		if p, err := bot.ParsePhone(s.ClientReferenceID); err == nil {
 			ev.ClientPhone = p
 		}
