@@ -262,7 +262,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	billing := flows.NewBilling(db, bot.SystemClock{}, tr, disp.Kick, brain)
 	pay, err := stripe.New(stripe.Config{SecretKey: cfg.StripeKey, WebhookSecret: cfg.StripeWebhookSecret,
-		ConnectWebhookSecret: cfg.StripeConnectSecret, APIBase: cfg.StripeAPIBase, PublicURL: cfg.PublicURL}, db, billing, bot.SystemClock{}, tr)
+		ConnectWebhookSecret: cfg.StripeConnectSecret, APIBase: cfg.StripeAPIBase, PublicURL: cfg.PublicURL, PlatformFee: cfg.PlatformFee}, db, billing, bot.SystemClock{}, tr)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,8 @@ type Payouts struct {
 	Price int64 `json:"price,omitempty"`
 	// Link is the client's live connect link (PAYOUTS).
 	Link BillLink `json:"link,omitzero"`
+	// Joins are the open payment links of phones joining the paid list.
+	Joins []PaidJoin `json:"joins,omitempty"`
 }
 
 // NewConnectLink gives c a fresh connect link made of secret, valid for

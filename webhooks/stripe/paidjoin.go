@@ -1,0 +1,86 @@
+package stripe
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"nudges/bot"
+)
+
+// PaidJoinLink is the payment link of a phone joining a paid list; token
+// is bot.Client.NewPaidJoin's.
+func (s *Server) PaidJoinLink(token string) string {
+	return s.cfg.publicURL() + PathPaidJoin + token
+}
+
+// paidJoin is the start of the /p handlers: the list's client, its plan
+// and the joining phone of the live payment link token, or the page that
+// says why there is none. A list that stopped charging (PRICE OFF, or
+// payouts no longer enabled) has no payment link.
+func (s *Server) paidJoin(c echo.Context) (*bot.Client, *bot.Plan, bot.Phone, error) {
+	pay, secret := bot.SplitBillToken(c.Param("token"))
+	cl, p, err := s.linkClient(c, pay)
+	if cl == nil {
+		return nil, nil, "", err
+	}
+	phone := cl.PaidJoinOf(secret, s.clock.Now())
+	if phone == "" || cl.Payouts.Price <= 0 || !cl.Payouts.ChargesEnabled || cl.Payouts.Account == "" {
+		return nil, nil, "", s.say(c, http.StatusNotFound, lang(cl), "PageBadLink")
+	}
+	return cl, p, phone, nil
+}
+
+// handlePaidJoin is GET /p/{token}: a Checkout Session for the phone's
+// monthly payment to the list, paid to the client's connected account less
+// NUDGES_PLATFORM_FEE, and a redirect to it. Dev mode: the dev checkout of
+// the list. A link preview (HEAD, a messaging app's fetcher) gets a plain
+// page and makes nothing.
+func (s *Server) handlePaidJoin(c echo.Context) error {
+	if preview(c.Request()) {
+		return s.say(c, http.StatusOK, bot.English, "PagePaidJoinPreview")
+	}
+	cl, p, phone, err := s.paidJoin(c)
+	if cl == nil {
+		return err
+	}
+	l := lang(cl)
+	price := money(cl.Payouts.Price, p.Currency)
+	if s.cfg.Dev() {
+		return s.render(c, http.StatusOK, l, pageData{
+			Lines:  []string{s.t.T(l, "PageDevPaidJoin", map[string]any{"Name": cl.Name, "Keyword": cl.Keyword, "Price": price})},
+			Action: PathPaidJoin + c.Param("token"), Button: s.t.T(l, "PageDevPay", nil),
+		})
+	}
+	_, url, err := s.api.ListCheckout(c.Request().Context(), ListJoin{
+		Name: cl.Name, Keyword: cl.Keyword, Account: cl.Payouts.Account, Phone: phone,
+		PriceMinor: cl.Payouts.Price, Currency: p.Currency, FeePercent: s.cfg.PlatformFee,
+		Base: s.PaidJoinLink(c.Param("token")),
+	})
+	if err != nil {
+		s.Log.Error("paid list checkout", "list", cl.Keyword, "err", err)
+		return s.say(c, http.StatusBadGateway, l, "PageProviderDown")
+	}
+	return c.Redirect(http.StatusSeeOther, url)
+}
+
+// handleDevPaidJoin is POST /p/{token} (dev mode only): the phone pays
+// through the same path Stripe's checkout.session.completed takes.
+// Pressing twice applies one event.
+func (s *Server) handleDevPaidJoin(c echo.Context) error {
+	cl, _, phone, err := s.paidJoin(c)
+	if cl == nil {
+		return err
+	}
+	_, secret := bot.SplitBillToken(c.Param("token"))
+	ev := bot.BillingEvent{
+		ID: "evt_dev_join_" + secret, Type: bot.EventCheckoutCompleted, Created: s.clock.Now().Unix(),
+		List: cl.Keyword, Member: phone, Status: bot.ClientActive,
+		CheckoutID: "cs_dev_join_" + secret, SubscriptionID: "sub_dev_join_" + secret,
+	}
+	if err := s.billing.Apply(c.Request().Context(), ev); err != nil {
+		return fmt.Errorf("dev paid join: %w", err)
+	}
+	return c.Redirect(http.StatusSeeOther, PathPaidJoin+c.Param("token")+"/done")
+}
