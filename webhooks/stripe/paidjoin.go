@@ -84,3 +84,16 @@ func (s *Server) handleDevPaidJoin(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, PathPaidJoin+c.Param("token")+"/done")
 }
+
+// paidJoinPage serves a fixed message in the language of the payment
+// link's list (its token starts with the client's pay token).
+func (s *Server) paidJoinPage(id string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		l := bot.English
+		pay, _ := bot.SplitBillToken(c.Param("token"))
+		if cl, _, err := s.lookup(pay); err == nil && cl != nil {
+			l = lang(cl)
+		}
+		return s.say(c, http.StatusOK, l, id)
+	}
+}

@@ -112,3 +112,17 @@ func TestStripePaidJoinCheckout(t *testing.T) {
 		t.Errorf("POST with Stripe configured: %d", r.Code)
 	}
 }
+
+// The pages Stripe returns to speak the list's language; a bad token gets
+// the page in English, never an error.
+func TestPaidJoinReturnPages(t *testing.T) {
+	f := newFixture(t, devConfig())
+	path := f.priced()
+	f.update(func(c *bot.Client) { c.Locale = bot.Spanish })
+	if r := f.do(http.MethodGet, path+"/done", "", nil); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "Gracias") {
+		t.Fatalf("done %d: %s", r.Code, r.Body)
+	}
+	if r := f.do(http.MethodGet, PathPaidJoin+"%00x/canceled", "", nil); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "you weren") {
+		t.Fatalf("canceled %d: %s", r.Code, r.Body)
+	}
+}

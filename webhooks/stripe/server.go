@@ -65,8 +65,8 @@ func (s *Server) Register(e *echo.Echo) {
 	e.HEAD(PathConnect+":token", s.handleConnect)
 	e.GET(PathPaidJoin+":token", s.handlePaidJoin)
 	e.HEAD(PathPaidJoin+":token", s.handlePaidJoin)
-	e.GET(PathPaidJoin+":token/done", s.page("PagePaidJoinDone"))
-	e.GET(PathPaidJoin+":token/canceled", s.page("PagePaidJoinCanceled"))
+	e.GET(PathPaidJoin+":token/done", s.paidJoinPage("PagePaidJoinDone"))
+	e.GET(PathPaidJoin+":token/canceled", s.paidJoinPage("PagePaidJoinCanceled"))
 	if s.cfg.Dev() {
 		e.GET(PathDevCheckout+":token", s.handleDevCheckout)
 		e.POST(PathDevCheckout+":token", s.handleDevPay)
