@@ -7,7 +7,7 @@ const PaidJoinTTL = 24 * time.Hour
 
 // maxPaidJoins bounds the payment links a client keeps open: past it, the
 // oldest is dropped (its phone can text the keyword again).
-const maxPaidJoins = 500
+const maxPaidJoins = 200
 
 // PaidJoin is one phone's open payment link to join a client's paid list.
 type PaidJoin struct {
