@@ -300,6 +300,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	if plans := pay.API(); plans != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = plans, plans
+		a.lead.others = append(a.lead.others, bot.NewPaidCanceler(db, plans, bot.SystemClock{}).Run)
 	}
 	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
 	acfg.NumberKick, acfg.NumberReady = a.numbers.Kick, a.numberReady

@@ -30,6 +30,10 @@ type Payouts struct {
 	Link BillLink `json:"link,omitzero"`
 	// Joins are the open payment links of phones joining the paid list.
 	Joins []PaidJoin `json:"joins,omitempty"`
+	// Month ("2006-01", UTC) and Revenue: what members paid that month,
+	// in minor units (invoice.paid of the list's subscriptions).
+	Month   string `json:"month,omitempty"`
+	Revenue int64  `json:"revenue,omitempty"`
 }
 
 // NewConnectLink gives c a fresh connect link made of secret, valid for

@@ -75,7 +75,8 @@ func with(base, over map[string]any) map[string]any {
 func TestSpanishSubscriberRepliesAreGSM(t *testing.T) {
 	c := MustLoad()
 	for _, id := range []string{"Joined", "AlreadyJoined", "ListNone", "ListSome", "Left", "OptedOut",
-		"AlreadyOptedIn", "UnknownKeyword", "NotUnderstood", "HelpNew"} {
+		"AlreadyOptedIn", "UnknownKeyword", "NotUnderstood", "HelpNew", "JoinPaid", "PaidJoinClosed", "LeftPaid",
+		"PaidEnded", "PaidCardUpdate"} {
 		s := render(t, c, bot.Spanish, id, typicalIn(bot.Spanish))
 		if n, enc := bot.Segments(s); enc != bot.GSM7 {
 			t.Errorf("es/%s travels as %s (%d segments): %q", id, enc, n, s)
@@ -189,5 +190,19 @@ func TestUnknownIDRendersIDNotPanic(t *testing.T) {
 	}
 	if got := c.T("fr", "Oops", nil); !strings.Contains(got, "went wrong") {
 		t.Fatalf("unknown language should fall back to English, got %q", got)
+	}
+}
+
+// TestJoinPaidFitsWithItsLink: a paid list's join reply carries the
+// disclosures and a real /p/{token} link (longer than the typical Link)
+// and still fits 2 segments in both languages.
+func TestJoinPaidFitsWithItsLink(t *testing.T) {
+	c := MustLoad()
+	link := "https://sms.nudges-example.com/p/abcdefghjkmnpqrs.abcdefghjkmnpqrs"
+	for _, lang := range Languages {
+		s := render(t, c, lang, "JoinPaid", with(typicalIn(lang), map[string]any{"Link": link}))
+		if n, enc := bot.Segments(s); n > 2 {
+			t.Errorf("%s/JoinPaid takes %d segments (%s, %d characters): %q", lang, n, enc, utf8.RuneCountInString(s), s)
+		}
 	}
 }

@@ -81,6 +81,7 @@ type subscriptionDetails struct {
 
 type invoiceObject struct {
 	ID                  string               `json:"id"`
+	AmountPaid          int64                `json:"amount_paid"`
 	Customer            ref                  `json:"customer"`
 	Subscription        ref                  `json:"subscription"`
 	SubscriptionDetails *subscriptionDetails `json:"subscription_details"`
@@ -127,6 +128,9 @@ func billingEvent(e stripego.Event) (bot.BillingEvent, bool, error) {
 	}
 	if err != nil {
 		return ev, false, fmt.Errorf("read %s %s: %w", ev.Type, ev.ID, err)
+	}
+	if e.Account != "" && ev.List == "" && ev.Type != bot.EventAccountUpdated {
+		return ev, false, nil // a connected account's own business, not ours
 	}
 	return ev, ok, nil
 }
@@ -183,7 +187,7 @@ func readSubscription(raw []byte, ev *bot.BillingEvent) (bool, error) {
 	}
 	fromMetadata(ev, s.Metadata)
 	ev.SubscriptionID, ev.CustomerID = s.ID, string(s.Customer)
-	ev.Status = clientStatus(s.Status)
+	ev.Status, ev.SubStatus = clientStatus(s.Status), s.Status
 	if s.Status == "trialing" && s.TrialEnd > 0 {
 		ev.TrialEnd = unix(s.TrialEnd)
 	}
@@ -222,6 +226,7 @@ func readInvoice(raw []byte, ev *bot.BillingEvent) (bool, error) {
 		fromMetadata(ev, details.Metadata)
 	}
 	ev.SubscriptionID, ev.CustomerID = string(sub), string(in.Customer)
+	ev.InvoiceID, ev.Amount = in.ID, in.AmountPaid
 	ev.Status = bot.ClientActive
 	if ev.Type == bot.EventInvoiceFailed {
 		ev.Status = bot.ClientPastDue
