@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"testing"
 
 	"nudges/bot"
 )
@@ -99,4 +100,54 @@ func directivePaidEvent(h *harness, args string) error {
 		}
 	}
 	return testBilling(h).Apply(context.Background(), ev)
+}
+
+// pendingCancels is the subscriptions whose cancellation is queued.
+func pendingCancels(t *testing.T, h *harness) []string {
+	t.Helper()
+	var subs []string
+	err := h.db.View(func(tx bot.Tx) error {
+		due, err := tx.PaidCancelsDue(h.clock.Now().AddDate(1, 0, 0), 100)
+		for _, d := range due {
+			subs = append(subs, d.Sub+"@"+d.Account)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subs
+}
+
+// LEAVE and STOP queue the provider's cancellation (once each), never
+// inside the turn; LEAVE keeps the member until the period ends, STOP
+// removes it; the deletion that follows drops what is still queued.
+func TestLeaveAndStopQueueCancellation(t *testing.T) {
+	h := newHarness(t)
+	h.run(`! defaultplan
+! client +15550004444 COFFEE Joe's Coffee
+! account +15550004444 acct_1
+! accountupdated +15550004444 acct_1 true
+! paidevent checkout COFFEE +15550001111 sub_1
+! paidevent checkout COFFEE +15550002222 sub_2
+`)
+	h.text("+15550001111", "LEAVE")
+	h.text("+15550001111", "LEAVE COFFEE")
+	if got := pendingCancels(t, h); len(got) != 1 || got[0] != "sub_1@acct_1" {
+		t.Fatalf("after LEAVE: %v", got)
+	}
+	if l := h.listsOf(t, "+15550001111"); !strings.Contains(l, "COFFEE") {
+		t.Fatalf("left before the period ended: %q", l)
+	}
+	h.text("+15550002222", "STOP")
+	if got := pendingCancels(t, h); len(got) != 2 || got[1] != "sub_2@acct_1" {
+		t.Fatalf("after STOP: %v", got)
+	}
+	if l := h.listsOf(t, "+15550002222"); strings.Contains(l, "COFFEE") {
+		t.Fatalf("still on after STOP: %q", l)
+	}
+	h.run("! paidevent deleted COFFEE +15550001111 sub_1\n")
+	if got := pendingCancels(t, h); len(got) != 1 || got[0] != "sub_2@acct_1" {
+		t.Fatalf("after deleted: %v", got)
+	}
 }
