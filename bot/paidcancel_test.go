@@ -209,3 +209,15 @@ func TestPaidAudienceAndCount(t *testing.T) {
 		t.Fatalf("after upgrade and removal: %v, %d", err, count())
 	}
 }
+
+// The API's removal of a paying member cancels its subscription too, so
+// that a phone off the list is not charged for it.
+func TestRemoveSubscriberCancelsPaid(t *testing.T) {
+	db := paidMember(t)
+	if err := bot.RemoveSubscriber(db, paidNow, "COFFEE", "+15550001111", "key_1"); err != nil {
+		t.Fatal(err)
+	}
+	if p := pendingCancels(t, db); len(p) != 1 || p[0].Sub != "sub_1" {
+		t.Fatalf("pending %+v", p)
+	}
+}

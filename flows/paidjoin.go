@@ -24,9 +24,9 @@ func paid(c *bot.Client) bool { return c.Payouts.Price > 0 }
 // price gets a link like anyone else.
 func (b *Brain) joinPaid(tc *turnCtx, c *bot.Client) error {
 	data := map[string]any{"Name": c.Name, "Keyword": c.Keyword}
-	sub, err := subscriptionOf(tc.Tx, c.Keyword, tc.Conv.Phone)
+	sub, err := bot.SubscriptionOn(tc.Tx, c.Keyword, tc.Conv.Phone)
 	if err != nil {
-		return err
+		return fmt.Errorf("join %s: %w", c.Keyword, err)
 	}
 	if sub != nil && sub.Paid != "" {
 		tc.Say("AlreadyJoined", data)
@@ -80,20 +80,6 @@ func (b *Brain) paidJoinLink(tx bot.Tx, c *bot.Client, j bot.PaidJoin, now time.
 		return l.PaidJoinLink(token), nil
 	}
 	return strings.TrimRight(b.PublicURL, "/") + "/p/" + token, nil
-}
-
-// subscriptionOf is p's subscription to keyword, nil when not on it.
-func subscriptionOf(tx bot.Subscriptions, keyword string, p bot.Phone) (*bot.Subscription, error) {
-	subs, err := tx.SubscriptionsOf(p)
-	if err != nil {
-		return nil, fmt.Errorf("lists of %s: %w", p, err)
-	}
-	for _, s := range subs {
-		if s.Keyword == keyword {
-			return &s, nil
-		}
-	}
-	return nil, nil
 }
 
 // leavePaid is LEAVE of a paid membership: the subscription is cancelled

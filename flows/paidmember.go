@@ -65,7 +65,7 @@ func marked(tx bot.EventLog, mark, id string) (bool, error) {
 // member is ev.Member's subscription to c's list when it is paid by ev's
 // subscription, nil otherwise.
 func member(tx bot.Tx, c *bot.Client, ev bot.BillingEvent) (*bot.Subscription, error) {
-	s, err := subscriptionOf(tx, c.Keyword, ev.Member)
+	s, err := bot.SubscriptionOn(tx, c.Keyword, ev.Member)
 	if err != nil || s == nil || s.Paid == "" || s.Paid != ev.SubscriptionID {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (b *Billing) paidJoin(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now ti
 	}
 	source := "paid checkout " + ev.CheckoutID
 	s := bot.Subscription{Keyword: c.Keyword, Phone: ev.Member, JoinedAt: now, Source: source, Paid: ev.SubscriptionID, PaidUntil: now.AddDate(0, 1, 0)}
-	old, err := subscriptionOf(tx, c.Keyword, ev.Member)
+	old, err := bot.SubscriptionOn(tx, c.Keyword, ev.Member)
 	switch {
 	case err != nil:
 		return false, "", err

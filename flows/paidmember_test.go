@@ -151,3 +151,25 @@ func TestLeaveAndStopQueueCancellation(t *testing.T) {
 		t.Fatalf("after deleted: %v", got)
 	}
 }
+
+// Through a client's own number too: LEAVE and STOP there queue the
+// cancellation.
+func TestOwnNumberLeaveAndStopQueueCancellation(t *testing.T) {
+	h := newHarness(t)
+	h.run(`! defaultplan
+! client +15550009999 YOGA Sunrise Yoga
+! number +15550009999 +15550100001
+! account +15550009999 acct_1
+! accountupdated +15550009999 acct_1 true
+! paidevent checkout YOGA +15550001111 sub_1
+! paidevent checkout YOGA +15550002222 sub_2
+>@+15550100001 +15550001111 LEAVE
+>@+15550100001 +15550002222 STOP
+`)
+	if got := pendingCancels(t, h); len(got) != 2 || got[0] != "sub_1@acct_1" || got[1] != "sub_2@acct_1" {
+		t.Fatalf("pending %v", got)
+	}
+	if l := h.listsOf(t, "+15550002222"); l != "" {
+		t.Fatalf("still on %q after STOP", l)
+	}
+}
