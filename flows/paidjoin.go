@@ -20,16 +20,22 @@ func paid(c *bot.Client) bool { return c.Payouts.Price > 0 }
 // list; it gets the price, the monthly renewal, about how many messages
 // a month, HELP and STOP, and a payment link (a fresh one each time it
 // asks). It joins when its checkout completes (Billing.paidJoin). A
-// paying member is already on the list; a free member from before the
-// price gets a link like anyone else.
+// paying member is already on the list (one that asked to leave is told
+// until when); a free member from before the price, or one whose paid
+// time ended, gets a link like anyone else.
 func (b *Brain) joinPaid(tc *turnCtx, c *bot.Client) error {
 	data := map[string]any{"Name": c.Name, "Keyword": c.Keyword}
 	sub, err := bot.SubscriptionOn(tc.Tx, c.Keyword, tc.Conv.Phone)
 	if err != nil {
 		return fmt.Errorf("join %s: %w", c.Keyword, err)
 	}
-	if sub != nil && sub.Paid != "" {
+	switch {
+	case sub != nil && sub.Paid != "" && sub.PaidEnds.IsZero():
 		tc.Say("AlreadyJoined", data)
+		return nil
+	case sub != nil && sub.Paid != "" && sub.Receiving(tc.Now): // asked to leave
+		data["PeriodEnd"] = dayText(tc.Lang(), sub.PaidEnds)
+		tc.Say("PaidLeaving", data)
 		return nil
 	}
 	if !c.Payouts.ChargesEnabled || c.Payouts.Account == "" {

@@ -72,8 +72,8 @@ func member(tx bot.Tx, c *bot.Client, ev bot.BillingEvent) (*bot.Subscription, e
 	return s, nil
 }
 
-// paidJoin puts the phone that paid on c's list (or makes its free
-// membership a paid one), records its consent and texts it the join
+// paidJoin puts the phone that paid on c's list (or makes its free or
+// ended membership a paid one), records its consent and texts it the join
 // confirmation. A phone that opted out of the list's sender meanwhile is
 // not put back on it; a replay or a phone already paying changes nothing
 // and sends nothing.
@@ -92,10 +92,10 @@ func (b *Billing) paidJoin(tx bot.Tx, c *bot.Client, ev bot.BillingEvent, now ti
 	switch {
 	case err != nil:
 		return false, "", err
-	case old != nil && old.Paid != "":
+	case old != nil && old.Paid != "" && old.Receiving(now):
 		return false, "already a member", nil
-	case old != nil: // a free member from before the price
-		old.Paid, old.PaidUntil = s.Paid, s.PaidUntil
+	case old != nil: // a free member from before the price, or one whose paid time ended
+		old.Paid, old.PaidUntil, old.PaidEnds = s.Paid, s.PaidUntil, time.Time{}
 		err = tx.PutSubscription(*old)
 	default:
 		_, err = tx.AddSubscription(s)

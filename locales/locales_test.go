@@ -76,7 +76,7 @@ func TestSpanishSubscriberRepliesAreGSM(t *testing.T) {
 	c := MustLoad()
 	for _, id := range []string{"Joined", "AlreadyJoined", "ListNone", "ListSome", "Left", "OptedOut",
 		"AlreadyOptedIn", "UnknownKeyword", "NotUnderstood", "HelpNew", "JoinPaid", "PaidJoinClosed", "LeftPaid",
-		"PaidEnded", "PaidCardUpdate"} {
+		"PaidEnded", "PaidCardUpdate", "PaidLeaving"} {
 		s := render(t, c, bot.Spanish, id, typicalIn(bot.Spanish))
 		if n, enc := bot.Segments(s); enc != bot.GSM7 {
 			t.Errorf("es/%s travels as %s (%d segments): %q", id, enc, n, s)
