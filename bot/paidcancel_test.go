@@ -221,3 +221,24 @@ func TestRemoveSubscriberCancelsPaid(t *testing.T) {
 		t.Fatalf("pending %+v", p)
 	}
 }
+
+// Before an erase, a paying member's subscriptions are queued for
+// cancellation with no phone in the record; a client's phone is not.
+func TestCancelPaidBeforeErase(t *testing.T) {
+	db := paidMember(t)
+	err := db.Update(func(tx bot.Tx) error {
+		if _, err := tx.AddSubscription(bot.Subscription{Keyword: "COFFEE", Phone: "+15550004444", Paid: "sub_c"}); err != nil {
+			return err
+		}
+		if err := bot.CancelPaidBeforeErase(tx, "+15550004444", paidNow); err != nil { // the client, paying too
+			return err
+		}
+		return bot.CancelPaidBeforeErase(tx, "+15550001111", paidNow)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pendingCancels(t, db); len(p) != 1 || p[0].Sub != "sub_1" || p[0].Phone != "" {
+		t.Fatalf("pending %+v", p)
+	}
+}

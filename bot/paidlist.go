@@ -73,6 +73,27 @@ func AskPaidCancel(tx PaidTx, s *Subscription, now time.Time) (time.Time, error)
 	return s.PaidEnds, nil
 }
 
+// CancelPaidBeforeErase queues the cancellation of every paid list p pays
+// for, before an erase takes p off them: an erased phone must not go on
+// being charged. The queued records name no phone. Nothing is queued for
+// a client's phone (an erase refuses it).
+func CancelPaidBeforeErase(tx Tx, p Phone, now time.Time) error {
+	if c, err := tx.Client(p); err != nil || c != nil {
+		return err
+	}
+	subs, err := tx.SubscriptionsOf(p)
+	if err != nil {
+		return fmt.Errorf("lists of %s: %w", p, err)
+	}
+	for _, s := range subs {
+		s.Phone = ""
+		if _, err := AskPaidCancel(tx, &s, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DevPaidPrefix starts the subscription ids the dev checkout makes: no
 // provider knows them.
 const DevPaidPrefix = "sub_dev_"
