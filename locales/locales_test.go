@@ -206,3 +206,21 @@ func TestJoinPaidFitsWithItsLink(t *testing.T) {
 		}
 	}
 }
+
+// TestPaidStatsReplyFitsTwoSegments: STATS of a paid list is one reply of
+// three lines (the period, the paid list, the last announcement with its
+// clicks); filled with typical values it fits 2 segments in each language.
+func TestPaidStatsReplyFitsTwoSegments(t *testing.T) {
+	c := MustLoad()
+	for _, lang := range Languages {
+		data := typicalIn(lang)
+		var lines []string
+		for _, id := range []string{"Stats", "StatsPaid", "StatsLastClicks"} {
+			lines = append(lines, render(t, c, lang, id, data))
+		}
+		s := strings.Join(lines, "\n")
+		if n, enc := bot.Segments(s); n > 2 {
+			t.Errorf("%s STATS takes %d segments (%s, %d characters): %q", lang, n, enc, utf8.RuneCountInString(s), s)
+		}
+	}
+}
