@@ -300,8 +300,8 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	if plans := pay.API(); plans != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = plans, plans
-		a.lead.others = append(a.lead.others, bot.NewPaidCanceler(db, plans, bot.SystemClock{}).Run)
 	}
+	a.lead.others = append(a.lead.others, paidCanceler(db, pay.API()).Run)
 	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
 	acfg.NumberKick, acfg.NumberReady = a.numbers.Kick, a.numberReady
 	if a.provider != nil {

@@ -12,6 +12,10 @@ const (
 	PaidCancelTick  = time.Minute      // how often the worker looks for due cancellations
 	paidCancelBatch = 50               // records one pass takes
 	paidCancelCall  = 30 * time.Second // one provider call
+	// PaidEndGrace is how long after the end of a cancelled membership's
+	// paid time the worker takes it off the list, when the provider's
+	// deletion has not done so (dev mode has none; a lost webhook).
+	PaidEndGrace = 24 * time.Hour
 )
 
 // PaidCanceller tells the payment provider to cancel a paid list's
@@ -24,10 +28,12 @@ type PaidCanceller interface {
 // PaidCanceler makes the provider calls AskPaidCancel queued, in the
 // leader process: outside any transaction, each record dropped only after
 // the provider answered, a failure retried after Backoff. A kill between
-// the call and the drop makes the call again, which changes nothing.
+// the call and the drop makes the call again, which changes nothing. It
+// also takes off their lists the cancelled memberships whose paid time
+// ended PaidEndGrace ago.
 type PaidCanceler struct {
 	Store    Store
-	Provider PaidCanceller
+	Provider PaidCanceller // nil: no provider (dev mode), only the sweep runs
 	Clock    Clock
 	Log      *slog.Logger
 
@@ -62,8 +68,18 @@ func (w *PaidCanceler) Run(ctx context.Context) error {
 	}
 }
 
-// Pass makes every due call once.
+// Pass makes every due call once, then sweeps ended memberships.
 func (w *PaidCanceler) Pass(ctx context.Context) error {
+	if w.Provider != nil {
+		if err := w.calls(ctx); err != nil {
+			return err
+		}
+	}
+	return w.sweep()
+}
+
+// calls makes every due provider call once.
+func (w *PaidCanceler) calls(ctx context.Context) error {
 	var due []PaidCancel
 	err := w.Store.View(func(tx Tx) error {
 		var err error
@@ -114,6 +130,45 @@ func (w *PaidCanceler) one(ctx context.Context, pc PaidCancel) error {
 		return fmt.Errorf("save cancellation of %s: %w", pc.Sub, err)
 	}
 	return nil
+}
+
+// sweep takes off their lists up to paidCancelBatch memberships whose
+// paid time ended more than PaidEndGrace ago, in one transaction, each
+// with a leave consent record; a row renewed meanwhile stays. It writes
+// only when there is something to take off.
+func (w *PaidCanceler) sweep() error {
+	now := w.Clock.Now()
+	var ended []Subscription
+	err := w.Store.View(func(tx Tx) error {
+		var err error
+		ended, err = tx.PaidEndedBefore(now.Add(-PaidEndGrace), paidCancelBatch)
+		return err
+	})
+	if err != nil || len(ended) == 0 {
+		return err
+	}
+	return w.Store.Update(func(tx Tx) error {
+		for _, e := range ended {
+			if err := endMembership(tx, e, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// endMembership takes e's phone off e's list if its row still ends when e
+// does, with a leave consent record.
+func endMembership(tx Tx, e Subscription, now time.Time) error {
+	s, err := SubscriptionOn(tx, e.Keyword, e.Phone)
+	if err != nil || s == nil || !s.PaidEnds.Equal(e.PaidEnds) {
+		return err
+	}
+	if _, err := tx.Unsubscribe(e.Keyword, e.Phone); err != nil {
+		return fmt.Errorf("end %s on %s: %w", e.Phone, e.Keyword, err)
+	}
+	rec := ConsentRecord{At: now, Phone: e.Phone, Kind: ConsentLeave, Note: "paid time ended"}
+	return RecordConsent(tx, rec, e.Keyword)
 }
 
 func (w *PaidCanceler) log() *slog.Logger {

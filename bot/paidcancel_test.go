@@ -242,3 +242,49 @@ func TestCancelPaidBeforeErase(t *testing.T) {
 		t.Fatalf("pending %+v", p)
 	}
 }
+
+// A membership cancelled by LEAVE is taken off its list PaidEndGrace after
+// its paid time ends (dev mode, or Stripe's deletion lost), not before;
+// one paid again meanwhile stays; the index follows the rows.
+func TestPaidCancelerSweepsEndedMemberships(t *testing.T) {
+	db := paidMember(t)
+	askCancel(t, db, paidNow) // ends a month on
+	err := db.Update(func(tx bot.Tx) error {
+		s := bot.Subscription{Keyword: "COFFEE", Phone: "+15550002222", Paid: "sub_2", PaidEnds: paidNow.Add(time.Hour)}
+		if _, err := tx.AddSubscription(s); err != nil {
+			return err
+		}
+		s.PaidEnds = time.Time{} // paid again: no end any more
+		s.Paid = "sub_2b"
+		return tx.PutSubscription(s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := bot.NewFixedClock(paidNow.AddDate(0, 1, 0).Add(bot.PaidEndGrace - time.Minute))
+	w := bot.NewPaidCanceler(db, nil, clock)
+	members := func() int {
+		var n int
+		db.View(func(tx bot.Tx) error {
+			return tx.EachSubscriber("COFFEE", func(bot.Subscription) error { n++; return nil })
+		})
+		return n
+	}
+	if err := w.Pass(context.Background()); err != nil || members() != 2 {
+		t.Fatalf("before the grace: %v, %d members", err, members())
+	}
+	clock.Advance(2 * time.Minute)
+	if err := w.Pass(context.Background()); err != nil || members() != 1 {
+		t.Fatalf("after the grace: %v, %d members", err, members())
+	}
+	var left []bot.Subscription
+	var count int
+	db.View(func(tx bot.Tx) error {
+		left, _ = tx.PaidEndedBefore(paidNow.AddDate(1, 0, 0), 10)
+		count, _ = tx.PaidCount("COFFEE")
+		return nil
+	})
+	if len(left) != 0 || count != 1 {
+		t.Fatalf("index %+v, paid count %d", left, count)
+	}
+}

@@ -32,6 +32,10 @@ type PaidCancels interface {
 	// PaidCount is how many of keyword's subscriptions have Paid set;
 	// the store keeps it in step as rows are added, put and removed.
 	PaidCount(keyword string) (int, error)
+	// PaidEndedBefore returns up to n paid subscriptions whose PaidEnds is
+	// before before, earliest first, with Keyword, Phone and PaidEnds set
+	// (an index the store keeps beside the rows).
+	PaidEndedBefore(before time.Time, n int) ([]Subscription, error)
 }
 
 // PaidTx is what asking for a cancellation reads and writes.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -11,6 +12,7 @@ import (
 var (
 	bPaidCancels = []byte("paid_cancels") // provider subscription id → bot.PaidCancel
 	bPaidCounts  = []byte("paid_counts")  // KEYWORD → subscriptions with Paid set (big-endian)
+	bPaidEnds    = []byte("paid_ends")    // PaidEnds (unix ns), KEYWORD \0 phone → nothing
 )
 
 var _ bot.PaidCancels = (*Tx)(nil)
@@ -62,6 +64,43 @@ func (t *Tx) PaidCount(keyword string) (int, error) {
 		return 0, nil
 	}
 	return int(binary.BigEndian.Uint64(v)), nil
+}
+
+// PaidEndedBefore implements bot.PaidCancels.
+func (t *Tx) PaidEndedBefore(before time.Time, n int) ([]bot.Subscription, error) {
+	var out []bot.Subscription
+	limit := itob(uint64(before.UnixNano()))
+	cur := t.b(bPaidEnds).Cursor()
+	for k, _ := cur.First(); k != nil && len(out) < n && bytes.Compare(k[:8], limit) < 0; k, _ = cur.Next() {
+		kw, phone, ok := bytes.Cut(k[8:], []byte{0})
+		if !ok {
+			return nil, fmt.Errorf("bad paid end key %q", k)
+		}
+		ends := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
+		out = append(out, bot.Subscription{Keyword: string(kw), Phone: bot.Phone(phone), PaidEnds: ends})
+	}
+	return out, nil
+}
+
+func endsKey(s bot.Subscription) []byte {
+	return append(itob(uint64(s.PaidEnds.UnixNano())), pair(s.Keyword, string(s.Phone))...)
+}
+
+// keepPaid keeps the paid count and the index of paid ends in step with a
+// row going from old to s (old nil: a new row; s without Paid: unpaid or
+// removed).
+func (t *Tx) keepPaid(old *bot.Subscription, s bot.Subscription) error {
+	if old != nil && !old.PaidEnds.IsZero() && !old.PaidEnds.Equal(s.PaidEnds) {
+		if err := t.b(bPaidEnds).Delete(endsKey(*old)); err != nil {
+			return fmt.Errorf("unindex paid end: %w", err)
+		}
+	}
+	if !s.PaidEnds.IsZero() && s.Paid != "" && (old == nil || !old.PaidEnds.Equal(s.PaidEnds)) {
+		if err := t.b(bPaidEnds).Put(endsKey(s), nil); err != nil {
+			return fmt.Errorf("index paid end: %w", err)
+		}
+	}
+	return t.countPaid(old, s)
 }
 
 // countPaid moves keyword's paid count by the change from old to s

@@ -37,7 +37,7 @@ func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 		if err := bp.Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
 			return nil, fmt.Errorf("index subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
-		if err := t.countPaid(nil, s); err != nil {
+		if err := t.keepPaid(nil, s); err != nil {
 			return nil, fmt.Errorf("count paid member %s on %s: %w", s.Phone, s.Keyword, err)
 		}
 		added[i] = true
@@ -60,7 +60,7 @@ func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 	if err := decodeSubscription(v, &old); err != nil {
 		return false, fmt.Errorf("decode subscription %s on %s: %w", p, keyword, err)
 	}
-	if err := t.countPaid(&old, bot.Subscription{Keyword: keyword}); err != nil {
+	if err := t.keepPaid(&old, bot.Subscription{Keyword: keyword}); err != nil {
 		return false, err
 	}
 	if err := t.b(bSubs).Delete(key); err != nil {
@@ -120,7 +120,7 @@ func (t *Tx) PutSubscription(s bot.Subscription) error {
 	if err := decodeSubscription(v, &old); err != nil {
 		return fmt.Errorf("decode subscription %s on %s: %w", s.Phone, s.Keyword, err)
 	}
-	if err := t.countPaid(&old, s); err != nil {
+	if err := t.keepPaid(&old, s); err != nil {
 		return err
 	}
 	return t.putJSON(bSubs, key, s)
