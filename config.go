@@ -51,6 +51,10 @@ type config struct {
 	// WebhookAllow (NUDGES_WEBHOOK_ALLOW) are the addresses on the
 	// operator's own network that outbound webhooks may reach.
 	WebhookAllow []netip.Prefix
+
+	// PlatformFee is NUDGES_PLATFORM_FEE: the percent of a paid list's
+	// payments the platform keeps.
+	PlatformFee float64
 }
 
 // twilio reports whether SMS go through Twilio (else the console driver).
@@ -90,7 +94,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MetricsToken:        env("NUDGES_METRICS_TOKEN", ""),
 	}
 	checks := []func(*config, func(string, string) string) error{
-		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr,
+		checkPublicURL, checkAdmins, checkLocale, checkRate, checkKeep, checkTwilio, checkStripe, checkAddr, checkFee,
 		checkWindow, checkStore, checkProxies, checkNumbers, checkWebhookAllow,
 	}
 	for _, check := range checks {
@@ -181,6 +185,16 @@ func checkRate(c *config, env func(string, string) string) error {
 		}
 		*r.to = v
 	}
+	return nil
+}
+
+func checkFee(c *config, env func(string, string) string) error {
+	s := env("NUDGES_PLATFORM_FEE", "10")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > 100 || math.Round(f*100) != f*100 {
+		return fmt.Errorf("NUDGES_PLATFORM_FEE %q must be a percent from 0 to 100 with at most 2 decimals (10 keeps 10%% of paid lists' payments)", s)
+	}
+	c.PlatformFee = f
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"nudges/store/kv/etcdkv"
 	"nudges/store/kv/kvopen"
 	"nudges/store/leader"
+	"nudges/webhooks/stripe"
 )
 
 // leaderWork is what only one of the processes sharing a store may run at
@@ -115,4 +116,15 @@ func storeName(cfg config) string {
 		return fmt.Sprintf("etcd %v", cfg.Store.Endpoints)
 	}
 	return "etcd member " + cfg.Store.Member.Name + " in " + cfg.Store.Member.Dir
+}
+
+// paidCanceler is the leader's paid-list worker: Stripe's cancellations
+// at period end when Stripe is configured (api not nil), and in any mode
+// the sweep of memberships whose paid time ended.
+func paidCanceler(db *store.DB, api *stripe.API) *bot.PaidCanceler {
+	w := bot.NewPaidCanceler(db, nil, bot.SystemClock{})
+	if api != nil { // a nil *API in the interface would count as set
+		w.Provider = api
+	}
+	return w
 }

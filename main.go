@@ -224,7 +224,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	window := bot.NewSendWindow(cfg.SendWindow, cfg.TimeZone)
 	brain := &flows.Brain{ServiceNumber: serviceNumber(cfg), PublicURL: cfg.PublicURL, Support: cfg.Support,
 		Zone: cfg.TimeZone, ClientZone: window.ClientZone, Window: window,
-		DevNumbers: !cfg.twilio()} // dev mode: clients' own numbers are fictional, ready at once
+		PlatformFee: cfg.PlatformFee, DevNumbers: !cfg.twilio()} // dev mode: clients' own numbers are fictional, ready at once
 	a.engine = &bot.Engine{Store: db, Brain: brain, Clock: bot.SystemClock{}, T: tr, DefaultLocale: cfg.DefaultLocale,
 		Observer: obs}
 
@@ -260,7 +260,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	}
 	billing := flows.NewBilling(db, bot.SystemClock{}, tr, disp.Kick, brain)
 	pay, err := stripe.New(stripe.Config{SecretKey: cfg.StripeKey, WebhookSecret: cfg.StripeWebhookSecret,
-		ConnectWebhookSecret: cfg.StripeConnectSecret, APIBase: cfg.StripeAPIBase, PublicURL: cfg.PublicURL}, db, billing, bot.SystemClock{}, tr)
+		ConnectWebhookSecret: cfg.StripeConnectSecret, APIBase: cfg.StripeAPIBase, PublicURL: cfg.PublicURL, PlatformFee: cfg.PlatformFee}, db, billing, bot.SystemClock{}, tr)
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +299,7 @@ func build(cfg config, db *store.DB) (*app, error) {
 	if plans := pay.API(); plans != nil { // a nil *API in the interface would count as set
 		acfg.Plans, acfg.Discounts = plans, plans
 	}
+	a.lead.others = append(a.lead.others, paidCanceler(db, pay.API()).Run)
 	acfg.LocalRate, acfg.TollFreeRate = cfg.LocalRate, cfg.TollFreeRate
 	acfg.NumberKick, acfg.NumberReady = a.numbers.Kick, a.numberReady
 	if a.provider != nil {

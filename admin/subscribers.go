@@ -166,6 +166,10 @@ func (c *Console) subscriberErase(ec echo.Context) error {
 	if ec.FormValue("confirm") != "yes" {
 		return c.kit.RedirectFlash(ec, phonePath(p), "Tick the box to confirm the erase: it cannot be undone.", true)
 	}
+	err = c.db.Update(func(tx bot.Tx) error { return bot.CancelPaidBeforeErase(tx, p, c.cfg.Clock.Now()) })
+	if err != nil {
+		return c.kit.Internal(ec, "erase", err)
+	}
 	erased, err := c.db.Erase(p)
 	if err != nil {
 		return c.kit.Internal(ec, "erase", err)

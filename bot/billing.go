@@ -46,6 +46,17 @@ type BillingEvent struct {
 	// and ChargesEnabled whether it can take payments.
 	Account        string
 	ChargesEnabled bool
+	// List is the keyword of the paid list the event's subscription is
+	// for (metadata.list), and Member the phone paying for it
+	// (metadata.phone); empty for a client's own plan.
+	List   string
+	Member Phone
+	// SubStatus is the provider's own word for the subscription's status
+	// (active, past_due, unpaid, canceled…), "" when the event has none.
+	SubStatus string
+	// InvoiceID and Amount (minor units paid) of an invoice event.
+	InvoiceID string
+	Amount    int64
 }
 
 // Billing applies payment events to clients; the Stripe webhook and the dev

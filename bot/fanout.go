@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -199,7 +200,7 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 	if err != nil {
 		return 0, false, fmt.Errorf("read list: %w", err)
 	}
-	msgs, noticed := f.rows(a, name, from, subs, convs, now)
+	msgs, noticed := f.rows(a, name, from, audience(client, subs, now), convs, now)
 	if err := tx.EnqueueBulk(msgs); err != nil {
 		return 0, false, fmt.Errorf("queue recipients: %w", err)
 	}
@@ -239,7 +240,7 @@ func (f *FanOut) rows(a *Announcement, name string, from Phone, subs []Subscript
 	var noticed []Subscription
 	for i := range subs {
 		r := &Recipient{Sub: subs[i], Conv: convs[i]}
-		if r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOutOf(from) {
+		if r.Sub.Phone == "" || r.Sub.JoinedAt.After(a.CreatedAt) || r.Conv.OptedOutOf(from) {
 			continue
 		}
 		r.Introduce = from != "" && r.Sub.HeardFrom != from
@@ -264,6 +265,28 @@ func (f *FanOut) rows(a *Announcement, name string, from Phone, subs []Subscript
 		}
 	}
 	return msgs, noticed
+}
+
+// audience is subs with those not in c's audience (a paid list's free or
+// ended memberships, see Audience) blanked out, so that the page keeps
+// its length and its cursor.
+func audience(c *Client, subs []Subscription, now time.Time) []Subscription {
+	if c == nil {
+		return subs
+	}
+	var out []Subscription
+	for i := range subs {
+		if !Audience(c, subs[i], now) {
+			if out == nil {
+				out = slices.Clone(subs)
+			}
+			out[i] = Subscription{}
+		}
+	}
+	if out == nil {
+		return subs
+	}
+	return out
 }
 
 // nextSize is the next chunk's size: Chunk when set explicitly smaller

@@ -205,6 +205,15 @@ type Subscription struct {
 	// texts from (it joined through it, or was told so in the first
 	// message from it); empty: the service number.
 	HeardFrom Phone `json:"heard_from,omitempty"`
+	// Paid is the provider subscription the phone pays a paid list
+	// through; empty for a free membership.
+	Paid string `json:"paid,omitempty"`
+	// PaidUntil is the end of the period the phone paid for, as the
+	// provider last said; zero when unknown.
+	PaidUntil time.Time `json:"paid_until,omitzero"`
+	// PaidEnds is set when the phone asked to cancel (LEAVE): its
+	// announcements stop then; zero while it keeps paying.
+	PaidEnds time.Time `json:"paid_ends,omitzero"`
 }
 
 // Priority orders the outbox: replies and codes before bulk.

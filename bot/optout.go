@@ -9,6 +9,7 @@ import (
 type OptOutTx interface {
 	Subscriptions
 	Clients
+	PaidCancels
 }
 
 // OptOut is the one opt-out, for STOP and for the carrier's 21610, scoped
@@ -19,7 +20,9 @@ type OptOutTx interface {
 // it is marked opted out. On a client's own number it leaves that
 // client's list and is opted out of that number only. The lists left are
 // remembered for START. It returns them and whether the phone was opted
-// in until now; the caller saves conv and records the consent event.
+// in until now; the caller saves conv and records the consent event. A
+// paid list left this way has its subscription cancelled at period end
+// (AskPaidCancel); nothing more is sent for it.
 func OptOut(tx OptOutTx, conv *Conversation, from Phone, now time.Time) (left []string, changed bool, err error) {
 	if from != "" {
 		return optOutNumber(tx, conv, from, now)
@@ -35,6 +38,9 @@ func OptOut(tx OptOutTx, conv *Conversation, from Phone, now time.Time) (left []
 		}
 		if SenderOf(c) != "" {
 			continue // sends from its own number: a STOP there ends it
+		}
+		if _, err := AskPaidCancel(tx, &s, now); err != nil {
+			return nil, false, err
 		}
 		if _, err := tx.Unsubscribe(s.Keyword, conv.Phone); err != nil {
 			return nil, false, fmt.Errorf("opt %s out of %s: %w", conv.Phone, s.Keyword, err)
@@ -63,6 +69,9 @@ func optOutNumber(tx OptOutTx, conv *Conversation, from Phone, now time.Time) ([
 	}
 	var left []string
 	if c != nil {
+		if err := cancelPaidOf(tx, c.Keyword, conv.Phone, now); err != nil {
+			return nil, false, err
+		}
 		on, err := tx.Unsubscribe(c.Keyword, conv.Phone)
 		if err != nil {
 			return nil, false, fmt.Errorf("opt %s out of %s: %w", conv.Phone, c.Keyword, err)
@@ -77,6 +86,21 @@ func optOutNumber(tx OptOutTx, conv *Conversation, from Phone, now time.Time) ([
 	conv.NumberOptOuts[from] = out
 	conv.Misses = nil
 	return left, !already, nil
+}
+
+// cancelPaidOf asks for the cancellation of p's paid membership of
+// keyword, if it has one.
+func cancelPaidOf(tx OptOutTx, keyword string, p Phone, now time.Time) error {
+	subs, err := tx.SubscriptionsOf(p)
+	if err != nil {
+		return fmt.Errorf("opt-out lists: %w", err)
+	}
+	for _, s := range subs {
+		if s.Keyword == keyword {
+			_, err = AskPaidCancel(tx, &s, now)
+		}
+	}
+	return err
 }
 
 // OptInNumber lifts conv's opt-out of the client's own number from and

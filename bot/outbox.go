@@ -45,6 +45,7 @@ type OutboxTx interface {
 	Lanes
 	Log
 	ConsentLog
+	PaidCancels
 }
 
 // Lanes is the queue as lanes, one per sender, priority and announcement:

@@ -23,8 +23,17 @@ type Payouts struct {
 	// EventAt is when the last account.updated applied was created (unix
 	// seconds): an older one arriving late changes nothing.
 	EventAt int64 `json:"event_at,omitempty"`
+	// Price is what joining the client's list costs a month, in minor
+	// units of its plan's currency (PRICE); 0: the list is free.
+	Price int64 `json:"price,omitempty"`
 	// Link is the client's live connect link (PAYOUTS).
 	Link BillLink `json:"link,omitzero"`
+	// Joins are the open payment links of phones joining the paid list.
+	Joins []PaidJoin `json:"joins,omitempty"`
+	// Month ("2006-01", UTC) and Revenue: what members paid that month,
+	// in minor units (invoice.paid of the list's subscriptions).
+	Month   string `json:"month,omitempty"`
+	Revenue int64  `json:"revenue,omitempty"`
 }
 
 // NewConnectLink gives c a fresh connect link made of secret, valid for

@@ -61,6 +61,7 @@ type Tx interface {
 	Threads
 	ReplyCounts
 	ClientAnnouncements
+	PaidCancels
 }
 
 // Assets keeps what an announcement carries besides its text: tracked

@@ -67,9 +67,18 @@ func checkConsent(now time.Time, c Consent) error {
 }
 
 // RemoveSubscriber takes p off keyword's list as LEAVE does, with a leave
-// consent record naming key; ENOTFOUND when p is not on it.
+// consent record naming key; ENOTFOUND when p is not on it. A paid
+// membership is removed at once and its subscription cancelled at period
+// end (AskPaidCancel), as STOP does.
 func RemoveSubscriber(st Store, now time.Time, keyword string, p Phone, key string) error {
 	return st.Update(func(tx Tx) error {
+		if s, err := SubscriptionOn(tx, keyword, p); err != nil {
+			return fmt.Errorf("remove %s from %s: %w", p, keyword, err)
+		} else if s != nil {
+			if _, err := AskPaidCancel(tx, s, now); err != nil {
+				return err
+			}
+		}
 		on, err := tx.Unsubscribe(keyword, p)
 		if err != nil {
 			return fmt.Errorf("remove %s from %s: %w", p, keyword, err)

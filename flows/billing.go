@@ -57,6 +57,11 @@ func (b *Billing) Apply(ctx context.Context, ev bot.BillingEvent) error {
 		if err := tx.MarkEventApplied(ev.ID, now); err != nil {
 			return err
 		}
+		if ev.List != "" {
+			var err error
+			queued, ignored, err = b.listEvent(tx, ev, now)
+			return err
+		}
 		c, err := findClient(tx, ev)
 		if err != nil || c == nil {
 			ignored = "no such client"

@@ -52,6 +52,9 @@ type Brain struct {
 	// number stands (REGISTER, NUMBER), so that a pending verification is
 	// polled at once; nil: the worker's next tick.
 	NumberAsked func()
+	// PlatformFee is the percent of a paid list's payments the platform
+	// keeps (NUDGES_PLATFORM_FEE); PRICE tells the client.
+	PlatformFee float64
 }
 
 var _ bot.Brain = (*Brain)(nil)
@@ -277,6 +280,8 @@ func (b *Brain) command(tc *turnCtx) (bool, error) {
 		if handled, err := b.web(tc); handled || err != nil {
 			return true, err
 		}
+	case CmdPrice:
+		return true, b.price(tc)
 	}
 	if tc.client != nil && isAnswer(tc.m.Raw) {
 		return true, b.answer(tc)

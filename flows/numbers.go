@@ -136,6 +136,9 @@ func (b *Brain) numberJoin(tc *turnCtx, owner *bot.Client, from bot.Phone) error
 	if real, err := realList(tc, owner); err != nil || real {
 		return err
 	}
+	if paid(owner) {
+		return b.joinPaid(tc, owner)
+	}
 	sub := bot.Subscription{Keyword: owner.Keyword, Phone: tc.Conv.Phone, JoinedAt: tc.Now, Source: tc.Source(), HeardFrom: from}
 	added, err := tc.Tx.AddSubscription(sub)
 	if err != nil {
@@ -152,8 +155,15 @@ func (b *Brain) numberJoin(tc *turnCtx, owner *bot.Client, from bot.Phone) error
 	return nil
 }
 
-// numberLeave takes the phone off the client's list.
+// numberLeave takes the phone off the client's list; a paid membership
+// is cancelled at period end instead (leavePaid).
 func (b *Brain) numberLeave(tc *turnCtx, owner *bot.Client, data map[string]any) error {
+	if s, err := bot.SubscriptionOn(tc.Tx, owner.Keyword, tc.Conv.Phone); err != nil || (s != nil && s.Paid != "") {
+		if err != nil {
+			return fmt.Errorf("leave %s: %w", owner.Keyword, err)
+		}
+		return leavePaid(tc, listed{*s, owner.Name})
+	}
 	on, err := tc.Tx.Unsubscribe(owner.Keyword, tc.Conv.Phone)
 	if err != nil {
 		return fmt.Errorf("leave %s: %w", owner.Keyword, err)

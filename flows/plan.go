@@ -73,7 +73,26 @@ func (b *Brain) stats(tc *turnCtx) error {
 		id = "StatsNoPeriod"
 	}
 	tc.Say(id, data)
+	if err := b.paidStats(tc, c); err != nil {
+		return err
+	}
 	return lastAnnouncement(tc, c)
+}
+
+// paidStats adds to STATS a paid list's paying members and this month's
+// revenue, for a list with a price or members still paying.
+func (b *Brain) paidStats(tc *turnCtx, c *bot.Client) error {
+	s, err := bot.SummarizePaid(tc.Tx, c, tc.Now, b.PlatformFee)
+	if err != nil || (s.Price == 0 && s.Members == 0 && s.Revenue == 0) {
+		return err
+	}
+	id := "StatsPaid"
+	if s.Price == 0 {
+		id = "StatsPaidFree"
+	}
+	tc.Say(id, map[string]any{"Count": s.Members, "Price": priceText(s.Price, s.Currency),
+		"Amount": priceText(s.Revenue, s.Currency), "Fee": s.Fee})
+	return nil
 }
 
 // lastAnnouncement adds to STATS the reach of c's latest announcement and

@@ -50,6 +50,9 @@ func (b *Brain) join(tc *turnCtx, keyword string) error {
 	if real, err := realList(tc, c); err != nil || real {
 		return err
 	}
+	if paid(c) {
+		return b.joinPaid(tc, c)
+	}
 	added, err := tc.Tx.AddSubscription(bot.Subscription{Keyword: c.Keyword, Phone: tc.Conv.Phone, JoinedAt: tc.Now, Source: tc.Source()})
 	if err != nil {
 		return fmt.Errorf("join %s: %w", keyword, err)
@@ -265,8 +268,18 @@ func pickLists(ls []listed, arg string) ([]listed, bool) {
 	return nil, false
 }
 
+// leaveLists takes the sender off ls; a paid membership is cancelled at
+// period end instead (leavePaid) and says until when.
 func (b *Brain) leaveLists(tc *turnCtx, ls []listed) error {
+	var free []listed
 	for _, l := range ls {
+		if l.Paid != "" {
+			if err := leavePaid(tc, l); err != nil {
+				return err
+			}
+			continue
+		}
+		free = append(free, l)
 		if _, err := tc.Tx.Unsubscribe(l.Keyword, tc.Conv.Phone); err != nil {
 			return fmt.Errorf("leave %s: %w", l.Keyword, err)
 		}
@@ -274,7 +287,9 @@ func (b *Brain) leaveLists(tc *turnCtx, ls []listed) error {
 			return err
 		}
 	}
-	tc.sayItems("Left", nil, clientNames(ls), ", ")
+	if len(free) > 0 {
+		tc.sayItems("Left", nil, clientNames(free), ", ")
+	}
 	return nil
 }
 

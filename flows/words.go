@@ -58,6 +58,7 @@ const (
 	timeArg                  // LATER 9AM: a few words with a digit; "Later today we open" is no command
 	onOffArg                 // REPLIES OFF: ON/OFF, SI/NO; "Replies to last week's survey" is no command
 	codeArg                  // CODE SPRING20: one code-shaped word; "Code red today" is no command
+	priceArg                 // PRICE 5, PRICE 4.99, PRICE OFF: one amount or OFF; "Price drop today" is no command
 )
 
 // takes reports whether rest, the text after the word, fits w.
@@ -69,6 +70,8 @@ func (w word) takes(rest string) bool {
 		return isNumber(rest)
 	case w.args == codeArg:
 		return codeShape(rest)
+	case w.args == priceArg:
+		return priceShape(rest)
 	case w.args == onOffArg:
 		_, ok := onOff[rest]
 		return ok
@@ -138,6 +141,7 @@ var words = map[string]word{
 	"PAYOUTS": {CmdPayouts, bot.English, noArg}, "PAGOS": {CmdPayouts, bot.Spanish, noArg},
 	"REGISTER": {CmdRegister, bot.English, noArg}, "REGISTRAR": {CmdRegister, bot.Spanish, noArg},
 	"WEB": {CmdWeb, bot.English, noArg}, "PANEL": {CmdWeb, bot.Spanish, noArg},
+	"PRICE": {CmdPrice, bot.English, priceArg}, "PRECIO": {CmdPrice, bot.Spanish, priceArg},
 }
 
 // Reserved reports whether w (upper case) is a command word or otherwise

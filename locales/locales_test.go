@@ -27,7 +27,7 @@ var typical = map[string]any{
 	"PluralCount": 1234, "Seconds": 5,
 	"Since": "Dec 7, 2026", "Service": "+1 555 000 0000", "TollFree": true,
 	"Percent": 20, "Amount": "$5.00", "Months": 3, "Off": "20% off", "For": "for 3 months",
-	"Was": "$29.00", "Days": 14,
+	"Was": "$29.00", "Days": 14, "Fee": 12.5,
 }
 
 // typicalEs is what the service fills in differently for Spanish: its
@@ -75,7 +75,8 @@ func with(base, over map[string]any) map[string]any {
 func TestSpanishSubscriberRepliesAreGSM(t *testing.T) {
 	c := MustLoad()
 	for _, id := range []string{"Joined", "AlreadyJoined", "ListNone", "ListSome", "Left", "OptedOut",
-		"AlreadyOptedIn", "UnknownKeyword", "NotUnderstood", "HelpNew"} {
+		"AlreadyOptedIn", "UnknownKeyword", "NotUnderstood", "HelpNew", "JoinPaid", "PaidJoinClosed", "LeftPaid",
+		"PaidEnded", "PaidCardUpdate", "PaidLeaving"} {
 		s := render(t, c, bot.Spanish, id, typicalIn(bot.Spanish))
 		if n, enc := bot.Segments(s); enc != bot.GSM7 {
 			t.Errorf("es/%s travels as %s (%d segments): %q", id, enc, n, s)
@@ -189,5 +190,37 @@ func TestUnknownIDRendersIDNotPanic(t *testing.T) {
 	}
 	if got := c.T("fr", "Oops", nil); !strings.Contains(got, "went wrong") {
 		t.Fatalf("unknown language should fall back to English, got %q", got)
+	}
+}
+
+// TestJoinPaidFitsWithItsLink: a paid list's join reply carries the
+// disclosures and a real /p/{token} link (longer than the typical Link)
+// and still fits 2 segments in both languages.
+func TestJoinPaidFitsWithItsLink(t *testing.T) {
+	c := MustLoad()
+	link := "https://sms.nudges-example.com/p/abcdefghjkmnpqrs.abcdefghjkmnpqrs"
+	for _, lang := range Languages {
+		s := render(t, c, lang, "JoinPaid", with(typicalIn(lang), map[string]any{"Link": link}))
+		if n, enc := bot.Segments(s); n > 2 {
+			t.Errorf("%s/JoinPaid takes %d segments (%s, %d characters): %q", lang, n, enc, utf8.RuneCountInString(s), s)
+		}
+	}
+}
+
+// TestPaidStatsReplyFitsTwoSegments: STATS of a paid list is one reply of
+// three lines (the period, the paid list, the last announcement with its
+// clicks); filled with typical values it fits 2 segments in each language.
+func TestPaidStatsReplyFitsTwoSegments(t *testing.T) {
+	c := MustLoad()
+	for _, lang := range Languages {
+		data := typicalIn(lang)
+		var lines []string
+		for _, id := range []string{"Stats", "StatsPaid", "StatsLastClicks"} {
+			lines = append(lines, render(t, c, lang, id, data))
+		}
+		s := strings.Join(lines, "\n")
+		if n, enc := bot.Segments(s); n > 2 {
+			t.Errorf("%s STATS takes %d segments (%s, %d characters): %q", lang, n, enc, utf8.RuneCountInString(s), s)
+		}
 	}
 }

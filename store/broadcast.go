@@ -182,7 +182,8 @@ func nextAtLeast(cur kv.Cursor, k, want []byte) ([]byte, []byte) {
 // PutSubscriptions implements bot.Broadcasts (a fan-out noting NoticeAt on
 // each), encoded by hand. Unlike
 // PutSubscription it does not check that each phone is still on the list:
-// the caller read them from it in this transaction.
+// the caller read them from it in this transaction, and must not change
+// Paid (PutSubscription keeps the paid count).
 func (t *Tx) PutSubscriptions(subs []bot.Subscription) error {
 	b := t.b(bSubs)
 	enc := bulkEncoder{strings: map[string][]byte{}}
@@ -208,6 +209,15 @@ func (e *bulkEncoder) subscription(s bot.Subscription) []byte {
 	}
 	if s.HeardFrom != "" {
 		b = e.str(append(b, `,"heard_from":`...), string(s.HeardFrom))
+	}
+	if s.Paid != "" {
+		b = e.str(append(b, `,"paid":`...), s.Paid)
+	}
+	if !s.PaidUntil.IsZero() {
+		b = appendTime(append(b, `,"paid_until":`...), s.PaidUntil)
+	}
+	if !s.PaidEnds.IsZero() {
+		b = appendTime(append(b, `,"paid_ends":`...), s.PaidEnds)
 	}
 	return append(b, '}')
 }

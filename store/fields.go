@@ -195,8 +195,14 @@ func fastSubscription(data []byte, s *bot.Subscription) bool {
 			ok := fieldString(val, &from)
 			s.HeardFrom = bot.Phone(from)
 			return ok
+		case "paid":
+			return fieldString(val, &s.Paid)
+		case "paid_until":
+			return s.PaidUntil.UnmarshalJSON(val) == nil
+		case "paid_ends":
+			return s.PaidEnds.UnmarshalJSON(val) == nil
 		}
-		return !folds(key, "keyword", "phone", "joined_at", "notice_at", "source", "heard_from")
+		return !folds(key, "keyword", "phone", "joined_at", "notice_at", "source", "heard_from", "paid", "paid_until", "paid_ends")
 	})
 }
 

@@ -26,6 +26,8 @@ func TestDecodeSubscriptionMatchesJSON(t *testing.T) {
 		{Keyword: "YOGA", Phone: "+15551230001", JoinedAt: at, NoticeAt: at.Add(time.Hour), Source: "text \"JOIN\"\n, MessageSid SM1 ñ"},
 		{Keyword: "Ü<>", Phone: "+15551230002", JoinedAt: at.In(time.FixedZone("x", -5*3600))},
 		{Keyword: "YOGA", Phone: "+15551230003", JoinedAt: at, Source: "text", HeardFrom: "+15550100001"},
+		{Keyword: "YOGA", Phone: "+15551230004", JoinedAt: at, Paid: "sub_1"},
+		{Keyword: "YOGA", Phone: "+15551230005", JoinedAt: at, Paid: "sub_2", PaidUntil: at.AddDate(0, 1, 0), PaidEnds: at.Add(time.Hour)},
 	} {
 		data, _ := json.Marshal(s)
 		rows = append(rows, string(data))

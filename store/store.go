@@ -61,6 +61,7 @@ var allBuckets = [][]byte{
 	bConsent, bConsentKw, bSuppress, bExports, bListGroups, bNumbers, bLanes, bReady, bWaiting,
 	bDiscounts, bAPIKeys, bAPIKeyHash, bAnswers, bHooks, bHookIDs, bHookRows, bHookDue,
 	bClientAnns, bThreads, bThreadsRecent, bAnnReplies,
+	bPaidCancels, bPaidCounts, bPaidEnds,
 }
 
 // DB is the open database.

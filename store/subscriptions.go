@@ -37,6 +37,9 @@ func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 		if err := bp.Put(pair(string(s.Phone), s.Keyword), nil); err != nil {
 			return nil, fmt.Errorf("index subscription %s on %s: %w", s.Phone, s.Keyword, err)
 		}
+		if err := t.keepPaid(nil, s); err != nil {
+			return nil, fmt.Errorf("count paid member %s on %s: %w", s.Phone, s.Keyword, err)
+		}
 		added[i] = true
 		groups[groupKey(s.Keyword, s.Phone)]++
 	}
@@ -49,8 +52,16 @@ func (t *Tx) AddSubscriptions(subs []bot.Subscription) ([]bool, error) {
 // Unsubscribe implements bot.Subscriptions.
 func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 	key := pair(keyword, string(p))
-	if t.b(bSubs).Get(key) == nil {
+	v := t.b(bSubs).Get(key)
+	if v == nil {
 		return false, nil
+	}
+	var old bot.Subscription
+	if err := decodeSubscription(v, &old); err != nil {
+		return false, fmt.Errorf("decode subscription %s on %s: %w", p, keyword, err)
+	}
+	if err := t.keepPaid(&old, bot.Subscription{Keyword: keyword}); err != nil {
+		return false, err
 	}
 	if err := t.b(bSubs).Delete(key); err != nil {
 		return false, err
@@ -101,8 +112,16 @@ func (t *Tx) EachSubscriber(keyword string, fn func(bot.Subscription) error) err
 // PutSubscription implements bot.Subscriptions; the phone must be on the list.
 func (t *Tx) PutSubscription(s bot.Subscription) error {
 	key := pair(s.Keyword, string(s.Phone))
-	if t.b(bSubs).Get(key) == nil {
+	v := t.b(bSubs).Get(key)
+	if v == nil {
 		return bot.Errorf(bot.ENOTFOUND, "%s is not on %s", s.Phone, s.Keyword)
+	}
+	var old bot.Subscription
+	if err := decodeSubscription(v, &old); err != nil {
+		return fmt.Errorf("decode subscription %s on %s: %w", s.Phone, s.Keyword, err)
+	}
+	if err := t.keepPaid(&old, s); err != nil {
+		return err
 	}
 	return t.putJSON(bSubs, key, s)
 }

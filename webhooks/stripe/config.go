@@ -24,6 +24,7 @@ const (
 	PathBilling     = "/billing/"
 	PathDevCheckout = "/dev/checkout/"
 	PathConnect     = "/connect/"
+	PathPaidJoin    = "/p/"
 )
 
 // Webhook limits.
@@ -46,6 +47,9 @@ type Config struct {
 	ConnectWebhookSecret string
 	APIBase              string // STRIPE_API_BASE, default DefaultAPIBase
 	PublicURL            string // NUDGES_PUBLIC_URL: base of links and redirect URLs
+	// PlatformFee is NUDGES_PLATFORM_FEE: the percent of a paid list's
+	// payments the platform keeps (application_fee_percent).
+	PlatformFee float64
 }
 
 // Dev reports whether Stripe is not configured and the dev checkout serves.

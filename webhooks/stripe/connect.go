@@ -12,8 +12,8 @@ import (
 
 // The Stripe Connect calls paid lists need, checked against stripe-mock.
 // ConnectAccount and OnboardingLink serve /connect/{token} (PAYOUTS);
-// ListCheckout is not wired yet: the /p/{token} payment link of a paid
-// list's join is to come.
+// ListCheckout and MemberPortal the /p/{token} links of a paid list;
+// CancelPaid the leader's bot.PaidCanceler.
 
 // ConnectAccount creates the connected account a client is paid through:
 // Stripe collects the requirements, the client uses the Express dashboard,
@@ -108,4 +108,37 @@ func (a *API) ListCheckout(ctx context.Context, j ListJoin) (id, url string, err
 		return "", "", fmt.Errorf("create list checkout for %s on %s: %w", j.Phone, j.Keyword, err)
 	}
 	return s.ID, s.URL, nil
+}
+
+var _ bot.PaidCanceller = (*API)(nil)
+
+// CancelPaid implements bot.PaidCanceller: sub stops renewing at the end
+// of its period. A list's subscription is a destination charge, made by
+// the platform's Checkout Session, so it lives on the platform's account,
+// not on account (the client's, which only receives the transfers). The
+// update is idempotent, and so is a second call after a crash.
+func (a *API) CancelPaid(ctx context.Context, sub, account string) error {
+	params := &stripego.SubscriptionParams{CancelAtPeriodEnd: stripego.Bool(true)}
+	params.Context = ctx
+	params.SetIdempotencyKey("cancel-at-period-end-" + sub)
+	params.AddMetadata("canceled_by", "subscriber")
+	if _, err := a.sc.Subscriptions.Update(sub, params); err != nil {
+		return fmt.Errorf("cancel %s (paid to %s) at period end: %w", sub, account, err)
+	}
+	return nil
+}
+
+// MemberPortal creates a Billing Portal session where a paying member
+// updates its card, and returns its URL; back is where it returns to.
+func (a *API) MemberPortal(ctx context.Context, customer, back string, spanish bool) (string, error) {
+	params := &stripego.BillingPortalSessionParams{Customer: stripego.String(customer), ReturnURL: stripego.String(back)}
+	params.Context = ctx
+	if spanish {
+		params.Locale = stripego.String("es")
+	}
+	s, err := a.sc.BillingPortalSessions.New(params)
+	if err != nil {
+		return "", fmt.Errorf("create billing portal session for %s: %w", customer, err)
+	}
+	return s.URL, nil
 }

@@ -81,6 +81,7 @@ type subscriptionDetails struct {
 
 type invoiceObject struct {
 	ID                  string               `json:"id"`
+	AmountPaid          int64                `json:"amount_paid"`
 	Customer            ref                  `json:"customer"`
 	Subscription        ref                  `json:"subscription"`
 	SubscriptionDetails *subscriptionDetails `json:"subscription_details"`
@@ -128,11 +129,23 @@ func billingEvent(e stripego.Event) (bot.BillingEvent, bool, error) {
 	if err != nil {
 		return ev, false, fmt.Errorf("read %s %s: %w", ev.Type, ev.ID, err)
 	}
+	if e.Account != "" && ev.List == "" && ev.Type != bot.EventAccountUpdated {
+		return ev, false, nil // a connected account's own business, not ours
+	}
 	return ev, ok, nil
 }
 
-// fromMetadata fills the client's phone and plan from metadata.
+// fromMetadata fills the client's phone and plan from metadata, or, for
+// a paid list's subscription (metadata.list), the list and the paying
+// phone: that phone is a subscriber, never taken for a client.
 func fromMetadata(ev *bot.BillingEvent, md map[string]string) {
+	if md["list"] != "" {
+		ev.List = md["list"]
+		if p, err := bot.ParsePhone(md["phone"]); err == nil && md["phone"] != "" {
+			ev.Member = p
+		}
+		return
+	}
 	if p, err := bot.ParsePhone(md["phone"]); err == nil && md["phone"] != "" {
 		ev.ClientPhone = p
 	}
@@ -150,7 +163,7 @@ func readSession(raw []byte, ev *bot.BillingEvent) (bool, error) {
 		return false, nil
 	}
 	fromMetadata(ev, s.Metadata)
-	if ev.ClientPhone == "" && s.ClientReferenceID != "" {
+	if ev.List == "" && ev.ClientPhone == "" && s.ClientReferenceID != "" {
 		if p, err := bot.ParsePhone(s.ClientReferenceID); err == nil {
 			ev.ClientPhone = p
 		}
@@ -174,7 +187,7 @@ func readSubscription(raw []byte, ev *bot.BillingEvent) (bool, error) {
 	}
 	fromMetadata(ev, s.Metadata)
 	ev.SubscriptionID, ev.CustomerID = s.ID, string(s.Customer)
-	ev.Status = clientStatus(s.Status)
+	ev.Status, ev.SubStatus = clientStatus(s.Status), s.Status
 	if s.Status == "trialing" && s.TrialEnd > 0 {
 		ev.TrialEnd = unix(s.TrialEnd)
 	}
@@ -213,6 +226,7 @@ func readInvoice(raw []byte, ev *bot.BillingEvent) (bool, error) {
 		fromMetadata(ev, details.Metadata)
 	}
 	ev.SubscriptionID, ev.CustomerID = string(sub), string(in.Customer)
+	ev.InvoiceID, ev.Amount = in.ID, in.AmountPaid
 	ev.Status = bot.ClientActive
 	if ev.Type == bot.EventInvoiceFailed {
 		ev.Status = bot.ClientPastDue

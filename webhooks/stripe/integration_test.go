@@ -91,6 +91,7 @@ func listening() bool {
 type recorded struct {
 	Method, Path string
 	Form         url.Values
+	Header       http.Header
 }
 
 // recorder is a loopback proxy to stripe-mock that keeps every request.
@@ -107,13 +108,27 @@ func newRecorder(t *testing.T, target string) (*recorder, string) {
 		body, _ := io.ReadAll(req.Body)
 		form, _ := url.ParseQuery(string(body))
 		r.mu.Lock()
-		r.reqs = append(r.reqs, recorded{req.Method, req.URL.Path, form})
+		r.reqs = append(r.reqs, recorded{req.Method, req.URL.Path, form, req.Header.Clone()})
 		r.mu.Unlock()
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		rp.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
 	return r, srv.URL
+}
+
+// header returns the headers of the first recorded request to method path.
+func (r *recorder) header(t *testing.T, method, path string) http.Header {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, q := range r.reqs {
+		if q.Method == method && q.Path == path {
+			return q.Header
+		}
+	}
+	t.Fatalf("no %s %s among %d requests", method, path, len(r.reqs))
+	return nil
 }
 
 // find returns the first recorded request to method path.

@@ -63,10 +63,15 @@ func (s *Server) Register(e *echo.Echo) {
 	e.GET(PathBilling+":token/done", s.page("PageBillingDone"))
 	e.GET(PathConnect+":token", s.handleConnect)
 	e.HEAD(PathConnect+":token", s.handleConnect)
+	e.GET(PathPaidJoin+":token", s.handlePaidJoin)
+	e.HEAD(PathPaidJoin+":token", s.handlePaidJoin)
+	e.GET(PathPaidJoin+":token/done", s.paidJoinPage("PagePaidJoinDone"))
+	e.GET(PathPaidJoin+":token/canceled", s.paidJoinPage("PagePaidJoinCanceled"))
 	if s.cfg.Dev() {
 		e.GET(PathDevCheckout+":token", s.handleDevCheckout)
 		e.POST(PathDevCheckout+":token", s.handleDevPay)
 		e.POST(PathConnect+":token", s.handleDevConnect)
+		e.POST(PathPaidJoin+":token", s.handleDevPaidJoin)
 	}
 }
 
