@@ -180,6 +180,9 @@ func (e *Engine) seen(sid string) (reply string, seen bool, err error) {
 func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	now := e.Clock.Now()
 	t := &Turn{Tx: tx, Now: now, In: in, T: e.T}
+	if p, ok := tx.(TurnPrefetcher); ok {
+		p.PrefetchTurn(in.SID, in.From, Phone(in.To))
+	}
 	if in.SID != "" {
 		prev, seen, err := tx.InboundReply(in.SID)
 		if err != nil {

@@ -169,3 +169,10 @@ type Broadcasts interface {
 	// characters of its phones, from counts kept beside the list.
 	ListGroups(keyword string) ([]PhoneGroup, error)
 }
+
+// TurnPrefetcher is a Tx that can read at once what a turn of an inbound
+// text is about to read (on etcd one request instead of one per key). It
+// only saves round trips: a turn reads the same with or without it.
+type TurnPrefetcher interface {
+	PrefetchTurn(sid string, from, to Phone)
+}
