@@ -176,3 +176,11 @@ type Broadcasts interface {
 type TurnPrefetcher interface {
 	PrefetchTurn(sid string, from, to Phone)
 }
+
+// Contender is a Tx that knows whether other writes wait for it to commit
+// (bbolt's one writer and its group commit). A long transaction that can
+// stop early and go on in the next one (a fan-out chunk) should, so that
+// an inbound turn does not wait for all of its work.
+type Contender interface {
+	Waiting() bool
+}
