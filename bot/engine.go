@@ -91,8 +91,10 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
 }
 
 func (e *Engine) handle(ctx context.Context, in Inbound) (Reply, TurnOutcome, error) {
-	if prev, seen, err := e.seen(in.SID); err != nil || seen {
-		return Reply{Text: prev}, outcomeOf(seen, prev, err), err
+	if !e.replaysInTurn(in) {
+		if prev, seen, err := e.seen(in.SID); err != nil || seen {
+			return Reply{Text: prev}, outcomeOf(seen, prev, err), err
+		}
 	}
 	mu := &e.locks[stripe(in.From)]
 	mu.Lock()
@@ -159,6 +161,13 @@ func (e *Engine) lang(p Phone) string {
 		return nil
 	})
 	return lang
+}
+
+// replaysInTurn: in's retry check is left to its turn (TurnReplays), unless
+// in carries a picture, which the turn would fetch again first.
+func (e *Engine) replaysInTurn(in Inbound) bool {
+	r, ok := e.Store.(TurnReplays)
+	return ok && r.ReplaysInTurn() && in.NumMedia == 0
 }
 
 // seen answers a provider's retry from a read transaction, without waiting

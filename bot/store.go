@@ -184,3 +184,12 @@ type TurnPrefetcher interface {
 type Contender interface {
 	Waiting() bool
 }
+
+// TurnReplays is a Store whose read transactions cost a request to the
+// database each (etcd). Its engine checks a retried MessageSid only inside
+// the turn, which reads the record in its first request anyway, instead of
+// also in a read transaction before the turn (which on bbolt answers a
+// retry without waiting for a commit).
+type TurnReplays interface {
+	ReplaysInTurn() bool
+}

@@ -5,7 +5,15 @@ import (
 	"nudges/store/kv"
 )
 
-var _ bot.TurnPrefetcher = (*Tx)(nil)
+var (
+	_ bot.TurnPrefetcher = (*Tx)(nil)
+	_ bot.TurnReplays    = (*DB)(nil)
+)
+
+// ReplaysInTurn implements bot.TurnReplays: on etcd, where a read
+// transaction is a request to the cluster and a turn's first request
+// reads the MessageSid's record with the rest (PrefetchTurn).
+func (db *DB) ReplaysInTurn() bool { return !db.grouped }
 
 // PrefetchTurn implements bot.TurnPrefetcher: the keys every turn of an
 // inbound text reads before its words are understood (the MessageSid's
