@@ -163,6 +163,21 @@ func (e *Engine) lang(p Phone) string {
 	return lang
 }
 
+// keywordGuesses are the words of body that a turn may look up as a
+// keyword ("YOGA", "JOIN YOGA"): the whole text normalized and, when it is
+// two words, the second. A guess only saves a request when it is right.
+func keywordGuesses(body string) []string {
+	norm := Normalize(body)
+	if norm == "" || len(norm) > 40 {
+		return nil
+	}
+	out := []string{norm}
+	if _, rest, ok := strings.Cut(norm, " "); ok && rest != "" && !strings.Contains(rest, " ") {
+		out = append(out, rest)
+	}
+	return out
+}
+
 // replaysInTurn: in's retry check is left to its turn (TurnReplays), unless
 // in carries a picture, which the turn would fetch again first.
 func (e *Engine) replaysInTurn(in Inbound) bool {
@@ -190,7 +205,7 @@ func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	now := e.Clock.Now()
 	t := &Turn{Tx: tx, Now: now, In: in, T: e.T}
 	if p, ok := tx.(TurnPrefetcher); ok {
-		p.PrefetchTurn(in.SID, in.From, Phone(in.To))
+		p.PrefetchTurn(in.SID, in.From, Phone(in.To), keywordGuesses(in.Body))
 	}
 	if in.SID != "" {
 		prev, seen, err := tx.InboundReply(in.SID)

@@ -174,7 +174,9 @@ type Broadcasts interface {
 // text is about to read (on etcd one request instead of one per key). It
 // only saves round trips: a turn reads the same with or without it.
 type TurnPrefetcher interface {
-	PrefetchTurn(sid string, from, to Phone)
+	// PrefetchTurn reads what a turn of sid from from to to reads first,
+	// and what it reads of each of words if that is a keyword.
+	PrefetchTurn(sid string, from, to Phone, words []string)
 }
 
 // Contender is a Tx that knows whether other writes wait for it to commit

@@ -19,9 +19,10 @@ func (db *DB) ReplaysInTurn() bool { return !db.grouped }
 // inbound text reads before its words are understood (the MessageSid's
 // record, the phone's conversation, whether the phone is a client, the
 // number it texted, its lists, and for a new phone the erase
-// suppressions), in one request on etcd. bbolt reads its pages directly:
+// suppressions), and each guessed keyword's owner and the phone's
+// subscription to it, in one request on etcd. bbolt reads its pages directly:
 // nothing to do there.
-func (t *Tx) PrefetchTurn(sid string, from, to bot.Phone) {
+func (t *Tx) PrefetchTurn(sid string, from, to bot.Phone, words []string) {
 	if _, ok := t.tx.(kv.Prefetcher); !ok {
 		return
 	}
@@ -35,6 +36,10 @@ func (t *Tx) PrefetchTurn(sid string, from, to bot.Phone) {
 	}
 	if sid != "" {
 		reads = append(reads, kv.Read{Bucket: bInbound, Key: []byte(sid)})
+	}
+	for _, w := range words {
+		reads = append(reads, kv.Read{Bucket: bKeywords, Key: []byte(w)},
+			kv.Read{Bucket: bSubs, Key: pair(w, string(from))})
 	}
 	t.prefetch(reads...)
 }

@@ -65,7 +65,9 @@ var turnWords = []string{"JOIN YOGA", "LIST", "YOGA", "LEAVE", "HELP", "hello?",
 
 // etcdEngine is the real engine (flows) on a store on one embedded member,
 // its client's requests counted.
-func etcdEngine(b *testing.B) (*bot.Engine, *countKV) {
+func etcdEngine(b *testing.B) (*bot.Engine, *countKV) { return etcdEngineT(b) }
+
+func etcdEngineT(b testing.TB) (*bot.Engine, *countKV) {
 	b.Helper()
 	m := etcdtest.Start(b, 1)[0]
 	cli, err := m.Client()
@@ -155,5 +157,37 @@ func BenchmarkEngineTurnEtcd(b *testing.B) {
 			b.ReportMetric(float64(counter.refused.Load()-r0)/n, "refused/turn")
 			b.ReportMetric(n/b.Elapsed().Seconds(), "turns/s")
 		})
+	}
+}
+
+// A join, a leave or a keyword texted by a phone the service knows sends
+// etcd three requests: its prefetch (with the guessed keyword's owner and
+// the phone's subscription to it), one read of the owner's record and
+// endpoints, and its commit (before the prefetch: a request per key read,
+// about ten). Texts that read each of the phone's other lists (HELP, LIST,
+// unknown words, a leave while on other lists) cost up to three more
+// requests per list.
+func TestTurnRequestsOnEtcd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an etcd member")
+	}
+	e, counter := etcdEngineT(t)
+	ctx := context.Background()
+	const p = "+15550001234"
+	// Warm up: the phone's conversation, the bucket markers and the id
+	// blocks of the log and consent records, which a process reads once.
+	for i, w := range []struct{ from, body string }{{p, "hello"}, {"+15550004321", "JOIN BAKERY"}} {
+		if _, err := e.Handle(ctx, bot.Inbound{SID: fmt.Sprintf("SMw%d", i), From: bot.Phone(w.from), To: "+15550000000", Body: w.body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, body := range []string{"JOIN YOGA", "LEAVE YOGA", "join bakery", "LEAVE BAKERY", "YOGA"} {
+		before := counter.gets.Load() + counter.txns.Load()
+		if _, err := e.Handle(ctx, bot.Inbound{SID: fmt.Sprintf("SMt%d", i), From: p, To: "+15550000000", Body: body}); err != nil {
+			t.Fatal(err)
+		}
+		if n := counter.gets.Load() + counter.txns.Load() - before; n > 3 {
+			t.Errorf("%q: %d requests to etcd, want at most 3", body, n)
+		}
 	}
 }
