@@ -91,8 +91,10 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) (Reply, error) {
 }
 
 func (e *Engine) handle(ctx context.Context, in Inbound) (Reply, TurnOutcome, error) {
-	if prev, seen, err := e.seen(in.SID); err != nil || seen {
-		return Reply{Text: prev}, outcomeOf(seen, prev, err), err
+	if !e.replaysInTurn(in) {
+		if prev, seen, err := e.seen(in.SID); err != nil || seen {
+			return Reply{Text: prev}, outcomeOf(seen, prev, err), err
+		}
 	}
 	mu := &e.locks[stripe(in.From)]
 	mu.Lock()
@@ -161,6 +163,28 @@ func (e *Engine) lang(p Phone) string {
 	return lang
 }
 
+// keywordGuesses are the words of body that a turn may look up as a
+// keyword ("YOGA", "JOIN YOGA"): the whole text normalized and, when it is
+// two words, the second. A guess only saves a request when it is right.
+func keywordGuesses(body string) []string {
+	norm := Normalize(body)
+	if norm == "" || len(norm) > 40 {
+		return nil
+	}
+	out := []string{norm}
+	if _, rest, ok := strings.Cut(norm, " "); ok && rest != "" && !strings.Contains(rest, " ") {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// replaysInTurn: in's retry check is left to its turn (TurnReplays), unless
+// in carries a picture, which the turn would fetch again first.
+func (e *Engine) replaysInTurn(in Inbound) bool {
+	r, ok := e.Store.(TurnReplays)
+	return ok && r.ReplaysInTurn() && in.NumMedia == 0
+}
+
 // seen answers a provider's retry from a read transaction, without waiting
 // for a commit; the turn checks again under the phone's lock for races.
 func (e *Engine) seen(sid string) (reply string, seen bool, err error) {
@@ -180,6 +204,9 @@ func (e *Engine) seen(sid string) (reply string, seen bool, err error) {
 func (e *Engine) turn(tx Tx, in Inbound) (*Turn, error) {
 	now := e.Clock.Now()
 	t := &Turn{Tx: tx, Now: now, In: in, T: e.T}
+	if p, ok := tx.(TurnPrefetcher); ok {
+		p.PrefetchTurn(in.SID, in.From, Phone(in.To), keywordGuesses(in.Body))
+	}
 	if in.SID != "" {
 		prev, seen, err := tx.InboundReply(in.SID)
 		if err != nil {

@@ -92,6 +92,50 @@ func TestEngineReplaysSameSIDWithoutRunning(t *testing.T) {
 	}
 }
 
+// inTurn is a store that checks replays in the turn only (as on etcd),
+// counting its read transactions.
+type inTurn struct {
+	*store.DB
+	views atomic.Int64
+}
+
+func (s *inTurn) ReplaysInTurn() bool { return true }
+
+func (s *inTurn) View(fn func(bot.Tx) error) error {
+	s.views.Add(1)
+	return s.DB.View(fn)
+}
+
+// A store that checks replays in the turn (etcd) gets no read transaction
+// before it, and a retried MessageSid still gets its first reply without
+// running again; a text with a picture is checked before (the turn would
+// fetch the picture again).
+func TestEngineReplaysInTurn(t *testing.T) {
+	brain := &counter{}
+	e, db := newEngine(t, brain)
+	s := &inTurn{DB: db}
+	e.Store = s
+	in := bot.Inbound{SID: "SMsame", From: "+15550000001", Body: "hi"}
+	for range 4 {
+		if r, err := e.Handle(context.Background(), in); err != nil || r.Text != "turn 1" {
+			t.Fatalf("reply %q, %v; want the first reply every time", r.Text, err)
+		}
+	}
+	if brain.calls.Load() != 1 || count(t, db, in.From) != 1 {
+		t.Fatalf("brain ran %d times, state %d; want once", brain.calls.Load(), count(t, db, in.From))
+	}
+	if n := s.views.Load(); n != 0 {
+		t.Errorf("%d read transactions before the turns, want none", n)
+	}
+	in.NumMedia, in.MediaURL = 1, "https://api.twilio.com/m/1"
+	if r, err := e.Handle(context.Background(), in); err != nil || r.Text != "turn 1" {
+		t.Fatalf("with a picture: reply %q, %v", r.Text, err)
+	}
+	if n := s.views.Load(); n != 1 {
+		t.Errorf("with a picture: %d read transactions, want the replay check", n)
+	}
+}
+
 func TestEngineBrainErrorCommitsNothing(t *testing.T) {
 	brain := &counter{}
 	e, db := newEngine(t, brain)

@@ -18,6 +18,11 @@ const (
 	DefaultFanoutBudget = 10 * time.Millisecond
 	minFanoutChunk      = 500
 	fanoutKeys          = 4 // keys per list entry: subscription, conversation, row, queue
+	// fanoutStep: list entries read at a time on a store whose writes wait
+	// for each other (bbolt); between steps a chunk that other writes wait
+	// for ends once it did a quarter of its budget, so an inbound turn
+	// waits for about that much of its work, not all of it.
+	fanoutStep = 100
 )
 
 // Recipient is one subscriber an announcement goes to: the subscription
@@ -149,8 +154,9 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 		if halted = a.Halted; halted {
 			return f.stopped(tx, a)
 		}
-		added, done, err = f.chunk(tx, a, n)
-		f.adapt(n, time.Since(began))
+		var read int
+		added, read, done, err = f.chunk(tx, a, n)
+		f.adapt(n, read, time.Since(began))
 		return err
 	})
 	if errors.Is(err, ErrTxTooLarge) && n > 1 {
@@ -185,27 +191,29 @@ func (f *FanOut) stopped(tx Tx, a *Announcement) error {
 	return tx.PutAnnouncement(a)
 }
 
-// chunk adds the rows of the next page of a's list and saves a.
-func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err error) {
+// chunk adds the rows of the next page of a's list (at most n entries,
+// fewer when other writes wait for it) and saves a. read is the entries
+// it covered.
+func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added, read int, done bool, err error) {
 	now := f.now()
 	client, err := tx.Client(a.Client)
 	if err != nil {
-		return 0, false, fmt.Errorf("load client: %w", err)
+		return 0, 0, false, fmt.Errorf("load client: %w", err)
 	}
 	name, from := a.Keyword, SenderOf(client)
 	if client != nil {
 		name = client.Name
 	}
-	subs, convs, err := tx.AudiencePage(a.Keyword, a.Cursor, n)
+	subs, convs, last, err := page(tx, a, n, f.yield(tx))
 	if err != nil {
-		return 0, false, fmt.Errorf("read list: %w", err)
+		return 0, 0, false, fmt.Errorf("read list: %w", err)
 	}
 	msgs, noticed := f.rows(a, name, from, audience(client, subs, now), convs, now)
 	if err := tx.EnqueueBulk(msgs); err != nil {
-		return 0, false, fmt.Errorf("queue recipients: %w", err)
+		return 0, 0, false, fmt.Errorf("queue recipients: %w", err)
 	}
 	if err := tx.PutSubscriptions(noticed); err != nil {
-		return 0, false, fmt.Errorf("note opt-out lines: %w", err)
+		return 0, 0, false, fmt.Errorf("note opt-out lines: %w", err)
 	}
 	if len(subs) > 0 {
 		a.Cursor = subs[len(subs)-1].Phone
@@ -221,14 +229,53 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added int, done bool, err
 	for i := range msgs {
 		a.hold(msgs[i].NextAt, now, 1)
 	}
-	if len(subs) < n {
+	if last {
 		a.Fanning = false
 		complete(tx, now, a, f.Report, f.log())
 	}
 	if err := tx.PutAnnouncement(a); err != nil {
-		return 0, false, fmt.Errorf("save announcement: %w", err)
+		return 0, 0, false, fmt.Errorf("save announcement: %w", err)
 	}
-	return len(msgs), !a.Fanning, nil
+	return len(msgs), len(subs), !a.Fanning, nil
+}
+
+// yield is when a chunk in tx should end early: other writes wait for its
+// commit (Contender) and it has done a quarter of its budget's work. nil
+// when tx cannot tell (etcd: writers do not wait for each other).
+func (f *FanOut) yield(tx Tx) func() bool {
+	c, ok := tx.(Contender)
+	if !ok {
+		return nil
+	}
+	began, least := time.Now(), orDefault(f.Budget, DefaultFanoutBudget)/4
+	return func() bool { return time.Since(began) >= least && c.Waiting() }
+}
+
+// page reads up to n entries of a's list after its cursor; with yield,
+// fanoutStep at a time, stopping after a step once yield says so. last:
+// the list ended.
+func page(tx Tx, a *Announcement, n int, yield func() bool) (subs []Subscription, convs []Conversation, last bool, err error) {
+	step := n
+	if yield != nil {
+		step = min(fanoutStep, n)
+	}
+	after := a.Cursor
+	for len(subs) < n {
+		want := min(step, n-len(subs))
+		s, cv, err := tx.AudiencePage(a.Keyword, after, want)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		subs, convs = append(subs, s...), append(convs, cv...)
+		if len(s) < want {
+			return subs, convs, true, nil
+		}
+		after = s[len(s)-1].Phone
+		if yield != nil && yield() {
+			break
+		}
+	}
+	return subs, convs, false, nil
 }
 
 // rows makes one message per page entry that is in a's audience: on the
@@ -299,13 +346,14 @@ func (f *FanOut) nextSize() int {
 	return f.size
 }
 
-// adapt sizes the next chunk from how long n entries took.
-func (f *FanOut) adapt(n int, took time.Duration) {
-	if took <= 0 || n <= 0 {
+// adapt sizes the next chunk from how long read entries of the n planned
+// took (read < n when the chunk ended early for waiting writes).
+func (f *FanOut) adapt(n, read int, took time.Duration) {
+	if took <= 0 || n <= 0 || read <= 0 {
 		return
 	}
 	budget := orDefault(f.Budget, DefaultFanoutBudget)
-	next := int(float64(n) * float64(budget) / float64(took))
+	next := int(float64(read) * float64(budget) / float64(took))
 	next = max(min(next, 2*n), n/2) // move gently
 	f.size = max(next, min(minFanoutChunk, orDefault(f.Chunk, DefaultFanoutChunk)))
 }

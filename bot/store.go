@@ -170,3 +170,29 @@ type Broadcasts interface {
 	// characters of its phones, from counts kept beside the list.
 	ListGroups(keyword string) ([]PhoneGroup, error)
 }
+
+// TurnPrefetcher is a Tx that can read at once what a turn of an inbound
+// text is about to read (on etcd one request instead of one per key). It
+// only saves round trips: a turn reads the same with or without it.
+type TurnPrefetcher interface {
+	// PrefetchTurn reads what a turn of sid from from to to reads first,
+	// and what it reads of each of words if that is a keyword.
+	PrefetchTurn(sid string, from, to Phone, words []string)
+}
+
+// Contender is a Tx that knows whether other writes wait for it to commit
+// (bbolt's one writer and its group commit). A long transaction that can
+// stop early and go on in the next one (a fan-out chunk) should, so that
+// an inbound turn does not wait for all of its work.
+type Contender interface {
+	Waiting() bool
+}
+
+// TurnReplays is a Store whose read transactions cost a request to the
+// database each (etcd). Its engine checks a retried MessageSid only inside
+// the turn, which reads the record in its first request anyway, instead of
+// also in a read transaction before the turn (which on bbolt answers a
+// retry without waiting for a commit).
+type TurnReplays interface {
+	ReplaysInTurn() bool
+}

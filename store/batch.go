@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"nudges/bot"
@@ -19,6 +20,7 @@ type groupCommit struct {
 	mu      sync.Mutex
 	pending []*batchCall
 	running bool
+	queued  atomic.Int64 // len(pending), read without the lock (Tx.Waiting)
 }
 
 type batchCall struct {
@@ -41,6 +43,7 @@ func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
 	g := &db.group
 	g.mu.Lock()
 	g.pending = append(g.pending, c)
+	g.queued.Store(int64(len(g.pending)))
 	start := !g.running
 	g.running = true
 	g.mu.Unlock()
@@ -57,6 +60,7 @@ func (db *DB) commitLoop() {
 		g.mu.Lock()
 		batch := g.pending
 		g.pending = nil
+		g.queued.Store(0)
 		if len(batch) == 0 {
 			g.running = false
 			g.mu.Unlock()
@@ -74,6 +78,7 @@ func (db *DB) commitBatch(batch []*batchCall) {
 	for len(batch) > 0 {
 		failed := -1
 		err := db.update(func(tx *Tx) error {
+			tx.peers = len(batch) - 1
 			for i, c := range batch {
 				if err := safeCall(c.fn, tx); err != nil {
 					failed = i
@@ -117,7 +122,7 @@ func (db *DB) update(fn func(*Tx) error) error {
 	runs := 0
 	err := db.kv.Update(func(ktx kv.Tx) error {
 		runs++
-		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps})
+		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps, group: db.groupOf()})
 		changed = time.Now()
 		return fnErr
 	})
@@ -134,6 +139,23 @@ func (db *DB) update(fn func(*Tx) error) error {
 		db.commitErr.Store(&err)
 	}
 	return err
+}
+
+// groupOf is the group commit whose callers wait for this process's
+// writer (bbolt), nil on etcd (writers do not wait for each other there).
+func (db *DB) groupOf() *groupCommit {
+	if !db.grouped {
+		return nil
+	}
+	return &db.group
+}
+
+var _ bot.Contender = (*Tx)(nil)
+
+// Waiting implements bot.Contender: other calls share this transaction's
+// commit (a batch), or are queued for the next one, and wait for it.
+func (t *Tx) Waiting() bool {
+	return t.peers > 0 || t.group != nil && t.group.queued.Load() > 0
 }
 
 // SetObserver makes o hear every commit's duration and every conflict

@@ -101,3 +101,38 @@ func TestPingReportsFailedCommit(t *testing.T) {
 		t.Fatalf("Ping after a good commit: %v", err)
 	}
 }
+
+// A batch's transaction sees (Waiting) a write queued for the next commit
+// while it runs, and not before; on etcd there is no group to wait in.
+func TestWaitingSeesQueuedWrites(t *testing.T) {
+	db := openTest(t)
+	done := make(chan error, 1)
+	err := db.WriteBatch(func(tx *Tx) error {
+		if !db.grouped {
+			if tx.Waiting() {
+				t.Error("waiting on etcd")
+			}
+			return nil
+		}
+		if tx.Waiting() {
+			t.Error("waiting before anyone queued")
+		}
+		go func() { done <- db.WriteBatch(func(tx *Tx) error { return tx.PutInboundReply("w", "r", t0) }) }()
+		for range 1000 { // bounded: the goroutine queues at once
+			if tx.Waiting() {
+				return nil
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Error("a queued write was never seen waiting")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.grouped {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -43,6 +43,7 @@ func (t *Tx) clientByIndex(bucket []byte, key string) (*bot.Client, error) {
 
 // ClientByKeyword implements bot.Clients.
 func (t *Tx) ClientByKeyword(keyword string) (*bot.Client, error) {
+	t.prefetchKeyword(keyword)
 	return t.clientByIndex(bKeywords, keyword)
 }
 

@@ -243,7 +243,10 @@ func (db *DB) TxLimit() int { return db.maxOps }
 // Tx is one transaction; it implements bot.Tx and the console's extras.
 type Tx struct {
 	tx    kv.Tx
-	limit int // keys one write transaction may touch, 0: no limit
+	limit int          // keys one write transaction may touch, 0: no limit
+	turn  bot.Phone    // the phone whose inbound turn this is (etcd prefetch)
+	group *groupCommit // the writers waiting for this one (bbolt), nil on etcd
+	peers int          // other calls sharing this transaction (group commit)
 }
 
 var _ bot.Tx = (*Tx)(nil)

@@ -95,6 +95,24 @@ type PrefixCursorer interface {
 	PrefixCursor(prefix []byte) Cursor
 }
 
+// Prefetcher is a Tx that can read several keys in one request. A
+// transaction that knows what it will read asks for it first; on etcd that
+// is one round trip instead of one per key. What it prefetched but never
+// reads is not part of what the transaction read (it adds no conflict).
+type Prefetcher interface {
+	// Prefetch reads the keys, and the first keys of the prefixes, now.
+	// Later Gets of those keys and PrefixCursors over those prefixes are
+	// served from it. Failures are the later reads' own.
+	Prefetch(reads ...Read)
+}
+
+// Read is one key (or, with Prefix, the keys that start with Key) of a
+// bucket, for Prefetch.
+type Read struct {
+	Bucket, Key []byte
+	Prefix      bool
+}
+
 // Fence is a condition on an etcd key: its create revision must still be
 // Rev (the election key of a leader's term). A zero Fence is no condition.
 type Fence struct {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"nudges/store/kv/certs"
 	"nudges/webhooks/twilio"
 )
 
@@ -61,23 +62,50 @@ func (p clusterPlan) ports(i int) (http, peer, client int) {
 }
 
 // storeURL is process i's NUDGES_STORE: its own embedded member, or a
-// client of one (processes beyond -members), or the bbolt file.
+// client of one (processes beyond -members), or the bbolt file. Members
+// talk over mutual TLS with certificates in dir/certs (makeCerts): a
+// member's client port needs them.
 func (p clusterPlan) storeURL(i int) string {
 	if p.members == 0 {
 		return "bolt://" + filepath.Join(p.dir, "n.db")
 	}
 	if i > p.members {
-		_, _, cli := p.ports((i-1)%p.members + 1)
-		return fmt.Sprintf("etcd://127.0.0.1:%d?max-txn-ops=4096", cli)
+		return p.clientURL((i-1)%p.members+1, fmt.Sprintf("n%d", i))
 	}
 	var cluster []string
 	for j := 1; j <= p.members; j++ {
 		_, peer, _ := p.ports(j)
-		cluster = append(cluster, fmt.Sprintf("n%d=http://127.0.0.1:%d", j, peer))
+		cluster = append(cluster, fmt.Sprintf("n%d=https://127.0.0.1:%d", j, peer))
 	}
 	_, peer, cli := p.ports(i)
-	return fmt.Sprintf("etcd+embed://%s?name=n%d&peer=http://127.0.0.1:%d&client=http://127.0.0.1:%d&cluster=%s&state=new",
-		filepath.Join(p.dir, fmt.Sprintf("n%d", i)), i, peer, cli, strings.Join(cluster, ","))
+	return fmt.Sprintf("etcd+embed://%s?name=n%d&certs=%s&peer=https://127.0.0.1:%d&client=https://127.0.0.1:%d&cluster=%s&state=new",
+		filepath.Join(p.dir, fmt.Sprintf("n%d", i)), i, p.certs(), peer, cli, strings.Join(cluster, ","))
+}
+
+func (p clusterPlan) certs() string { return filepath.Join(p.dir, "certs") }
+
+// clientURL is an etcd:// store URL on member m's client port, with the
+// certificate named name.
+func (p clusterPlan) clientURL(m int, name string) string {
+	_, _, cli := p.ports(m)
+	d := p.certs()
+	return fmt.Sprintf("etcd://127.0.0.1:%d?cert=%s&key=%s&ca=%s&max-txn-ops=4096",
+		cli, certs.CertFile(d, name), certs.KeyFile(d, name), filepath.Join(d, certs.CACert))
+}
+
+// makeCerts writes a CA and a certificate for 127.0.0.1 per process and
+// one for the load generator's seeding.
+func (p clusterPlan) makeCerts() error {
+	d := p.certs()
+	if err := certs.CA(d); err != nil {
+		return err
+	}
+	for i := 1; i <= p.procs; i++ {
+		if err := certs.Node(d, fmt.Sprintf("n%d", i), []string{"127.0.0.1"}); err != nil {
+			return err
+		}
+	}
+	return certs.Node(d, "loadgen", []string{"127.0.0.1"})
 }
 
 // startCluster seeds the lists' clients and starts the processes; stop
@@ -97,6 +125,8 @@ func startCluster(ctx context.Context, p clusterPlan, hc *http.Client, out io.Wr
 		if err := seed(filepath.Join(p.dir, "n.db"), io.Discard); err != nil {
 			return nil, stop, err
 		}
+	} else if err := p.makeCerts(); err != nil {
+		return nil, stop, err
 	}
 	for i := 1; i <= p.procs; i++ {
 		h, _, _ := p.ports(i)
@@ -122,8 +152,7 @@ func startCluster(ctx context.Context, p clusterPlan, hc *http.Client, out io.Wr
 		}
 	}
 	if p.members > 0 {
-		_, _, cli := p.ports(1)
-		if err := seed(fmt.Sprintf("etcd://127.0.0.1:%d?max-txn-ops=4096", cli), io.Discard); err != nil {
+		if err := seed(p.clientURL(1, "loadgen"), io.Discard); err != nil {
 			return nil, stop, err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"nudges/flows"
 	"nudges/locales"
 	"nudges/store"
+	"nudges/store/kv/kvopen"
 	"nudges/webhooks/metrics"
 	"nudges/webhooks/twilio"
 )
@@ -97,12 +98,20 @@ func TestClusterFlagsAreBounded(t *testing.T) {
 	if err := run([]string{"-targets", "http://192.0.2.1:8080"}, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("a non-loopback target: %v", err)
 	}
+	// The servers accept the URLs (a member's client port needs certs=, a
+	// client of it a certificate).
 	p := clusterPlan{procs: 4, members: 3, port: 19100, dir: "/d"}
-	if u := p.storeURL(4); u != "etcd://127.0.0.1:19105?max-txn-ops=4096" {
+	if u := p.storeURL(4); u != "etcd://127.0.0.1:19105?cert=/d/certs/n4.crt&key=/d/certs/n4.key&ca=/d/certs/ca.crt&max-txn-ops=4096" {
 		t.Errorf("process 4 on member 1: %s", u)
 	}
-	if u := p.storeURL(2); !strings.Contains(u, "name=n2&peer=http://127.0.0.1:19107&client=http://127.0.0.1:19108") ||
-		!strings.Contains(u, "cluster=n1=http://127.0.0.1:19104,n2=http://127.0.0.1:19107,n3=http://127.0.0.1:19110") {
+	u := p.storeURL(2)
+	if !strings.Contains(u, "name=n2&certs=/d/certs&peer=https://127.0.0.1:19107&client=https://127.0.0.1:19108") ||
+		!strings.Contains(u, "cluster=n1=https://127.0.0.1:19104,n2=https://127.0.0.1:19107,n3=https://127.0.0.1:19110") {
 		t.Errorf("process 2 embeds member 2: %s", u)
+	}
+	for _, u := range []string{p.storeURL(2), p.storeURL(4), p.clientURL(1, "loadgen")} {
+		if _, err := kvopen.Parse(u); err != nil {
+			t.Errorf("%s refused: %v", u, err)
+		}
 	}
 }

@@ -206,7 +206,11 @@ func (c *cursor) remoteLT(s string) (pair, bool) {
 // fetchUp reads the page of keys from s upward.
 func (c *cursor) fetchUp(s string) {
 	top := c.top()
-	resp, ok := c.b.tx.read(c.b.base+s, clientv3.WithRange(top), clientv3.WithLimit(c.grow()))
+	limit := c.grow()
+	resp, ok := c.b.tx.page(c.b.base+s, top, limit)
+	if !ok {
+		resp, ok = c.b.tx.read(c.b.base+s, clientv3.WithRange(top), clientv3.WithLimit(limit))
+	}
 	if !ok {
 		return
 	}

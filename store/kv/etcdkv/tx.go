@@ -1,6 +1,7 @@
 package etcdkv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -27,6 +29,8 @@ type tx struct {
 	written  []string           // the keys of writes, sorted
 	fence    kv.Fence
 	buckets  map[string]*bucket
+	points   map[string]*mvccpb.KeyValue    // prefetched keys (nil: absent)
+	pages    map[span]*clientv3.GetResponse // prefetched first pages of prefixes
 }
 
 // span is a key range [start, end) read at the transaction's revision.
@@ -44,15 +48,21 @@ func (t *tx) fail(err error) {
 	}
 }
 
-// get reads one key at the transaction's revision (fixing it if unset).
+// get reads one key at the transaction's revision (fixing it if unset),
+// from what was prefetched if it was.
 func (t *tx) get(key string) (*mvccpb.KeyValue, bool) {
-	resp, ok := t.read(key)
-	if !ok {
+	if t.err != nil {
 		return nil, false
 	}
-	var kvp *mvccpb.KeyValue
-	if len(resp.Kvs) > 0 {
-		kvp = resp.Kvs[0]
+	kvp, hit := t.points[key]
+	if !hit {
+		resp, ok := t.read(key)
+		if !ok {
+			return nil, false
+		}
+		if len(resp.Kvs) > 0 {
+			kvp = resp.Kvs[0]
+		}
 	}
 	if t.writable {
 		if kvp != nil {
@@ -66,18 +76,34 @@ func (t *tx) get(key string) (*mvccpb.KeyValue, bool) {
 
 // read runs one Get at the transaction's revision. The first read of a
 // transaction is linearizable and fixes the revision; later ones are
-// served by the nearest member at that revision, retried while that member
-// has not caught up ("required revision is a future revision").
+// served by the nearest member at that revision.
 func (t *tx) read(key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, bool) {
-	if t.err != nil {
-		return nil, false
-	}
 	if t.rev != 0 {
 		opts = append(opts, clientv3.WithRev(t.rev), clientv3.WithSerializable())
 	}
+	var resp *clientv3.GetResponse
+	ok := t.call(key, func(ctx context.Context) (*etcdserverpb.ResponseHeader, error) {
+		var err error
+		resp, err = t.db.cli.Get(ctx, key, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return resp.Header, nil
+	})
+	return resp, ok
+}
+
+// call runs one read request, retried while the member has not caught up
+// with the transaction's revision ("required revision is a future
+// revision"); the first fixes the revision. A failure voids the
+// transaction (a compacted revision makes it run again).
+func (t *tx) call(what string, req func(context.Context) (*etcdserverpb.ResponseHeader, error)) bool {
+	if t.err != nil {
+		return false
+	}
 	for try := 0; ; try++ {
 		ctx, cancel := t.db.ctx()
-		resp, err := t.db.cli.Get(ctx, key, opts...)
+		h, err := req(ctx)
 		cancel()
 		if isFutureRev(err) && try < 200 {
 			time.Sleep(5 * time.Millisecond)
@@ -85,16 +111,16 @@ func (t *tx) read(key string, opts ...clientv3.OpOption) (*clientv3.GetResponse,
 		}
 		if errors.Is(err, rpctypes.ErrCompacted) {
 			t.fail(fmt.Errorf("%w: read revision compacted", errRetry))
-			return nil, false
+			return false
 		}
 		if err != nil {
-			t.fail(fmt.Errorf("etcd read %q: %w", key, err))
-			return nil, false
+			t.fail(fmt.Errorf("etcd read %q: %w", what, err))
+			return false
 		}
 		if t.rev == 0 {
-			t.rev = resp.Header.Revision
+			t.rev = h.Revision
 		}
-		return resp, true
+		return true
 	}
 }
 
