@@ -22,7 +22,7 @@ func newDashboard(cfg config, db *store.DB, tr bot.Translator, brain *flows.Brai
 		return ""
 	}
 	return dashboard.New(dashboard.Config{
-		Number: brain.NumberOf, Service: svc, WebhookAllow: cfg.WebhookAllow, Register: pages.Registration(), Billing: brain,
+		Number: brain.NumberOf, Service: svc, WebhookAllow: cfg.WebhookAllow, PlatformFee: cfg.PlatformFee, Register: pages.Registration(), Billing: brain,
 		Discount: func(tx bot.Tx, c *bot.Client, p *bot.Plan, now time.Time) (string, error) {
 			return flows.DiscountLine(tx, tr, bot.English, c, p, now)
 		},

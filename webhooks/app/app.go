@@ -46,6 +46,9 @@ type Config struct {
 	// Service runs a client's announcements by the SMS rules (CONFIRM,
 	// LATER, HALT, UNSCHEDULE).
 	Service *flows.Service
+	// PlatformFee (NUDGES_PLATFORM_FEE) is the percent of a paid list's
+	// payments the service keeps, shown beside the month's revenue.
+	PlatformFee float64
 	// WebhookAllow (NUDGES_WEBHOOK_ALLOW) are the non-public addresses a
 	// client's webhook endpoints may resolve to.
 	WebhookAllow []netip.Prefix

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,6 +29,9 @@ type overviewView struct {
 	Chart   template.HTML
 	Number  numberView
 	JoinURL string
+	// Paid is the paid list's members and this month's revenue; nil for
+	// a list that never charged.
+	Paid *bot.PaidSummary
 }
 
 // overview is the dashboard's front page: the list, its plan and number,
@@ -39,8 +43,13 @@ func (d *Dashboard) overview(ec echo.Context, c *bot.Client) error {
 		if v.Plan, err = tx.Plan(c.PlanID); err != nil {
 			return err
 		}
-		growth, err := tx.ListGrowth(c.Keyword, d.cfg.Web.Clock.Now(), growthDays)
+		now := d.cfg.Web.Clock.Now()
+		growth, err := tx.ListGrowth(c.Keyword, now, growthDays)
+		if err != nil {
+			return err
+		}
 		v.Chart = webkit.GrowthChart(growth)
+		v.Paid, err = paidOf(tx, c, now, d.cfg.PlatformFee)
 		return err
 	})
 	if err != nil {
@@ -81,4 +90,14 @@ func (d *Dashboard) qrFile(ec echo.Context, c *bot.Client, ctype, ext string, bo
 		ec.Response().Header().Set("Content-Disposition", `attachment; filename="`+strings.ToLower(c.Keyword)+"-qr."+ext+`"`)
 	}
 	return ec.Blob(http.StatusOK, ctype, body)
+}
+
+// paidOf is c's paid-list figures, as STATS gives them, or nil when the
+// list has no price and no paying member.
+func paidOf(tx bot.PaidReader, c *bot.Client, now time.Time, fee float64) (*bot.PaidSummary, error) {
+	s, err := bot.SummarizePaid(tx, c, now, fee)
+	if err != nil || (s.Price == 0 && s.Members == 0 && s.Revenue == 0) {
+		return nil, err
+	}
+	return &s, nil
 }

@@ -69,3 +69,35 @@ func TestOverviewSharedNumberAndStateBanner(t *testing.T) {
 		t.Error("an active client sees a state banner or an offline join page")
 	}
 }
+
+// A paid list's overview shows its paying members and the month's revenue,
+// as STATS counts them; a free list has no such section.
+func TestOverviewShowsPaidMembersAndRevenue(t *testing.T) {
+	h := newHarness(t)
+	h.write(func(tx *store.Tx) error {
+		for i, p := range []bot.Phone{"+15550100001", "+15550100002", "+15550100003"} {
+			if _, err := tx.Subscribe("YOGA", p, t0); err != nil {
+				return err
+			}
+			s := bot.Subscription{Keyword: "YOGA", Phone: p, JoinedAt: t0}
+			if i < 2 {
+				s.Paid = "sub_" + string(p[len(p)-1:])
+			}
+			if err := tx.PutSubscription(s); err != nil {
+				return err
+			}
+		}
+		c, err := tx.Client(phoneA)
+		if err != nil {
+			return err
+		}
+		c.Payouts.Price = 500
+		c.Payouts.AddRevenue(1000, t0)
+		return tx.PutClient(c)
+	})
+	body := h.session(phoneA).get("/app/").Body
+	mustContain(t, body, `id="paid"`, "5.00 USD a month", "Paying members</dt><dd>2<", "10.00 USD paid by members")
+	if b := h.session(phoneB).get("/app/").Body; strings.Contains(b, `id="paid"`) {
+		t.Error("a free list's overview shows a paid-list section")
+	}
+}
