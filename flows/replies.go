@@ -197,6 +197,9 @@ func (b *Brain) answerTo(t *bot.Turn, c *bot.Client, n int, text string) (*refus
 	if no := answerText(text, data); no != nil {
 		return no, nil
 	}
+	if c.Status == bot.ClientSuspended || c.Status == bot.ClientCanceled {
+		return &refusal{"AnswerNotActive", data}, nil // an answer is an SMS the service pays for
+	}
 	phone, err := t.Tx.HandlePhone(c.Phone, n)
 	if err != nil || phone == "" {
 		return &refusal{"AnswerUnknown", data}, err

@@ -109,7 +109,10 @@ var refusals = map[string]struct {
 	"AnswerHow":      {ReasonEmpty, func(map[string]any) string { return "The answer has no text." }},
 	"AnswerControl":  {ReasonControl, func(map[string]any) string { return "The answer holds control characters." }},
 	"AnswerOptedOut": {ReasonGone, func(d map[string]any) string { return fmt.Sprintf("#%v opted out: it is not texted.", d["N"]) }},
-	"AnswerLeft":     {ReasonGone, func(d map[string]any) string { return fmt.Sprintf("#%v left the list: it is not texted.", d["N"]) }},
+	"AnswerNotActive": {ReasonNotActive, func(map[string]any) string {
+		return "The client's plan is suspended or canceled, so it cannot answer replies."
+	}},
+	"AnswerLeft": {ReasonGone, func(d map[string]any) string { return fmt.Sprintf("#%v left the list: it is not texted.", d["N"]) }},
 	"AnswerTooLong": {ReasonTooLong, func(d map[string]any) string {
 		return fmt.Sprintf("The answer is %v characters; the limit is %v.", d["Length"], d["Limit"])
 	}},
