@@ -29,7 +29,7 @@ func memberLogger(level string, w io.Writer, closing *atomic.Bool) *zap.Logger {
 }
 
 // quietCore drops shutdown noise: while its member closes, each of the
-// member's servers reports that it was closed ("mux: server closed", "http:
+// member's servers reports that it was closed ("mux: server closed", "mux: listener closed", "http:
 // Server closed", "use of closed network connection") as an error with a
 // stack trace. The same message with any other error, and any error while
 // the member runs, is written.
@@ -71,7 +71,7 @@ func closedServer(fields []zapcore.Field) bool {
 			continue
 		}
 		return errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) ||
-			err.Error() == "mux: server closed" || err.Error() == "grpc: the server has been stopped"
+			err.Error() == "mux: server closed" || err.Error() == "mux: listener closed" || err.Error() == "grpc: the server has been stopped"
 	}
 	return false
 }

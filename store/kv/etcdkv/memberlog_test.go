@@ -21,7 +21,7 @@ func TestQuietCore(t *testing.T) {
 	var buf bytes.Buffer
 	closing := new(atomic.Bool)
 	lg := memberLogger("error", &buf, closing)
-	closed := []error{errors.New("mux: server closed"), fmt.Errorf("accept tcp: %w", net.ErrClosed)}
+	closed := []error{errors.New("mux: server closed"), errors.New("mux: listener closed"), fmt.Errorf("accept tcp: %w", net.ErrClosed)}
 	lg.Error(serveFailed, zap.Error(closed[0]))
 	closing.Store(true)
 	for _, err := range closed {
