@@ -32,6 +32,9 @@ type PaidCancels interface {
 	// PaidCount is how many of keyword's subscriptions have Paid set;
 	// the store keeps it in step as rows are added, put and removed.
 	PaidCount(keyword string) (int, error)
+	// PaidGroups is PaidCount by phone prefix, as ListGroups counts the
+	// whole list (the send window's split of a paid list's audience).
+	PaidGroups(keyword string) ([]PhoneGroup, error)
 	// PaidEndedBefore returns up to n paid subscriptions whose PaidEnds is
 	// before before, earliest first, with Keyword, Phone and PaidEnds set
 	// (an index the store keeps beside the rows).

@@ -108,14 +108,20 @@ func (b *Brain) draft(tc *turnCtx) error {
 	if err := fireDraft(tc.Conv, evDraft, &d); err != nil {
 		return err
 	}
-	b.sayDraft(tc, id, d.Text, left)
+	if err := b.sayDraft(tc, id, d.Text, left); err != nil {
+		return err
+	}
 	b.draftNotes(tc, d.Links, pic)
 	return nil
 }
 
 // sayDraft is the draft reply: the text as delivered, recipients, size and
 // announcements left.
-func (b *Brain) sayDraft(tc *turnCtx, id, text string, left int) {
+func (b *Brain) sayDraft(tc *turnCtx, id, text string, left int) error {
+	n, err := audience(tc.Tx, tc.client)
+	if err != nil {
+		return err
+	}
 	segs, enc := segmentRange(tc.T, tc.client.Name, text)
 	encID := "EncodingGSM"
 	if enc == bot.UCS2 {
@@ -126,9 +132,10 @@ func (b *Brain) sayDraft(tc *turnCtx, id, text string, left int) {
 		shown = tc.T.T(tc.Lang(), "DraftNoText", nil)
 	}
 	tc.Say(id, map[string]any{
-		"Text": shown, "Subscribers": tc.client.Subscribers, "Segments": segs,
+		"Text": shown, "Subscribers": n, "Segments": segs,
 		"Encoding": tc.T.T(tc.Lang(), encID, nil), "Left": left,
 	})
+	return nil
 }
 
 // draftNotes adds to the draft reply what its links and pictures become.
@@ -202,7 +209,11 @@ func (b *Brain) confirm(tc *turnCtx) error {
 // is read from the list's counts by number prefix (ListGroups), a few
 // thousand keys at most, so it costs the same for a million subscribers.
 func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
-	data := map[string]any{"N": c.Subscribers, "Left": left}
+	n, err := audience(tc.Tx, c)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"N": n, "Left": left}
 	later, err := b.windowSplit(tc.Tx, c, tc.Now, tc.Lang(), data)
 	if err != nil {
 		return err
@@ -221,7 +232,7 @@ func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
 // windowSplit counts how many of c's list the send window holds at now,
 // from the list's counts by number prefix, and fills in data what the
 // reply says of it (Now, Later, and Open in lang). No window holds none.
-func (b *Brain) windowSplit(tx bot.Broadcasts, c *bot.Client, now time.Time, lang string, data map[string]any) (later int, err error) {
+func (b *Brain) windowSplit(tx bot.Tx, c *bot.Client, now time.Time, lang string, data map[string]any) (later int, err error) {
 	sendNow, later, err := b.split(tx, c, now)
 	if err != nil || b.Window == nil || b.Window.Window.Off() {
 		return 0, err
@@ -230,13 +241,17 @@ func (b *Brain) windowSplit(tx bot.Broadcasts, c *bot.Client, now time.Time, lan
 	return later, nil
 }
 
-// split is how many of c's list an announcement reaches at once at now,
-// and how many wait for their send window to open.
-func (b *Brain) split(tx bot.Broadcasts, c *bot.Client, now time.Time) (sendNow, later int, err error) {
+// split is how many of c's audience an announcement reaches at once at
+// now, and how many wait for their send window to open.
+func (b *Brain) split(tx bot.Tx, c *bot.Client, now time.Time) (sendNow, later int, err error) {
 	if b.Window == nil || b.Window.Window.Off() {
-		return c.Subscribers, 0, nil
+		n, err := audience(tx, c)
+		return n, 0, err
 	}
 	groups, err := tx.ListGroups(c.Keyword)
+	if c.Payouts.Price > 0 { // a paid list goes to its paying members only
+		groups, err = tx.PaidGroups(c.Keyword)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("list groups: %w", err)
 	}
@@ -273,11 +288,12 @@ func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
 // counted when scheduled) both start announcements here. id is the id the
 // announcement was given when it was scheduled, 0 for a new one.
 func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft, id uint64) (int, error) {
-	if c.Subscribers == 0 {
-		return 0, nil
+	n, err := audience(t.Tx, c)
+	if err != nil || n == 0 {
+		return 0, err
 	}
 	a := &bot.Announcement{
-		ID: id, Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: c.Subscribers, Links: d.Links, Media: d.Media,
+		ID: id, Client: c.Phone, Keyword: c.Keyword, Text: d.Text, Planned: n, Links: d.Links, Media: d.Media,
 		Simulated: t.Conv.Simulated, CreatedAt: t.Now,
 	}
 	if err := bot.StartFanout(t.Tx, a); err != nil {
@@ -292,7 +308,7 @@ func startBroadcast(t *bot.Turn, c *bot.Client, d bot.Draft, id uint64) (int, er
 		return 0, fmt.Errorf("save client %s: %w", c.Phone, err)
 	}
 	t.Wake()
-	return c.Subscribers, nil
+	return n, nil
 }
 
 // discard drops the draft (NO).

@@ -99,10 +99,14 @@ func (s *Service) preview(tx bot.Tx, c *bot.Client, d bot.Draft) (*Preview, erro
 	if err != nil {
 		return nil, err
 	}
+	n, err := audience(tx, c)
+	if err != nil {
+		return nil, err
+	}
 	return &Preview{
 		Text: d.Text, Links: d.Links, Segments: segs, Encoding: enc,
 		Length: longestDelivered(s.T, c.Name, longest, c.Own != nil), Picture: d.Media != nil,
-		Subscribers: c.Subscribers, SendNow: sendNow, Later: later, Quota: q, Left: left,
+		Subscribers: n, SendNow: sendNow, Later: later, Quota: q, Left: left,
 	}, nil
 }
 

@@ -43,12 +43,16 @@ func (b *Brain) makeDraft(tr bot.Translator, c *bot.Client, raw string, pic *bot
 
 // sendable applies CONFIRM's rules to client c: active, someone on its
 // list, an announcement left this period (left, counting this one).
-func (b *Brain) sendable(tx bot.Plans, c *bot.Client, lang string) (left int, no *refusal, err error) {
+func (b *Brain) sendable(tx bot.Tx, c *bot.Client, lang string) (left int, no *refusal, err error) {
 	if !c.CanBroadcast() {
 		r := b.notActiveRefusal(c)
 		return 0, &r, nil
 	}
-	if c.Subscribers == 0 {
+	n, err := audience(tx, c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n == 0 {
 		return 0, &refusal{"ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.number(c)}}, nil
 	}
 	q, left, err := quota(tx, c)
@@ -70,6 +74,16 @@ func (b *Brain) notActiveRefusal(c *bot.Client) refusal {
 		id = "NotActiveSuspended"
 	}
 	return refusal{id, map[string]any{"Support": b.Support}}
+}
+
+// audience is how many an announcement of c goes to now: on a paid list
+// (one with a price) its paying members, else everyone on it, as the
+// fan-out chooses them (bot.Audience).
+func audience(tx bot.PaidCancels, c *bot.Client) (int, error) {
+	if c.Payouts.Price <= 0 {
+		return c.Subscribers, nil
+	}
+	return tx.PaidCount(c.Keyword)
 }
 
 // quota is the client's announcements per period and how many are left; a

@@ -61,9 +61,15 @@ func addGroups(b kv.Bucket, d map[string]int) error {
 }
 
 // eachGroupCount calls fn with the prefix (without the shard) and count of
-// every group key under from.
+// every group key under from in bListGroups.
 func (t *Tx) eachGroupCount(from []byte, fn func(k []byte, n int)) {
-	cur := t.b(bListGroups).Cursor()
+	t.eachCount(bListGroups, from, fn)
+}
+
+// eachCount calls fn with the key and count of every count key under from
+// in bucket name.
+func (t *Tx) eachCount(name, from []byte, fn func(k []byte, n int)) {
+	cur := t.b(name).Cursor()
 	for k, v := cur.Seek(from); k != nil && bytes.HasPrefix(k, from); k, v = cur.Next() {
 		if len(v) == 8 {
 			fn(k, int(binary.BigEndian.Uint64(v)))
@@ -74,9 +80,15 @@ func (t *Tx) eachGroupCount(from []byte, fn func(k []byte, n int)) {
 // ListGroups implements bot.Broadcasts: the list's phone groups, read from
 // the counts kept beside it (countShards keys per prefix, never the list).
 func (t *Tx) ListGroups(keyword string) ([]bot.PhoneGroup, error) {
+	return t.groupsIn(bListGroups, keyword), nil
+}
+
+// groupsIn sums the group keys of keyword in bucket name (bListGroups or
+// bPaidCounts) by phone prefix.
+func (t *Tx) groupsIn(name []byte, keyword string) []bot.PhoneGroup {
 	prefix := pair(keyword, "")
 	var out []bot.PhoneGroup
-	t.eachGroupCount(prefix, func(k []byte, n int) {
+	t.eachCount(name, prefix, func(k []byte, n int) {
 		zone, _, _ := bytes.Cut(k[len(prefix):], []byte{0})
 		if len(out) > 0 && out[len(out)-1].Prefix == string(zone) {
 			out[len(out)-1].N += n
@@ -84,7 +96,7 @@ func (t *Tx) ListGroups(keyword string) ([]bot.PhoneGroup, error) {
 		}
 		out = append(out, bot.PhoneGroup{Prefix: string(zone), N: n})
 	})
-	return out, nil
+	return out
 }
 
 // subscriberCount is the number of phones on keyword's list: the sum of

@@ -11,7 +11,7 @@ import (
 
 var (
 	bPaidCancels = []byte("paid_cancels") // provider subscription id → bot.PaidCancel
-	bPaidCounts  = []byte("paid_counts")  // KEYWORD → subscriptions with Paid set (big-endian)
+	bPaidCounts  = []byte("paid_counts")  // KEYWORD \0 prefix \0 shard → subscriptions with Paid set (as bListGroups)
 	bPaidEnds    = []byte("paid_ends")    // PaidEnds (unix ns), KEYWORD \0 phone → nothing
 )
 
@@ -57,13 +57,17 @@ func (t *Tx) DeletePaidCancel(sub string) error {
 	return t.b(bPaidCancels).Delete([]byte(sub))
 }
 
-// PaidCount implements bot.PaidCancels.
+// PaidCount implements bot.PaidCancels: the sum of keyword's paid groups.
 func (t *Tx) PaidCount(keyword string) (int, error) {
-	v := t.b(bPaidCounts).Get([]byte(keyword))
-	if len(v) != 8 {
-		return 0, nil
-	}
-	return int(binary.BigEndian.Uint64(v)), nil
+	total := 0
+	t.eachCount(bPaidCounts, pair(keyword, ""), func(_ []byte, n int) { total += n })
+	return total, nil
+}
+
+// PaidGroups implements bot.PaidCancels: keyword's paying members by phone
+// prefix, counted like the list's groups (ListGroups).
+func (t *Tx) PaidGroups(keyword string) ([]bot.PhoneGroup, error) {
+	return t.groupsIn(bPaidCounts, keyword), nil
 }
 
 // PaidEndedBefore implements bot.PaidCancels.
@@ -109,9 +113,9 @@ func (t *Tx) countPaid(old *bot.Subscription, s bot.Subscription) error {
 	was := old != nil && old.Paid != ""
 	switch is := s.Paid != ""; {
 	case is && !was:
-		return addGroups(t.b(bPaidCounts), map[string]int{s.Keyword: 1})
+		return addGroups(t.b(bPaidCounts), map[string]int{groupKey(s.Keyword, s.Phone): 1})
 	case was && !is:
-		return addGroups(t.b(bPaidCounts), map[string]int{s.Keyword: -1})
+		return addGroups(t.b(bPaidCounts), map[string]int{groupKey(old.Keyword, old.Phone): -1}) // the key it was counted under
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (t *Tx) Unsubscribe(keyword string, p bot.Phone) (bool, error) {
 	if err := decodeSubscription(v, &old); err != nil {
 		return false, fmt.Errorf("decode subscription %s on %s: %w", p, keyword, err)
 	}
-	if err := t.keepPaid(&old, bot.Subscription{Keyword: keyword}); err != nil {
+	if err := t.keepPaid(&old, bot.Subscription{Keyword: keyword, Phone: p}); err != nil {
 		return false, err
 	}
 	if err := t.b(bSubs).Delete(key); err != nil {
