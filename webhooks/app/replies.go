@@ -48,6 +48,7 @@ type repliesView struct {
 	MayAnswer bool
 	Text      string // an answer sent back with its refusal
 	Single    bool   // one thread's own page
+	Zone      string // the client's time zone, the times are shown in
 }
 
 // threadArgs is what the "thread" template gets: a thread and the page.
@@ -65,7 +66,7 @@ func (d *Dashboard) replies(ec echo.Context, c *bot.Client) error {
 	if err != nil {
 		return d.kit.Internal(ec, "threads", err)
 	}
-	v := repliesView{Client: c, Threads: list, Paged: !after.At.IsZero(), MayAnswer: slices.Contains(mayAnswer, c.Status)}
+	v := repliesView{Client: c, Zone: d.zone(c), Threads: list, Paged: !after.At.IsZero(), MayAnswer: slices.Contains(mayAnswer, c.Status)}
 	if next != nil {
 		v.Next = "/app/replies?" + url.Values{"after": {next.String()}}.Encode()
 	}
@@ -117,7 +118,7 @@ func (d *Dashboard) refuseAnswer(ec echo.Context, c *bot.Client, n int, why, tex
 }
 
 func (d *Dashboard) renderThread(ec echo.Context, c *bot.Client, th *bot.Thread, failure, text string) error {
-	v := repliesView{Client: c, Threads: []bot.Thread{*th}, MayAnswer: slices.Contains(mayAnswer, c.Status), Text: text, Single: true}
+	v := repliesView{Client: c, Zone: d.zone(c), Threads: []bot.Thread{*th}, MayAnswer: slices.Contains(mayAnswer, c.Status), Text: text, Single: true}
 	return d.renderPage(ec, c, pageRef{"replies.html", "#" + strconv.Itoa(th.N), "replies"}, v, failure)
 }
 

@@ -43,7 +43,8 @@ func TestRepliesShowThreadsByHandleNeverThePhone(t *testing.T) {
 	h := replied(t)
 	a := h.signedIn(phoneA)
 	r := a.get("/app/replies")
-	mustContain(t, r.Body, "#1", "is class full?", `action="/app/replies/1"`, `name="text"`)
+	mustContain(t, r.Body, "#1", "is class full?", `action="/app/replies/1"`, `name="text"`,
+		"EDT") // times in the client's zone (New York), as on the announcements pages
 	noPhone(t, "the replies page", r.Body)
 	r = a.get("/app/replies/1")
 	mustContain(t, r.Body, "<title>#1 · Nudges dashboard</title>", "is class full?")
