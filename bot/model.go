@@ -157,6 +157,10 @@ type OpenCheckout struct {
 // DropCheckout forgets the client's pending Checkout Session.
 func (c *Client) DropCheckout() { c.CheckoutID, c.Checkout = "", OpenCheckout{} }
 
+// Joinable reports whether the client's list takes new members: while it
+// is active or its payment is only late.
+func (c *Client) Joinable() bool { return c.Status == ClientActive || c.Status == ClientPastDue }
+
 // CanBroadcast reports whether the client's billing lets it send.
 func (c *Client) CanBroadcast() bool { return c.Status == ClientActive }
 

@@ -39,6 +39,9 @@ func AddSubscriber(st Store, now time.Time, keyword string, p Phone, c Consent, 
 		if cl == nil {
 			return Errorf(ENOTFOUND, "No list has the keyword %q.", keyword)
 		}
+		if !cl.Joinable() { // as joining by SMS or the join page
+			return fmt.Errorf("%w: the plan is %s", ErrNotJoinable, cl.Status)
+		}
 		return importBatch(tx, now, req, []importRow{row}, &res)
 	})
 	switch {
@@ -49,6 +52,10 @@ func AddSubscriber(st Store, now time.Time, keyword string, p Phone, c Consent, 
 	}
 	return res.Added > 0, nil
 }
+
+// ErrNotJoinable is AddSubscriber's answer for a list whose client is
+// neither active nor only late paying: it takes no new members.
+var ErrNotJoinable = Errorf(ECONFLICT, "The list takes no new members while its plan is not active.")
 
 func checkConsent(now time.Time, c Consent) error {
 	switch {

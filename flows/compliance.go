@@ -100,7 +100,7 @@ func (b *Brain) optIn(tc *turnCtx) error {
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", kw, err)
 		}
-		if c == nil || !joinable(c) || paid(c) { // STOP cancelled a paid membership: joining again pays
+		if c == nil || !c.Joinable() || paid(c) { // STOP cancelled a paid membership: joining again pays
 			continue
 		}
 		added, err := tc.Tx.Subscribe(kw, conv.Phone, tc.Now)

@@ -129,7 +129,7 @@ func (b *Brain) numberJoin(tc *turnCtx, owner *bot.Client, from bot.Phone) error
 			return err
 		}
 	}
-	if !joinable(owner) {
+	if !owner.Joinable() {
 		tc.Say("NumberNotTaking", map[string]any{"Name": owner.Name})
 		return nil
 	}

@@ -29,18 +29,13 @@ var leaveFlow = newStep("leave",
 	bot.Transition[leaveState, leaveEvent]{Event: evLeaveChoose, Src: []leaveState{leaveChoosing}, Dst: idle},
 )
 
-// joinable reports whether a client's list takes new members.
-func joinable(c *bot.Client) bool {
-	return c.Status == bot.ClientActive || c.Status == bot.ClientPastDue
-}
-
 // join puts the sender on the list named keyword.
 func (b *Brain) join(tc *turnCtx, keyword string) error {
 	c, err := tc.Tx.ClientByKeyword(keyword)
 	if err != nil {
 		return fmt.Errorf("join %s: %w", keyword, err)
 	}
-	if c == nil || !joinable(c) {
+	if c == nil || !c.Joinable() {
 		if handled, err := b.suggestKeyword(tc, keyword); handled || err != nil {
 			return err
 		}

@@ -67,7 +67,7 @@ func (b *Brain) clarifyOptOut(tc *turnCtx) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if c, err := tc.Tx.ClientByKeyword(tc.m.Norm); err != nil || c != nil && joinable(c) {
+	if c, err := tc.Tx.ClientByKeyword(tc.m.Norm); err != nil || c != nil && c.Joinable() {
 		return false, err
 	}
 	if tc.Conv.LocaleChosen {
@@ -81,7 +81,7 @@ func (b *Brain) clarifyOptOut(tc *turnCtx) (bool, error) {
 func nearKeyword(tx bot.Tx, kw string) (*bot.Client, error) {
 	var hit *bot.Client
 	err := tx.EachClient(func(c *bot.Client) error {
-		if !joinable(c) || !oneTypo(kw, c.Keyword) {
+		if !c.Joinable() || !oneTypo(kw, c.Keyword) {
 			return nil
 		}
 		if hit != nil {
@@ -115,7 +115,7 @@ func (b *Brain) misspelledJoin(tc *turnCtx) (bool, error) {
 		return false, nil
 	}
 	c, err := tc.Tx.ClientByKeyword(rest)
-	if err != nil || c == nil || !joinable(c) {
+	if err != nil || c == nil || !c.Joinable() {
 		return false, err
 	}
 	return true, b.join(tc, rest)

@@ -264,3 +264,32 @@ func TestValidationCatchesDrift(t *testing.T) {
 		t.Error("a status the document does not list passed validation")
 	}
 }
+
+// A suspended or canceled client's list takes no new members by the API,
+// as by SMS or its join page (a past-due one still does); removing stays.
+func TestAddToInactiveListRefused(t *testing.T) {
+	h := newHarness(t)
+	set := func(st bot.ClientStatus) {
+		t.Helper()
+		err := h.db.Update(func(tx bot.Tx) error {
+			c, err := tx.Client(bakePhone)
+			if err != nil {
+				return err
+			}
+			c.Status = st
+			return tx.PutClient(c)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, st := range []bot.ClientStatus{bot.ClientSuspended, bot.ClientCanceled} {
+		set(st)
+		r := h.call("POST", "/api/v1/subscribers", h.bake, addBody("+15550001001", ""), "Idempotency-Key", "in-"+string(st))
+		h.wantProblem(r, 409, "client-not-active")
+	}
+	set(bot.ClientPastDue)
+	if r := h.call("POST", "/api/v1/subscribers", h.bake, addBody("+15550001001", ""), "Idempotency-Key", "pd"); r.Code != 201 {
+		t.Fatalf("past due: %d %s", r.Code, r.Body)
+	}
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"nudges/bot"
+	"nudges/flows"
 )
 
 // Page sizes of a subscriber list.
@@ -121,6 +123,9 @@ func (a *API) addSubscriber(c echo.Context) error {
 	k := keyOf(c)
 	consent := bot.Consent{Source: in.Consent.Source, At: in.Consent.Time, Text: in.Consent.Text}
 	added, err := bot.AddSubscriber(a.st, a.clock.Now(), kw, p, consent, k.ID, k.Admin)
+	if errors.Is(err, bot.ErrNotJoinable) {
+		return problem(c, http.StatusConflict, string(flows.ReasonNotActive), bot.ErrorMessage(bot.ErrNotJoinable))
+	}
 	if bot.ErrorCode(err) == bot.ECONFLICT {
 		return problem(c, http.StatusConflict, KindOptedOut, bot.ErrorMessage(err))
 	}
