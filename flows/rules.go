@@ -52,6 +52,9 @@ func (b *Brain) sendable(tx bot.Tx, c *bot.Client, lang string) (left int, no *r
 	if err != nil {
 		return 0, nil, err
 	}
+	if n == 0 && c.Subscribers > 0 { // a paid list whose members do not pay
+		return 0, &refusal{"ConfirmNoPayers", map[string]any{"Keyword": c.Keyword}}, nil
+	}
 	if n == 0 {
 		return 0, &refusal{"ConfirmNoSubscribers", map[string]any{"Keyword": c.Keyword, "Number": b.number(c)}}, nil
 	}

@@ -96,6 +96,9 @@ var refusals = map[string]struct {
 	"NotActivePending": {ReasonNotActive, notActive}, "NotActivePastDue": {ReasonNotActive, notActive},
 	"NotActiveCanceled": {ReasonNotActive, notActive}, "NotActiveSuspended": {ReasonNotActive, notActive},
 	"ConfirmNoSubscribers": {ReasonNoSubscribers, func(map[string]any) string { return "Nobody is on the list yet." }},
+	"ConfirmNoPayers": {ReasonNoSubscribers, func(map[string]any) string {
+		return "Nobody pays for the list yet, and only paying members get its announcements."
+	}},
 	"ConfirmNoneLeft": {ReasonQuota, func(d map[string]any) string {
 		return fmt.Sprintf("All %v announcements of this period are used.", d["Quota"])
 	}},
