@@ -113,7 +113,8 @@ func TestComposePreviewSendOnce(t *testing.T) {
 	mustContain(t, b.get("/app/announcements/new").Body, `action="/app/announcements/preview"`, `name="text"`, `name="picture"`)
 	r, form := b.previewed("Class at 7: https://example.com/yoga", "")
 	mustContain(t, r.Body, "Client YOGA: Class at 7: http://localhost:8080/l/", "1 SMS each (GSM-7",
-		"https://example.com/yoga", "2: 2 now", "30 of 30 announcements", "Send now to 2", `type="datetime-local"`)
+		"https://example.com/yoga", "2: 2 now", "30 of 30 announcements", "Send now to 2", `type="datetime-local"`,
+		"its code is made when the announcement is sent")
 	id, sent := b.sent(form, "now")
 	page := b.get(sent.Loc)
 	mustContain(t, page.Body, "Sending to 2.", "Class at 7: http://localhost:8080/l/")
