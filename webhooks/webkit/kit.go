@@ -134,7 +134,7 @@ func New(aud Audience, cfg Config, db *store.DB, templates fs.FS, extra map[stri
 	}
 	k.secure = strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")
 	var err error
-	if k.pages, err = parsePages(templates, extra); err != nil {
+	if k.pages, err = parsePages(templates, aud.Base, extra); err != nil {
 		return nil, fmt.Errorf("%s templates: %w", aud.Name, err)
 	}
 	return k, nil

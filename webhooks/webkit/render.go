@@ -21,6 +21,13 @@ import (
 //go:embed static
 var StaticFS embed.FS
 
+// sharedFS holds the pages webkit renders itself for every audience (the
+// code-entry page of the login), each in that audience's layout; {{base}}
+// is the audience's path.
+//
+//go:embed templates/*.html
+var sharedFS embed.FS
+
 // View is what every page template gets.
 type View struct {
 	Title  string
@@ -89,7 +96,7 @@ func Money(minor int64, currency string) string {
 	return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, cur)
 }
 
-func parsePages(fsys fs.FS, extra map[string]any) (pages, error) {
+func parsePages(fsys fs.FS, audBase string, extra map[string]any) (pages, error) {
 	all := template.FuncMap{}
 	for k, f := range Funcs {
 		all[k] = f
@@ -97,6 +104,7 @@ func parsePages(fsys fs.FS, extra map[string]any) (pages, error) {
 	for k, f := range extra {
 		all[k] = f
 	}
+	all["base"] = func() string { return audBase }
 	names, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -112,6 +120,21 @@ func parsePages(fsys fs.FS, extra map[string]any) (pages, error) {
 			return nil, fmt.Errorf("parse %s: %w", base, err)
 		}
 		out[base] = t
+	}
+	shared, err := fs.Glob(sharedFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range shared {
+		name := path.Base(n)
+		t, err := template.New(name).Funcs(all).ParseFS(fsys, "templates/layout.html")
+		if err == nil {
+			_, err = t.ParseFS(sharedFS, n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse shared %s: %w", name, err)
+		}
+		out[name] = t
 	}
 	return out, nil
 }
