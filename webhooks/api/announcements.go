@@ -118,13 +118,6 @@ func checkPictureURL(raw string) error {
 	return nil
 }
 
-// announcementPage is one page of a client's announcements.
-type announcementPage struct {
-	Object string         `json:"object"`
-	Data   []announcement `json:"data"`
-	Next   *string        `json:"next"`
-}
-
 func (a *API) listAnnouncements(c echo.Context) error {
 	kw, client, err := a.client(c, c.QueryParam("list"))
 	if err != nil {
@@ -142,15 +135,15 @@ func (a *API) listAnnouncements(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	p := announcementPage{Object: "list", Data: []announcement{}}
+	data := make([]announcement, 0, len(list))
 	for i := range list {
-		p.Data = append(p.Data, announcementOf(kw, &list[i]))
+		data = append(data, announcementOf(kw, &list[i]))
 	}
+	cursor := ""
 	if next != 0 {
-		link := a.nextLink(c, "announcements", kw, limit, base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(next, 10))))
-		p.Next = &link
+		cursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(next, 10)))
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(http.StatusOK, pageOf(c, "announcements", kw, limit, data, cursor))
 }
 
 // idCursor reads an announcements page cursor: 0 for none.
@@ -164,15 +157,6 @@ func idCursor(s string) (uint64, error) {
 		return 0, bot.Errorf(bot.EINVALID, "cursor is not one this API gave.")
 	}
 	return n, nil
-}
-
-// nextLink is the path and query of the next page of resource.
-func (a *API) nextLink(c echo.Context, resource, kw string, limit int, cursor string) string {
-	q := url.Values{"limit": {strconv.Itoa(limit)}, "cursor": {cursor}}
-	if keyOf(c).IsAdmin() {
-		q.Set("list", kw)
-	}
-	return Prefix + resource + "?" + q.Encode()
 }
 
 func (a *API) getAnnouncement(c echo.Context) error {

@@ -40,12 +40,6 @@ func threadOf(kw string, th bot.Thread) thread {
 	return out
 }
 
-type threadPage struct {
-	Object string   `json:"object"`
-	Data   []thread `json:"data"`
-	Next   *string  `json:"next"`
-}
-
 func (a *API) listReplies(c echo.Context) error {
 	kw, client, err := a.client(c, c.QueryParam("list"))
 	if err != nil {
@@ -63,15 +57,15 @@ func (a *API) listReplies(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	p := threadPage{Object: "list", Data: []thread{}}
+	data := make([]thread, 0, len(list))
 	for _, th := range list {
-		p.Data = append(p.Data, threadOf(kw, th))
+		data = append(data, threadOf(kw, th))
 	}
+	cursor := ""
 	if next != nil {
-		link := a.nextLink(c, "replies", kw, limit, next.String())
-		p.Next = &link
+		cursor = next.String()
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(http.StatusOK, pageOf(c, "replies", kw, limit, data, cursor))
 }
 
 // threadCursor reads a replies page cursor (bot.ThreadCursor.String).

@@ -35,11 +35,31 @@ func subscriberOf(s bot.Subscription) subscriber {
 	return subscriber{Object: "subscriber", Phone: string(s.Phone), List: s.Keyword, JoinedAt: utc(s.JoinedAt), Source: s.Source}
 }
 
-// page is one page of a list.
-type page struct {
-	Object string       `json:"object"`
-	Data   []subscriber `json:"data"`
-	Next   *string      `json:"next"`
+// page is one page of a list of T, with the link to the next one (nil
+// on the last page).
+type page[T any] struct {
+	Object string  `json:"object"`
+	Data   []T     `json:"data"`
+	Next   *string `json:"next"`
+}
+
+// pageOf is data as a page of resource on list kw; cursor "" makes it the
+// last page, else its next link carries the cursor, the limit and, for an
+// admin key, the list.
+func pageOf[T any](c echo.Context, resource, kw string, limit int, data []T, cursor string) page[T] {
+	p := page[T]{Object: "list", Data: data}
+	if p.Data == nil {
+		p.Data = []T{}
+	}
+	if cursor != "" {
+		q := url.Values{"limit": {strconv.Itoa(limit)}, "cursor": {cursor}}
+		if keyOf(c).IsAdmin() {
+			q.Set("list", kw)
+		}
+		next := Prefix + resource + "?" + q.Encode()
+		p.Next = &next
+	}
+	return p
 }
 
 func (a *API) listSubscribers(c echo.Context) error {
@@ -59,20 +79,16 @@ func (a *API) listSubscribers(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	p := page{Object: "list", Data: []subscriber{}}
+	cursor := ""
 	if len(subs) > limit {
 		subs = subs[:limit]
-		q := url.Values{"limit": {strconv.Itoa(limit)}, "cursor": {base64.RawURLEncoding.EncodeToString([]byte(subs[limit-1].Phone))}}
-		if keyOf(c).IsAdmin() {
-			q.Set("list", kw)
-		}
-		next := Prefix + "subscribers?" + q.Encode()
-		p.Next = &next
+		cursor = base64.RawURLEncoding.EncodeToString([]byte(subs[limit-1].Phone))
 	}
+	data := make([]subscriber, 0, len(subs))
 	for _, s := range subs {
-		p.Data = append(p.Data, subscriberOf(s))
+		data = append(data, subscriberOf(s))
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(http.StatusOK, pageOf(c, "subscribers", kw, limit, data, cursor))
 }
 
 func paging(c echo.Context) (int, bot.Phone, error) {
