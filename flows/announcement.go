@@ -198,21 +198,19 @@ func (b *Brain) confirm(tc *turnCtx) error {
 	if err != nil || no != nil {
 		return tc.refuse(no, err)
 	}
-	if err := b.broadcast(tc, c); err != nil {
-		return err
-	}
-	return b.saySending(tc, c, left-1)
-}
-
-// saySending is the CONFIRM reply: how many get the announcement now and,
-// when the send window holds some, how many get it when it opens. The split
-// is read from the list's counts by number prefix (ListGroups), a few
-// thousand keys at most, so it costs the same for a million subscribers.
-func (b *Brain) saySending(tc *turnCtx, c *bot.Client, left int) error {
-	n, err := audience(tc.Tx, c)
+	n, err := b.broadcast(tc, c)
 	if err != nil {
 		return err
 	}
+	return b.saySending(tc, c, n, left-1)
+}
+
+// saySending is the CONFIRM reply: how many of the n it goes to get the
+// announcement now and, when the send window holds some, how many get it
+// when it opens. The split
+// is read from the list's counts by number prefix (ListGroups), a few
+// thousand keys at most, so it costs the same for a million subscribers.
+func (b *Brain) saySending(tc *turnCtx, c *bot.Client, n, left int) error {
 	data := map[string]any{"N": n, "Left": left}
 	later, err := b.windowSplit(tc.Tx, c, tc.Now, tc.Lang(), data)
 	if err != nil {
@@ -271,13 +269,15 @@ func clockText(lang string, d time.Duration) string {
 
 // broadcast records the announcement, counts it and clears the draft; its
 // recipients are added after the commit by the fan-out (bot.FanOut), so
-// CONFIRM answers at once whatever the list's size.
-func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) error {
+// CONFIRM answers at once whatever the list's size. It returns how many
+// the announcement goes to.
+func (b *Brain) broadcast(tc *turnCtx, c *bot.Client) (int, error) {
 	c.Used++ // saved by startBroadcast
-	if _, err := startBroadcast(tc.Turn, c, *tc.Conv.Draft, 0); err != nil {
-		return err
+	n, err := startBroadcast(tc.Turn, c, *tc.Conv.Draft, 0)
+	if err != nil {
+		return 0, err
 	}
-	return fireDraft(tc.Conv, evConfirm, nil)
+	return n, fireDraft(tc.Conv, evConfirm, nil)
 }
 
 // startBroadcast starts the fan-out of d from c (its tracked links and
