@@ -108,8 +108,11 @@ func Open(path string) (*DB, error) {
 // once. Turns touching a shared key (before schema 5, a list's subscriber
 // count) conflict and run again; with many at once the retries pile up
 // (measured at 32 phones on one member: 393 turns/s, p99 1 s unbounded;
-// 488/s, p99 155 ms with 1; 603/s, p99 134 ms with 4).
-const etcdWriters = 4
+// 488/s, p99 155 ms with 1; 603/s, p99 134 ms with 4). Since schema 5 the
+// counts are sharded and conflicts rare; with commits sharing requests
+// (etcdkv's group commit), 16 did 1,004–1,011 turns/s on three members
+// against 863–870 without sharing and 664–753 with 4 (docs/benchmarks.md).
+const etcdWriters = 16
 
 // limited is an engine that bounds the keys of one write transaction.
 type limited interface{ MaxTxnOps() int }

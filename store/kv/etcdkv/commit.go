@@ -1,12 +1,11 @@
 package etcdkv
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"nudges/store/kv"
@@ -16,7 +15,8 @@ import (
 const requestSlack = 16 << 10
 
 // commit sends the buffered writes in one Txn whose conditions are that no
-// key the transaction read has changed since its revision. errRetry means
+// key the transaction read has changed since its revision (a nested Txn
+// when it shares a request with other commits: group.go). errRetry means
 // one has: the transaction must run again.
 func (t *tx) commit() error {
 	if len(t.writes) == 0 {
@@ -31,26 +31,8 @@ func (t *tx) commit() error {
 	if err := t.checkLimits(len(cmps), len(ops), size); err != nil {
 		return err
 	}
-	ctx, cancel := t.db.ctx()
-	defer cancel()
-	txn := t.db.cli.Txn(ctx).If(cmps...).Then(ops...)
-	if t.fence.Rev != 0 {
-		txn = txn.Else(clientv3.OpGet(string(t.fence.Key)))
-	}
-	resp, err := txn.Commit()
-	switch {
-	case errors.Is(err, rpctypes.ErrTooManyOps), errors.Is(err, rpctypes.ErrRequestTooLarge):
-		return fmt.Errorf("%w: %w", kv.ErrTxTooLarge, err)
-	case err != nil:
-		// The outcome is unknown (the Txn may have been applied): not retried.
-		return fmt.Errorf("etcd commit: %w", err)
-	case resp.Succeeded:
-		t.remember()
-		return nil
-	case t.fence.Rev != 0 && t.fenceBroken(resp):
-		return kv.ErrFenced
-	}
-	return errRetry
+	return t.db.submit(&pendingCommit{t: t, cmps: cmps, ops: ops, size: size,
+		width: max(len(cmps), len(ops), 1)})
 }
 
 // remember caches the buckets the commit created.
@@ -102,14 +84,14 @@ func (t *tx) conditions() []clientv3.Cmp {
 	return cmps
 }
 
-// fenceBroken tells, from a failed commit's Else, whether the fence key is
-// gone or belongs to another term.
-func (t *tx) fenceBroken(resp *clientv3.TxnResponse) bool {
-	if len(resp.Responses) == 0 {
+// fenceBroken tells, from a failed commit's Else (a read of the fence
+// key), whether the fence key is gone or belongs to another term.
+func fenceBroken(rev int64, else_ []*etcdserverpb.ResponseOp) bool {
+	if len(else_) == 0 {
 		return true
 	}
-	r := resp.Responses[0].GetResponseRange()
-	return r == nil || len(r.Kvs) == 0 || r.Kvs[0].CreateRevision != t.fence.Rev
+	r := else_[0].GetResponseRange()
+	return r == nil || len(r.Kvs) == 0 || r.Kvs[0].CreateRevision != rev
 }
 
 // checkLimits refuses, before sending, a transaction etcd would refuse.

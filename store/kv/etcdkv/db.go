@@ -2,7 +2,8 @@
 // optimistic serializable transaction: its reads happen at one revision and
 // are remembered, its writes are buffered, and it commits as one etcd Txn
 // whose conditions say that nothing it read has changed since; if something
-// has, fn runs again (a bounded number of times, with jitter).
+// has, fn runs again (a bounded number of times, with jitter). Commits that
+// arrive while another is on its way share the next request (group.go).
 //
 // What is remembered: the mod revision of every key Get returned or a
 // cursor landed on (a deleted key fails its compare), and every key range
@@ -70,6 +71,7 @@ type DB struct {
 	known  sync.Map // escaped bucket name → struct{}: buckets seen to exist
 	seqMu  sync.Mutex
 	blocks map[string]*block
+	group  committer // commits waiting to share a request
 }
 
 var _ kv.DB = (*DB)(nil)

@@ -54,10 +54,25 @@ func (t *countTxn) Commit() (*clientv3.TxnResponse, error) {
 		fmt.Fprintln(os.Stderr, "txn")
 	}
 	resp, err := t.Txn.Commit()
-	if err == nil && !resp.Succeeded {
-		t.c.refused.Add(1)
+	if err == nil {
+		t.c.refused.Add(int64(refused(resp)))
 	}
 	return resp, err
+}
+
+// refused counts the commits a Txn's conditions refused: the Txn's own,
+// or those of the nested Txns of commits that shared it.
+func refused(resp *clientv3.TxnResponse) int {
+	n := 0
+	for _, r := range resp.Responses {
+		if sub := r.GetResponseTxn(); sub != nil && !sub.Succeeded {
+			n++
+		}
+	}
+	if n == 0 && !resp.Succeeded {
+		n = 1
+	}
+	return n
 }
 
 // turnWords is the load command's mix: joins, lists, leaves, help, noise.

@@ -44,6 +44,7 @@ func Run(t *testing.T, e Engine) {
 		{"ConcurrentCounter", testConcurrentCounter},
 		{"ConcurrentInsertIfEmpty", testInsertIfEmpty},
 		{"ConcurrentClaim", testClaim},
+		{"ConcurrentWriteSkew", testWriteSkew},
 		{"Sequences", testSequences},
 		{"LargeValue", testLargeValue},
 		{"Limits", testLimits},
