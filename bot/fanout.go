@@ -18,10 +18,10 @@ const (
 	DefaultFanoutBudget = 10 * time.Millisecond
 	minFanoutChunk      = 500
 	fanoutKeys          = 4 // keys per list entry: subscription, conversation, row, queue
-	// fanoutStep: list entries read at a time on a store whose writes wait
-	// for each other (bbolt); between steps a chunk that other writes wait
-	// for ends once it did a quarter of its budget, so an inbound turn
-	// waits for about that much of its work, not all of it.
+	// fanoutStep: list entries read, composed and queued at a time on a
+	// store whose writes wait for each other (bbolt); between steps a chunk
+	// that other writes wait for ends once it did a tenth of its budget,
+	// so an inbound turn waits for about that much of its work, not all.
 	fanoutStep = 100
 )
 
@@ -141,10 +141,15 @@ func (f *FanOut) Drain(ctx context.Context) error {
 // transaction and reports whether the fan-out is finished.
 func (f *FanOut) Step(id uint64) (done bool, err error) {
 	added, n, halted := 0, f.nextSize(), false
-	// Batch: inbound turns waiting for the writer share this commit (and
-	// its fsync) instead of queueing behind it. The chunk reads everything
-	// from tx, so running it again after a batch member failed is safe.
-	err = f.Store.Batch(func(tx Tx) error {
+	// Batch (BulkBatch where the store has it: inbound turns waiting for
+	// the writer commit before the chunk, not with it). The chunk reads
+	// everything from tx, so running it again after a batch member failed
+	// is safe.
+	batch := f.Store.Batch
+	if b, ok := f.Store.(BulkBatcher); ok {
+		batch = b.BulkBatch
+	}
+	err = batch(func(tx Tx) error {
 		began := time.Now()
 		a, err := tx.Announcement(id)
 		if err != nil || a == nil || !a.Fanning {
@@ -193,7 +198,9 @@ func (f *FanOut) stopped(tx Tx, a *Announcement) error {
 
 // chunk adds the rows of the next page of a's list (at most n entries,
 // fewer when other writes wait for it) and saves a. read is the entries
-// it covered.
+// it covered. Where writes wait for each other (bbolt) it reads, composes
+// and queues fanoutStep entries at a time, and ends after a step once
+// yield says so.
 func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added, read int, done bool, err error) {
 	now := f.now()
 	client, err := tx.Client(a.Client)
@@ -204,19 +211,49 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added, read int, done boo
 	if client != nil {
 		name = client.Name
 	}
-	subs, convs, last, err := page(tx, a, n, f.yield(tx))
-	if err != nil {
-		return 0, 0, false, fmt.Errorf("read list: %w", err)
+	yield, step := f.yield(tx), n
+	if yield != nil {
+		step = min(fanoutStep, n)
 	}
-	msgs, noticed := f.rows(a, name, from, audience(client, subs, now), convs, now)
+	last := false
+	for read < n && !last {
+		want := min(step, n-read)
+		subs, convs, err := tx.AudiencePage(a.Keyword, a.Cursor, want)
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("read list: %w", err)
+		}
+		last = len(subs) < want
+		k, err := f.queue(tx, a, name, from, audience(client, subs, now), convs, now)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if len(subs) > 0 {
+			a.Cursor = subs[len(subs)-1].Phone
+		}
+		added, read = added+k, read+len(subs)
+		if yield != nil && yield() {
+			break
+		}
+	}
+	if last {
+		a.Fanning = false
+		complete(tx, now, a, f.Report, f.log())
+	}
+	if err := tx.PutAnnouncement(a); err != nil {
+		return 0, 0, false, fmt.Errorf("save announcement: %w", err)
+	}
+	return added, read, !a.Fanning, nil
+}
+
+// queue adds the rows of one page of a's list to the outbox and counts
+// them in a.
+func (f *FanOut) queue(tx Tx, a *Announcement, name string, from Phone, subs []Subscription, convs []Conversation, now time.Time) (int, error) {
+	msgs, noticed := f.rows(a, name, from, subs, convs, now)
 	if err := tx.EnqueueBulk(msgs); err != nil {
-		return 0, 0, false, fmt.Errorf("queue recipients: %w", err)
+		return 0, fmt.Errorf("queue recipients: %w", err)
 	}
 	if err := tx.PutSubscriptions(noticed); err != nil {
-		return 0, 0, false, fmt.Errorf("note opt-out lines: %w", err)
-	}
-	if len(subs) > 0 {
-		a.Cursor = subs[len(subs)-1].Phone
+		return 0, fmt.Errorf("note opt-out lines: %w", err)
 	}
 	if len(msgs) > 0 { // ids grow per process: a chunk by another process may start lower
 		if a.FirstRow == 0 || msgs[0].ID < a.FirstRow {
@@ -229,53 +266,21 @@ func (f *FanOut) chunk(tx Tx, a *Announcement, n int) (added, read int, done boo
 	for i := range msgs {
 		a.hold(msgs[i].NextAt, now, 1)
 	}
-	if last {
-		a.Fanning = false
-		complete(tx, now, a, f.Report, f.log())
-	}
-	if err := tx.PutAnnouncement(a); err != nil {
-		return 0, 0, false, fmt.Errorf("save announcement: %w", err)
-	}
-	return len(msgs), len(subs), !a.Fanning, nil
+	return len(msgs), nil
 }
 
 // yield is when a chunk in tx should end early: other writes wait for its
-// commit (Contender) and it has done a quarter of its budget's work. nil
+// commit (Contender) and it has done a tenth of its budget's work (a
+// quarter let a turn wait 2.1× its p99 before a 100k fan-out, a tenth
+// 1.8×, and cost a third of the fan-out's rate: docs/benchmarks.md). nil
 // when tx cannot tell (etcd: writers do not wait for each other).
 func (f *FanOut) yield(tx Tx) func() bool {
 	c, ok := tx.(Contender)
 	if !ok {
 		return nil
 	}
-	began, least := time.Now(), orDefault(f.Budget, DefaultFanoutBudget)/4
+	began, least := time.Now(), orDefault(f.Budget, DefaultFanoutBudget)/10
 	return func() bool { return time.Since(began) >= least && c.Waiting() }
-}
-
-// page reads up to n entries of a's list after its cursor; with yield,
-// fanoutStep at a time, stopping after a step once yield says so. last:
-// the list ended.
-func page(tx Tx, a *Announcement, n int, yield func() bool) (subs []Subscription, convs []Conversation, last bool, err error) {
-	step := n
-	if yield != nil {
-		step = min(fanoutStep, n)
-	}
-	after := a.Cursor
-	for len(subs) < n {
-		want := min(step, n-len(subs))
-		s, cv, err := tx.AudiencePage(a.Keyword, after, want)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		subs, convs = append(subs, s...), append(convs, cv...)
-		if len(s) < want {
-			return subs, convs, true, nil
-		}
-		after = s[len(s)-1].Phone
-		if yield != nil && yield() {
-			break
-		}
-	}
-	return subs, convs, false, nil
 }
 
 // rows makes one message per page entry that is in a's audience: on the

@@ -304,8 +304,37 @@ func (b busy) Batch(fn func(bot.Tx) error) error {
 	return b.DB.Batch(func(tx bot.Tx) error { return fn(busyTx{tx}) })
 }
 
+func (b busy) BulkBatch(fn func(bot.Tx) error) error {
+	return b.DB.BulkBatch(func(tx bot.Tx) error { return fn(busyTx{tx}) })
+}
+
+// The work a waiting turn sits behind is the chunk's whole work (reading,
+// composing and queueing), not its reading alone: with composing at 100 µs
+// a recipient and a tenth of the budget at 5 ms, a chunk ends after its
+// first step of 100 (reading alone, 5 ms covered several hundred entries
+// and composed them all after that).
+func TestFanOutYieldCountsComposing(t *testing.T) {
+	db, _ := fanList(t, 600)
+	id := startAnnouncement(t, db, "hi")
+	f := newFanOut(db, bot.NewFixedClock(fanT0), 2000)
+	compose := f.Compose
+	f.Compose = func(a *bot.Announcement, name string, r *bot.Recipient, now time.Time) (string, string, bool) {
+		time.Sleep(100 * time.Microsecond)
+		return compose(a, name, r, now)
+	}
+	f.Store, f.Budget = busy{db}, 50*time.Millisecond
+	for step := 1; step <= 3; step++ {
+		if _, err := f.Step(id); err != nil {
+			t.Fatal(err)
+		}
+		if a := announcement(t, db, id); a.Total != 100*step {
+			t.Fatalf("after chunk %d: %d rows, want %d", step, a.Total, 100*step)
+		}
+	}
+}
+
 // While writes wait for it, a chunk ends after one step of 100 entries once
-// it did a quarter of its budget (here at once; the waiting turn does not
+// it did a tenth of its budget (here at once; the waiting turn does not
 // wait for the rest) and the next chunk goes on
 // from there: everyone once, nobody missed. Without waiters, a chunk covers
 // all it planned.

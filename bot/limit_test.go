@@ -21,7 +21,8 @@ func (l *limited) Update(fn func(bot.Tx) error) error {
 	l.updates++
 	return l.DB.Update(fn)
 }
-func (l *limited) Batch(fn func(bot.Tx) error) error { return l.Update(fn) }
+func (l *limited) Batch(fn func(bot.Tx) error) error     { return l.Update(fn) }
+func (l *limited) BulkBatch(fn func(bot.Tx) error) error { return l.Update(fn) }
 
 // On a store with a small transaction limit the fan-out takes smaller
 // chunks than it is set to, and still adds one row per phone.

@@ -188,6 +188,15 @@ type Contender interface {
 	Waiting() bool
 }
 
+// BulkBatcher is a Store whose Batch can take bulk work (a fan-out chunk)
+// that gives way to the interactive writes waiting for the same writer: they
+// commit first, in transactions of their own, so that an inbound turn does
+// not wait for the chunk's work and writes. The bulk work still gets the
+// writer at least every so often.
+type BulkBatcher interface {
+	BulkBatch(fn func(tx Tx) error) error
+}
+
 // TurnReplays is a Store whose read transactions cost a request to the
 // database each (etcd). Its engine checks a retried MessageSid only inside
 // the turn, which reads the record in its first request anyway, instead of

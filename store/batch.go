@@ -15,13 +15,25 @@ import (
 // every call that arrives while a commit is running joins the next one. The
 // batch grows with the load and a lone caller never waits for a timer,
 // unlike bbolt's Batch, which closes a batch MaxBatchDelay after its first
-// call whether or not the writer is free.
+// call whether or not the writer is free. Bulk calls (BulkBatch: fan-out
+// chunks) wait in a lane of their own and commit apart, after the
+// interactive calls waiting, and at the latest bulkMaxWait after they
+// arrived (wait).
 type groupCommit struct {
-	mu      sync.Mutex
-	pending []*batchCall
-	running bool
-	queued  atomic.Int64 // len(pending), read without the lock (Tx.Waiting)
+	mu        sync.Mutex
+	pending   []*batchCall
+	bulk      []*batchCall
+	bulkSince time.Time // when the oldest waiting bulk call arrived
+	running   bool
+	queued    atomic.Int64  // len(pending), read without the lock (Tx.Waiting)
+	wait      time.Duration // bulkMaxWait; tests change it
 }
+
+// bulkMaxWait is the longest a bulk call waits for the writer while
+// interactive calls keep arriving: under a steady stream of inbound turns
+// a fan-out gets the writer for a chunk (which ends early, once it did a
+// quarter of its budget, when turns wait) at least this often.
+const bulkMaxWait = 10 * time.Millisecond
 
 type batchCall struct {
 	fn   func(*Tx) error
@@ -35,15 +47,30 @@ var errMember = errors.New("a call in the batch failed")
 // once (when another call of its batch fails), so it must have no effect
 // outside tx. Its error is fn's own, or the commit's. On etcd it is Write:
 // a shared transaction would only conflict more and hit the size limits.
-func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
+func (db *DB) WriteBatch(fn func(tx *Tx) error) error { return db.writeBatch(fn, false) }
+
+// BulkBatch implements bot.BulkBatcher: WriteBatch for bulk work, which
+// commits after the interactive calls waiting (see groupCommit).
+func (db *DB) BulkBatch(fn func(tx bot.Tx) error) error {
+	return db.writeBatch(func(tx *Tx) error { return fn(tx) }, true)
+}
+
+func (db *DB) writeBatch(fn func(tx *Tx) error, bulk bool) error {
 	if !db.grouped {
 		return db.update(func(tx *Tx) error { return safeCall(fn, tx) })
 	}
 	c := &batchCall{fn: fn, done: make(chan error, 1)}
 	g := &db.group
 	g.mu.Lock()
-	g.pending = append(g.pending, c)
-	g.queued.Store(int64(len(g.pending)))
+	if bulk {
+		if len(g.bulk) == 0 {
+			g.bulkSince = time.Now()
+		}
+		g.bulk = append(g.bulk, c)
+	} else {
+		g.pending = append(g.pending, c)
+		g.queued.Store(int64(len(g.pending)))
+	}
 	start := !g.running
 	g.running = true
 	g.mu.Unlock()
@@ -53,14 +80,19 @@ func (db *DB) WriteBatch(fn func(tx *Tx) error) error {
 	return <-c.done
 }
 
-// commitLoop commits pending calls until none are left.
+// commitLoop commits pending calls until none are left: the interactive
+// ones waiting, or the bulk ones when none are or they waited bulkMaxWait.
 func (db *DB) commitLoop() {
 	g := &db.group
 	for {
 		g.mu.Lock()
-		batch := g.pending
-		g.pending = nil
-		g.queued.Store(0)
+		var batch []*batchCall
+		if len(g.bulk) > 0 && (len(g.pending) == 0 || time.Since(g.bulkSince) >= g.wait) {
+			batch, g.bulk = g.bulk, nil
+		} else {
+			batch, g.pending = g.pending, nil
+			g.queued.Store(0)
+		}
 		if len(batch) == 0 {
 			g.running = false
 			g.mu.Unlock()

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -135,4 +136,92 @@ func TestWaitingSeesQueuedWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Bulk calls wait in a lane of their own: when a bulk call and
+// interactive calls wait for the writer together, the interactive ones
+// commit first and apart from it (wait: 1 h); once the bulk call has
+// waited its longest (wait: 0) it goes first. Bulk calls still share
+// their commits with each other, and see interactive calls waiting.
+func TestBulkCallsGiveWay(t *testing.T) {
+	for _, wait := range []time.Duration{time.Hour, 0} {
+		db := openTest(t)
+		if !db.grouped {
+			t.Skip("etcd: no group commit")
+		}
+		db.group.wait = wait
+		var mu sync.Mutex
+		var order []string
+		note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+		hold, held := make(chan struct{}), make(chan struct{})
+		var release sync.Once
+		defer release.Do(func() { close(hold) }) // a failed wait must not leave the writer held
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // keeps the writer busy while the others queue
+			defer wg.Done()
+			db.WriteBatch(func(*Tx) error { close(held); <-hold; return nil })
+		}()
+		<-held
+		var sawWaiting bool
+		call := func(name string, bulk bool) {
+			defer wg.Done()
+			fn := func(tx *Tx) error {
+				note(fmt.Sprintf("%s/%d", name, tx.peers))
+				if bulk && tx.Waiting() {
+					sawWaiting = true
+				}
+				return tx.PutInboundReply(name, "r", t0)
+			}
+			var err error
+			if bulk {
+				err = db.BulkBatch(func(tx bot.Tx) error { return fn(tx.(*Tx)) })
+			} else {
+				err = db.WriteBatch(fn)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		wg.Add(2)
+		go call("bulk1", true)
+		go call("bulk2", true)
+		until(t, "two bulk calls in the bulk lane", func() bool { return len(db.queuedBulk()) == 2 })
+		wg.Add(2)
+		go call("turn1", false)
+		go call("turn2", false)
+		until(t, "two interactive calls waiting", func() bool { return db.group.queued.Load() == 2 })
+		release.Do(func() { close(hold) })
+		wg.Wait()
+		got := fmt.Sprint(order)
+		want := map[time.Duration][]string{
+			time.Hour: {"[turn1/1 turn2/1 bulk1/1 bulk2/1]", "[turn2/1 turn1/1 bulk1/1 bulk2/1]", "[turn1/1 turn2/1 bulk2/1 bulk1/1]", "[turn2/1 turn1/1 bulk2/1 bulk1/1]"},
+			0:         {"[bulk1/1 bulk2/1 turn1/1 turn2/1]", "[bulk2/1 bulk1/1 turn1/1 turn2/1]", "[bulk1/1 bulk2/1 turn2/1 turn1/1]", "[bulk2/1 bulk1/1 turn2/1 turn1/1]"},
+		}[wait]
+		if !slices.Contains(want, got) {
+			t.Errorf("wait %s: calls ran %s (name/peers), want one of %v", wait, got, want)
+		}
+		if wait == 0 && !sawWaiting {
+			t.Error("a bulk call did not see the interactive calls waiting")
+		}
+	}
+}
+
+// until waits up to 5 s for cond, then fails the test.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("never: %s", what)
+}
+
+// queuedBulk is the bulk calls waiting for the writer.
+func (db *DB) queuedBulk() []*batchCall {
+	db.group.mu.Lock()
+	defer db.group.mu.Unlock()
+	return slices.Clone(db.group.bulk)
 }

@@ -125,6 +125,7 @@ func OpenKV(k kv.DB) (*DB, error) { return openKV(k, "the store") }
 func openKV(k kv.DB, name string) (*DB, error) {
 	_, bolt := k.(*boltkv.DB)
 	db := &DB{kv: k, grouped: bolt}
+	db.group.wait = bulkMaxWait
 	if bolt {
 		db.path = name
 	} else {
