@@ -5,7 +5,10 @@
 // interfaces they need. It imports none of the adapters (store, flows, webhooks, admin).
 package bot
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Conversation is everything the service keeps about one phone: its language,
 // compliance state, the step it is in, its announcement draft and loop guard.
@@ -143,6 +146,20 @@ type Client struct {
 	TrialEnd time.Time `json:"trial_end,omitzero"`
 	// Payouts is the client's connected account for a paid list (PAYOUTS).
 	Payouts Payouts `json:"payouts,omitzero"`
+}
+
+// Clone is a deep copy of c: changing it changes nothing in c. A field
+// holding a pointer, slice or map must be copied here (TestClientCloneIsDeep
+// fails on one that is not).
+func (c *Client) Clone() *Client {
+	d := *c
+	if c.Own != nil {
+		own := *c.Own
+		own.History = slices.Clone(c.Own.History)
+		d.Own = &own
+	}
+	d.Payouts.Joins = slices.Clone(c.Payouts.Joins)
+	return &d
 }
 
 // OpenCheckout is a Checkout Session a payment link can send the client back

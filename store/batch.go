@@ -154,7 +154,7 @@ func (db *DB) update(fn func(*Tx) error) error {
 	runs := 0
 	err := db.kv.Update(func(ktx kv.Tx) error {
 		runs++
-		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps, group: db.groupOf()})
+		fnErr = fn(&Tx{tx: ktx, limit: db.maxOps, group: db.groupOf(), clients: &db.clients})
 		changed = time.Now()
 		return fnErr
 	})

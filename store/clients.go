@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"nudges/bot"
@@ -20,13 +21,21 @@ func (t *Tx) Client(p bot.Phone) (*bot.Client, error) {
 }
 
 // rawClient is the stored client record, Subscribers 0.
+// Decoded records are memoized by their bytes (clientCache).
 func (t *Tx) rawClient(p bot.Phone) (*bot.Client, error) {
+	raw := t.b(bClients).Get([]byte(p))
+	if raw == nil {
+		return nil, nil
+	}
+	if c := t.clients.get(p, raw); c != nil {
+		return c, nil
+	}
 	c := &bot.Client{}
-	ok, err := t.getJSON(bClients, []byte(p), c)
-	if !ok || err != nil {
-		return nil, err
+	if err := json.Unmarshal(raw, c); err != nil {
+		return nil, fmt.Errorf("decode %s/%q: %w", bClients, p, err)
 	}
 	c.Subscribers = 0 // a count kept here before schema 5: stale
+	t.clients.put(p, raw, c)
 	return c, nil
 }
 

@@ -74,6 +74,7 @@ type DB struct {
 	writers   chan struct{}         // on etcd: write transactions run at once by this process
 	commitErr atomic.Pointer[error] // the last commit's failure, nil after a success
 	observer  bot.Observer          // hears commit times; nil is none
+	clients   clientCache           // decoded client records, by their bytes
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -195,7 +196,7 @@ func (db *DB) Backup(w io.Writer) (int64, error) { return db.kv.Backup(w) }
 
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(fn func(tx *Tx) error) error {
-	return db.kv.View(func(ktx kv.Tx) error { return fn(&Tx{tx: ktx, limit: db.maxOps}) })
+	return db.kv.View(func(ktx kv.Tx) error { return fn(&Tx{tx: ktx, limit: db.maxOps, clients: &db.clients}) })
 }
 
 // Write runs fn in a read-write transaction, committed if fn returns nil.
@@ -246,11 +247,12 @@ func (db *DB) TxLimit() int { return db.maxOps }
 
 // Tx is one transaction; it implements bot.Tx and the console's extras.
 type Tx struct {
-	tx    kv.Tx
-	limit int          // keys one write transaction may touch, 0: no limit
-	turn  bot.Phone    // the phone whose inbound turn this is (etcd prefetch)
-	group *groupCommit // the writers waiting for this one (bbolt), nil on etcd
-	peers int          // other calls sharing this transaction (group commit)
+	tx      kv.Tx
+	limit   int          // keys one write transaction may touch, 0: no limit
+	turn    bot.Phone    // the phone whose inbound turn this is (etcd prefetch)
+	group   *groupCommit // the writers waiting for this one (bbolt), nil on etcd
+	peers   int          // other calls sharing this transaction (group commit)
+	clients *clientCache // nil: decode every read
 }
 
 var _ bot.Tx = (*Tx)(nil)
