@@ -9,6 +9,7 @@ import (
 	"nudges/store/kv"
 	"nudges/store/kv/etcdkv"
 	"nudges/store/kv/etcdkv/etcdtest"
+	"nudges/store/kv/kvtest"
 )
 
 // TestGroupCommit: on a member allowing 16 ops per Txn, commits of 1, 7
@@ -34,33 +35,24 @@ func TestGroupCommit(t *testing.T) {
 	before := db.Stats().Commits.Load()
 	widths := []int{1, 1, 7, 1, 16, 1}
 	const goroutines, each = 48, 6
-	var wg sync.WaitGroup
-	errs := make(chan error, goroutines*each)
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				w := widths[(g+i)%len(widths)]
-				errs <- db.Update(func(tx kv.Tx) error {
-					b := tx.Bucket(bk)
-					for k := range w {
-						if err := b.Put(fmt.Appendf(nil, "g%02d-%d-%02d", g, i, k), []byte("v")); err != nil {
-							return err
-						}
+	kvtest.Together(t, goroutines, func(g int) error {
+		for i := range each {
+			w := widths[(g+i)%len(widths)]
+			err := db.Update(func(tx kv.Tx) error {
+				b := tx.Bucket(bk)
+				for k := range w {
+					if err := b.Put(fmt.Appendf(nil, "g%02d-%d-%02d", g, i, k), []byte("v")); err != nil {
+						return err
 					}
-					return nil
-				})
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
 		}
-	}
+		return nil
+	})
 	want := 0
 	for g := range goroutines {
 		for i := range each {

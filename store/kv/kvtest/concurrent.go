@@ -16,31 +16,17 @@ func handles(t *testing.T, e Engine) []kv.DB {
 	return []kv.DB{db, e.Peer(t, db)}
 }
 
-// testConcurrentCounter: N goroutines on two handles each add 1 to one
-// counter M times; no increment is lost.
-func testConcurrentCounter(t *testing.T, e Engine) {
-	dbs := handles(t, e)
-	const n, m = 16, 5
-	ctr := []byte("counter")
+// Together runs fn(0) … fn(n-1) at once and fails the test on the first
+// error.
+func Together(t *testing.T, n int, fn func(g int) error) {
+	t.Helper()
+	errs := make(chan error, n)
 	var wg sync.WaitGroup
-	errs := make(chan error, n*m)
 	for g := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range m {
-				errs <- dbs[g%2].Update(func(tx kv.Tx) error {
-					b, err := tx.CreateBucketIfNotExists(bk)
-					if err != nil {
-						return err
-					}
-					var v uint64
-					if raw := b.Get(ctr); raw != nil {
-						v = binary.BigEndian.Uint64(raw)
-					}
-					return b.Put(ctr, binary.BigEndian.AppendUint64(nil, v+1))
-				})
-			}
+			errs <- fn(g)
 		}()
 	}
 	wg.Wait()
@@ -50,6 +36,33 @@ func testConcurrentCounter(t *testing.T, e Engine) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// testConcurrentCounter: N goroutines on two handles each add 1 to one
+// counter M times; no increment is lost.
+func testConcurrentCounter(t *testing.T, e Engine) {
+	dbs := handles(t, e)
+	const n, m = 16, 5
+	ctr := []byte("counter")
+	Together(t, n, func(g int) error {
+		for range m {
+			err := dbs[g%2].Update(func(tx kv.Tx) error {
+				b, err := tx.CreateBucketIfNotExists(bk)
+				if err != nil {
+					return err
+				}
+				var v uint64
+				if raw := b.Get(ctr); raw != nil {
+					v = binary.BigEndian.Uint64(raw)
+				}
+				return b.Put(ctr, binary.BigEndian.AppendUint64(nil, v+1))
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	view(t, dbs[0], func(b kv.Bucket) {
 		if got := binary.BigEndian.Uint64(b.Get(ctr)); got != n*m {
 			t.Fatalf("counter = %d after %d increments", got, n*m)
@@ -63,29 +76,16 @@ func testInsertIfEmpty(t *testing.T, e Engine) {
 	dbs := handles(t, e)
 	putAll(t, dbs[0], [][]byte{[]byte("a"), []byte("z")}) // fences around the range
 	const n = 12
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for g := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- dbs[g%2].Update(func(tx kv.Tx) error {
-				b := tx.Bucket(bk)
-				c := b.Cursor()
-				if k, _ := c.Seek([]byte("m")); k != nil && string(k) < "n" {
-					return nil // someone is in
-				}
-				return b.Put(fmt.Appendf(nil, "m%02d", g), []byte("in"))
-			})
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	Together(t, n, func(g int) error {
+		return dbs[g%2].Update(func(tx kv.Tx) error {
+			b := tx.Bucket(bk)
+			c := b.Cursor()
+			if k, _ := c.Seek([]byte("m")); k != nil && string(k) < "n" {
+				return nil // someone is in
+			}
+			return b.Put(fmt.Appendf(nil, "m%02d", g), []byte("in"))
+		})
+	})
 	view(t, dbs[0], func(b kv.Bucket) {
 		if got := forward(b.Cursor()); len(got) != 3 {
 			t.Fatalf("keys = %q, want a, one m.., z", got)
@@ -100,32 +100,19 @@ func testClaim(t *testing.T, e Engine) {
 	dbs := handles(t, e)
 	putAll(t, dbs[0], [][]byte{[]byte("job")})
 	const n = 12
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for g := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- dbs[g%2].Update(func(tx kv.Tx) error {
-				b := tx.Bucket(bk)
-				k, _ := b.Cursor().Seek([]byte("job"))
-				if string(k) != "job" {
-					return nil // taken
-				}
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-				return b.Put(fmt.Appendf(nil, "claim%02d", g), []byte("mine"))
-			})
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	Together(t, n, func(g int) error {
+		return dbs[g%2].Update(func(tx kv.Tx) error {
+			b := tx.Bucket(bk)
+			k, _ := b.Cursor().Seek([]byte("job"))
+			if string(k) != "job" {
+				return nil // taken
+			}
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			return b.Put(fmt.Appendf(nil, "claim%02d", g), []byte("mine"))
+		})
+	})
 	view(t, dbs[0], func(b kv.Bucket) {
 		if got := forward(b.Cursor()); len(got) != 1 {
 			t.Fatalf("keys = %q, want one claim", got)
@@ -226,31 +213,17 @@ func testWriteSkew(t *testing.T, e Engine) {
 	dbs := handles(t, e)
 	update(t, dbs[0], func(kv.Bucket) error { return nil })
 	const pairs = 40
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*pairs)
-	for p := range pairs {
-		for side := range 2 {
-			mine, theirs := fmt.Appendf(nil, "p%02d-%d", p, side), fmt.Appendf(nil, "p%02d-%d", p, 1-side)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- dbs[0].Update(func(tx kv.Tx) error {
-					b := tx.Bucket(bk)
-					if b.Get(theirs) != nil {
-						return nil
-					}
-					return b.Put(mine, []byte("1"))
-				})
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	Together(t, 2*pairs, func(g int) error {
+		p, side := g/2, g%2
+		mine, theirs := fmt.Appendf(nil, "p%02d-%d", p, side), fmt.Appendf(nil, "p%02d-%d", p, 1-side)
+		return dbs[0].Update(func(tx kv.Tx) error {
+			b := tx.Bucket(bk)
+			if b.Get(theirs) != nil {
+				return nil
+			}
+			return b.Put(mine, []byte("1"))
+		})
+	})
 	view(t, dbs[0], func(b kv.Bucket) {
 		for p := range pairs {
 			a, c := b.Get(fmt.Appendf(nil, "p%02d-0", p)), b.Get(fmt.Appendf(nil, "p%02d-1", p))
