@@ -32,7 +32,7 @@ type groupCommit struct {
 // bulkMaxWait is the longest a bulk call waits for the writer while
 // interactive calls keep arriving: under a steady stream of inbound turns
 // a fan-out gets the writer for a chunk (which ends early, once it did a
-// quarter of its budget, when turns wait) at least this often.
+// tenth of its budget, when turns wait) at least this often.
 const bulkMaxWait = 10 * time.Millisecond
 
 type batchCall struct {

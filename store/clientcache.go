@@ -25,8 +25,9 @@ type cachedClient struct {
 	c   *bot.Client // never handed out
 }
 
-// clientCacheMax bounds the cache: past it, it starts again empty.
-const clientCacheMax = 10000
+// clientCacheMax bounds the cache (a few MB: a record is 1–2 KB stored,
+// about as much decoded): past it, it starts again empty.
+const clientCacheMax = 4096
 
 // get is a copy of p's record if raw is what it was decoded from.
 func (cc *clientCache) get(p bot.Phone, raw []byte) *bot.Client {

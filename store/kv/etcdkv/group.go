@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -38,7 +37,7 @@ type pendingCommit struct {
 	done  chan error
 }
 
-// committer sends commits, at most inFlight requests at once.
+// committer sends commits, at most commitsInFlight requests at once.
 type committer struct {
 	mu     sync.Mutex
 	flying int
@@ -166,7 +165,7 @@ func (f *footprint) overlaps(t *tx) bool {
 
 func inSpans(spans []span, k string) bool {
 	return slices.ContainsFunc(spans, func(s span) bool {
-		return strings.Compare(k, s.start) >= 0 && (s.end == "\x00" || k < s.end)
+		return k >= s.start && k < s.end
 	})
 }
 
