@@ -23,6 +23,9 @@ const (
 	// that other writes wait for ends once it did a tenth of its budget,
 	// so an inbound turn waits for about that much of its work, not all.
 	fanoutStep = 100
+	// minConflictChunk: the fewest list entries a chunk shrinks to when its
+	// transaction keeps running again (conflicts on etcd).
+	minConflictChunk = 10
 )
 
 // Recipient is one subscriber an announcement goes to: the subscription
@@ -149,8 +152,16 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 	if b, ok := f.Store.(BulkBatcher); ok {
 		batch = b.BulkBatch
 	}
+	runs := 0
 	err = batch(func(tx Tx) error {
 		began := time.Now()
+		if runs++; runs > 1 {
+			// Run again: on etcd something the last run read changed
+			// before its commit (a turn joined or left the list within the
+			// pages it read). A smaller chunk reads fewer keys for less
+			// time: halving each run, a busy list cannot hold it off.
+			n = max(n/2, minConflictChunk)
+		}
 		a, err := tx.Announcement(id)
 		if err != nil || a == nil || !a.Fanning {
 			done = true
@@ -161,7 +172,11 @@ func (f *FanOut) Step(id uint64) (done bool, err error) {
 		}
 		var read int
 		added, read, done, err = f.chunk(tx, a, n)
-		f.adapt(n, read, time.Since(began))
+		if runs > 1 {
+			f.size = 2 * n // grow back gently, not to the usual floor
+		} else {
+			f.adapt(n, read, time.Since(began))
+		}
 		return err
 	})
 	if errors.Is(err, ErrTxTooLarge) && n > 1 {

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -93,4 +94,62 @@ func TestRecordFitsTheStoreLimit(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// conflicting is a store whose first two runs of each Batch roll back, as
+// an etcd transaction runs again when what it read changed before its
+// commit.
+type conflicting struct{ *store.DB }
+
+var errRunAgain = errors.New("run again")
+
+func (c conflicting) Batch(fn func(bot.Tx) error) error {
+	for range 2 {
+		if err := c.DB.Update(func(tx bot.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return errRunAgain
+		}); !errors.Is(err, errRunAgain) {
+			return err
+		}
+	}
+	return c.DB.Update(fn)
+}
+
+func (c conflicting) BulkBatch(fn func(bot.Tx) error) error { return c.Batch(fn) }
+
+// A chunk that has to run again halves each run (a busy list's joins and
+// leaves inside its pages cannot hold a big chunk off for ever), the next
+// chunk starts at twice what went through, and everyone still gets one row.
+func TestFanOutShrinksWhenRunAgain(t *testing.T) {
+	db, phones := fanList(t, 1000)
+	id := startAnnouncement(t, db, "hi")
+	f := newFanOut(db, bot.NewFixedClock(fanT0), 400)
+	f.Store = conflicting{db}
+	if _, err := f.Step(id); err != nil {
+		t.Fatal(err)
+	}
+	if a := announcement(t, db, id); a.Total != 100 {
+		t.Fatalf("first chunk: %d rows after runs of 400, 200, 100; want 100", a.Total)
+	}
+	if _, err := f.Step(id); err != nil {
+		t.Fatal(err)
+	}
+	if a := announcement(t, db, id); a.Total != 100+50 {
+		t.Fatalf("second chunk: %d rows in all after runs of 200, 100, 50; want 150", a.Total)
+	}
+	f.Store = db
+	for done := false; !done; {
+		var err error
+		if done, err = f.Step(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := rowsTo(t, db, id)
+	for _, p := range phones {
+		if rows[p] != 1 {
+			t.Fatalf("%s has %d rows, want 1", p, rows[p])
+		}
+	}
 }
