@@ -111,8 +111,8 @@ func Open(path string) (*DB, error) {
 // (measured at 32 phones on one member: 393 turns/s, p99 1 s unbounded;
 // 488/s, p99 155 ms with 1; 603/s, p99 134 ms with 4). Since schema 5 the
 // counts are sharded and conflicts rare; with commits sharing requests
-// (etcdkv's group commit), 16 did 1,004–1,011 turns/s on three members
-// against 863–870 without sharing and 664–753 with 4 (docs/benchmarks.md).
+// (etcdkv's group commit), 16 did 816–856 turns/s on three members against
+// 769–802 without sharing and 584–655 with 4 (docs/benchmarks.md, round three).
 const etcdWriters = 16
 
 // limited is an engine that bounds the keys of one write transaction.
