@@ -119,31 +119,14 @@ func checkPictureURL(raw string) error {
 }
 
 func (a *API) listAnnouncements(c echo.Context) error {
-	kw, client, err := a.client(c, c.QueryParam("list"))
-	if err != nil {
-		return fail(c, err)
-	}
-	limit, err := pageLimit(c)
-	if err != nil {
-		return fail(c, err)
-	}
-	before, err := idCursor(c.QueryParam("cursor"))
-	if err != nil {
-		return fail(c, err)
-	}
-	list, next, err := a.svc.List(client, before, limit)
-	if err != nil {
-		return fail(c, err)
-	}
-	data := make([]announcement, 0, len(list))
-	for i := range list {
-		data = append(data, announcementOf(kw, &list[i]))
-	}
-	cursor := ""
-	if next != 0 {
-		cursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(next, 10)))
-	}
-	return c.JSON(http.StatusOK, pageOf(c, "announcements", kw, limit, data, cursor))
+	return listPage(a, c, "announcements", idCursor,
+		func(client bot.Phone, before uint64, limit int) ([]flows.Announcement, string, error) {
+			list, next, err := a.svc.List(client, before, limit)
+			if next == 0 {
+				return list, "", err
+			}
+			return list, base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(next, 10))), err
+		}, announcementOf)
 }
 
 // idCursor reads an announcements page cursor: 0 for none.

@@ -27,7 +27,7 @@ type threadMessage struct {
 	At        string `json:"at"`
 }
 
-func threadOf(kw string, th bot.Thread) thread {
+func threadOf(kw string, th *bot.Thread) thread {
 	out := thread{Object: "thread", N: th.N, Handle: "#" + strconv.Itoa(th.N), List: kw, LastActivity: utc(th.At),
 		Messages: []threadMessage{}}
 	for _, m := range th.Messages {
@@ -41,31 +41,14 @@ func threadOf(kw string, th bot.Thread) thread {
 }
 
 func (a *API) listReplies(c echo.Context) error {
-	kw, client, err := a.client(c, c.QueryParam("list"))
-	if err != nil {
-		return fail(c, err)
-	}
-	limit, err := pageLimit(c)
-	if err != nil {
-		return fail(c, err)
-	}
-	after, err := threadCursor(c.QueryParam("cursor"))
-	if err != nil {
-		return fail(c, err)
-	}
-	list, next, err := a.svc.Threads(client, after, limit)
-	if err != nil {
-		return fail(c, err)
-	}
-	data := make([]thread, 0, len(list))
-	for _, th := range list {
-		data = append(data, threadOf(kw, th))
-	}
-	cursor := ""
-	if next != nil {
-		cursor = next.String()
-	}
-	return c.JSON(http.StatusOK, pageOf(c, "replies", kw, limit, data, cursor))
+	return listPage(a, c, "replies", threadCursor,
+		func(client bot.Phone, after bot.ThreadCursor, limit int) ([]bot.Thread, string, error) {
+			list, next, err := a.svc.Threads(client, after, limit)
+			if next == nil {
+				return list, "", err
+			}
+			return list, next.String(), err
+		}, threadOf)
 }
 
 // threadCursor reads a replies page cursor (bot.ThreadCursor.String).
@@ -100,5 +83,5 @@ func (a *API) answerReply(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	return c.JSON(http.StatusCreated, threadOf(kw, *th))
+	return c.JSON(http.StatusCreated, threadOf(kw, th))
 }

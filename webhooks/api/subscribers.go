@@ -62,6 +62,35 @@ func pageOf[T any](c echo.Context, resource, kw string, limit int, data []T, cur
 	return p
 }
 
+// listPage answers a GET of a list's resource: the list and the page size
+// from the query, the cursor read by parse, one page of items fetched by
+// fetch (with the next page's cursor, "" on the last) and each item shown
+// by show.
+func listPage[C, T, R any](a *API, c echo.Context, resource string, parse func(string) (C, error),
+	fetch func(client bot.Phone, cursor C, limit int) ([]T, string, error), show func(kw string, item *T) R) error {
+	kw, client, err := a.client(c, c.QueryParam("list"))
+	if err != nil {
+		return fail(c, err)
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		return fail(c, err)
+	}
+	cur, err := parse(c.QueryParam("cursor"))
+	if err != nil {
+		return fail(c, err)
+	}
+	items, next, err := fetch(client, cur, limit)
+	if err != nil {
+		return fail(c, err)
+	}
+	data := make([]R, 0, len(items))
+	for i := range items {
+		data = append(data, show(kw, &items[i]))
+	}
+	return c.JSON(http.StatusOK, pageOf(c, resource, kw, limit, data, next))
+}
+
 func (a *API) listSubscribers(c echo.Context) error {
 	kw, err := a.list(c, c.QueryParam("list"))
 	if err != nil {
