@@ -23,9 +23,10 @@ var StaticFS embed.FS
 
 // sharedFS holds the pages webkit renders itself for every audience (the
 // code-entry page of the login), each in that audience's layout; {{base}}
-// is the audience's path.
+// is the audience's path. Its *.tmpl files are parts every page may use
+// ({{template "import_progress" .}}).
 //
-//go:embed templates/*.html
+//go:embed templates/*.html templates/*.tmpl
 var sharedFS embed.FS
 
 // View is what every page template gets.
@@ -116,6 +117,9 @@ func parsePages(fsys fs.FS, audBase string, extra map[string]any) (pages, error)
 			continue
 		}
 		t, err := template.New(base).Funcs(all).ParseFS(fsys, "templates/layout.html", n)
+		if err == nil {
+			_, err = t.ParseFS(sharedFS, "templates/*.tmpl")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", base, err)
 		}
@@ -129,7 +133,7 @@ func parsePages(fsys fs.FS, audBase string, extra map[string]any) (pages, error)
 		name := path.Base(n)
 		t, err := template.New(name).Funcs(all).ParseFS(fsys, "templates/layout.html")
 		if err == nil {
-			_, err = t.ParseFS(sharedFS, n)
+			_, err = t.ParseFS(sharedFS, n, "templates/*.tmpl")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("parse shared %s: %w", name, err)
