@@ -192,7 +192,8 @@ type Contender interface {
 // that gives way to the interactive writes waiting for the same writer: they
 // commit first, in transactions of their own, so that an inbound turn does
 // not wait for the chunk's work and writes. The bulk work still gets the
-// writer at least every so often.
+// writer at least every so often. A wrapper that embeds a store and
+// overrides Batch must override BulkBatch too, or the fan-out bypasses it.
 type BulkBatcher interface {
 	BulkBatch(fn func(tx Tx) error) error
 }
